@@ -1,0 +1,115 @@
+"""Small immutable types that cross folder boundaries (extract → transform → expectations → warehouse)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Phase = Literal["决算", "预算"]
+DocumentStatus = Literal["loaded", "failed", "quarantined", "skipped"]
+
+TABLE_CODES: tuple[str, ...] = ("01", "02", "03", "04", "05", "06", "07", "08", "09")
+
+#: Canonical titles of the nine standard 决算 tables, in the standard order.
+TABLE_TITLES: dict[str, str] = {
+    "01": "收入支出决算总表",
+    "02": "收入决算表",
+    "03": "支出决算表",
+    "04": "财政拨款收入支出决算总表",
+    "05": "一般公共预算财政拨款支出决算表",
+    "06": "一般公共预算财政拨款基本支出决算表",
+    "07": "一般公共预算财政拨款“三公”经费支出决算表",
+    "08": "政府性基金预算财政拨款收入支出决算表",
+    "09": "国有资本经营预算财政拨款支出决算表",
+}
+
+
+@dataclass(frozen=True)
+class Document:
+    """A received file, identified by the sha256 of its bytes."""
+
+    sha256: str
+    source: str  # URL or local path as received
+    source_file: str  # file name as received (never used to build paths)
+    path: Path  # where the bytes are on disk now
+    size: int
+
+
+@dataclass(frozen=True)
+class DocumentFacts:
+    """What the document says about itself: who, which year, which phase, which unit."""
+
+    department: str | None
+    fiscal_year: int | None
+    phase: Phase | None
+    unit: str | None  # the document's prevailing unit (元 / 万元); tables may differ
+    title: str | None
+    scope: Literal["部门", "单位"] | None = None
+
+
+@dataclass(frozen=True)
+class CellGrid:
+    """One ruled grid as read from one page: text cells, row-major, with their PDF page."""
+
+    page: int  # 1-based
+    cells: tuple[tuple[str, ...], ...]
+    parsing_report: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows in the grid."""
+        return len(self.cells)
+
+    @property
+    def n_cols(self) -> int:
+        """Number of columns in the grid."""
+        return len(self.cells[0]) if self.cells else 0
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One of the nine standard tables: its grids over one or more pages plus what its pages say."""
+
+    table_code: str
+    title: str
+    pages: tuple[int, ...]
+    grids: tuple[CellGrid, ...]
+    unit: str | None
+    empty_note: str | None = None  # "本表无数据" etc. when the table is present but has no data
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the table is printed without any grid we could read, or declared empty."""
+        return not self.grids
+
+
+@dataclass(frozen=True)
+class ExtractionIssue:
+    """A problem found while reading a document, located as precisely as we know."""
+
+    message: str
+    page: int | None = None
+    table_code: str | None = None
+    severity: Literal["error", "warn"] = "error"
+
+    def __str__(self) -> str:
+        """Render as 'table 03, page 10: message'."""
+        where = []
+        if self.table_code:
+            where.append(f"table {self.table_code}")
+        if self.page:
+            where.append(f"page {self.page}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+@dataclass(frozen=True)
+class ExtractedDocument:
+    """Everything extraction learnt from one PDF."""
+
+    document: Document
+    facts: DocumentFacts
+    pages: int
+    tables: tuple[RawTable, ...]
+    issues: tuple[ExtractionIssue, ...] = ()
+    seconds: float = 0.0
