@@ -113,3 +113,20 @@ class ExtractedDocument:
     tables: tuple[RawTable, ...]
     issues: tuple[ExtractionIssue, ...] = ()
     seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class TableSummary:
+    """What was found of one standard table in one document (for `fiscal show` / `documents --tables`)."""
+
+    table_code: str
+    title: str | None
+    pages: tuple[int, ...]
+    present: bool  # the table (title, header or note) is printed in the document
+    is_empty: bool  # present, but carries no amounts ("本表无数据", header-only grid)
+    rows: int  # body rows read from its grids
+    cells: int  # published amount cells staged from it
+    unit: str | None
+    accuracy: float | None  # camelot parsing report, worst page
+    whitespace: float | None  # camelot parsing report, worst page
+    note: str | None = None  # empty-table note or why the table is not handled
