@@ -48,12 +48,19 @@ class DocumentFacts:
     scope: Literal["部门", "单位"] | None = None
 
 
+EDGE_LEFT, EDGE_RIGHT, EDGE_TOP, EDGE_BOTTOM = 1, 2, 4, 8
+EDGES_ALL = EDGE_LEFT | EDGE_RIGHT | EDGE_TOP | EDGE_BOTTOM
+
+
 @dataclass(frozen=True)
 class CellGrid:
     """One ruled grid as read from one page: text cells, row-major, with their PDF page."""
 
     page: int  # 1-based
     cells: tuple[tuple[str, ...], ...]
+    #: ruling around each cell as bit flags (EDGE_LEFT | EDGE_RIGHT | EDGE_TOP | EDGE_BOTTOM);
+    #: a missing edge between two cells means they are one merged cell.
+    edges: tuple[tuple[int, ...], ...] = ()
     parsing_report: dict[str, float] = field(default_factory=dict)
 
     @property

@@ -1,0 +1,102 @@
+"""camelot wrapper: ruled pages in, CellGrids out (vector engine where the ruling is vector)."""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import warnings
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from extract.models import EDGE_BOTTOM, EDGE_LEFT, EDGE_RIGHT, EDGE_TOP, CellGrid
+from extract.pdf import RASTER_IMAGE_SHARE, PageInfo
+
+#: Below this many ruled pages a second process costs more than it saves.
+PARALLEL_MIN_PAGES = 6
+
+_pool: ProcessPoolExecutor | None = None
+
+
+def triage(pages: Sequence[PageInfo]) -> tuple[list[int], list[int]]:
+    """Split pages into (vector-ruled pages, pages whose ruling is only in an image)."""
+    vector = [p.number for p in pages if p.is_ruled]
+    raster = [
+        p.number
+        for p in pages
+        if not p.is_ruled and p.image_share >= RASTER_IMAGE_SHARE and len(p.text.strip()) >= 20
+    ]
+    return vector, raster
+
+
+def _edges(cell: Any) -> int:
+    """Bit flags of the rulings camelot found around one cell."""
+    return (
+        (EDGE_LEFT if cell.left else 0)
+        | (EDGE_RIGHT if cell.right else 0)
+        | (EDGE_TOP if cell.top else 0)
+        | (EDGE_BOTTOM if cell.bottom else 0)
+    )
+
+
+def _read_chunk(path: str, pages: list[int], engine: str) -> tuple[list[CellGrid], list[tuple[int | None, str]]]:
+    """Run camelot lattice on some pages of one file; return grids and camelot's warnings."""
+    import camelot  # imported here: the import costs 0.5 s and worker processes need it anyway
+
+    notes: list[tuple[int | None, str]] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tables = camelot.read_pdf(
+            path, pages=",".join(str(p) for p in pages), flavor="lattice", engine=engine, suppress_stdout=True
+        )
+    for w in caught:
+        text = str(w.message)
+        page = next((int(tok) for tok in text.replace("-", " ").split() if tok.isdigit()), None)
+        notes.append((page, text))
+    grids: list[CellGrid] = []
+    for table in tables:
+        cells = tuple(tuple(str(c.text).strip() for c in row) for row in table.cells)
+        edges = tuple(tuple(_edges(c) for c in row) for row in table.cells)
+        report = {k: float(v) for k, v in table.parsing_report.items() if isinstance(v, int | float)}
+        grids.append(CellGrid(page=int(table.page), cells=cells, edges=edges, parsing_report=report))
+    return grids, notes
+
+
+def _get_pool() -> ProcessPoolExecutor:
+    """A process pool kept for the life of the process (spawned once, reused for every document)."""
+    global _pool
+    if _pool is None:
+        _pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"))
+        atexit.register(_pool.shutdown, cancel_futures=True)
+    return _pool
+
+
+def read_grids(
+    path: Path, vector_pages: Sequence[int], raster_pages: Sequence[int] = (), parallel: bool | None = None
+) -> tuple[list[CellGrid], list[tuple[int | None, str]]]:
+    """Extract the ruled grids of the given pages, in page order, with camelot's warnings."""
+    jobs: list[tuple[list[int], str]] = []
+    vector = sorted(vector_pages)
+    if parallel is None:
+        parallel = len(vector) >= PARALLEL_MIN_PAGES and (os.cpu_count() or 1) > 1
+    if vector:
+        if parallel:
+            half = (len(vector) + 1) // 2
+            jobs += [(vector[:half], "vector"), (vector[half:], "vector")]
+        else:
+            jobs.append((vector, "vector"))
+    if raster_pages:
+        jobs.append((sorted(raster_pages), "raster"))
+    results: list[tuple[list[CellGrid], list[tuple[int | None, str]]]]
+    if parallel and len(jobs) > 1:
+        pool = _get_pool()
+        futures = [pool.submit(_read_chunk, str(path), pages, engine) for pages, engine in jobs]
+        results = [f.result() for f in futures]
+    else:
+        results = [_read_chunk(str(path), pages, engine) for pages, engine in jobs]
+    grids = [g for chunk, _ in results for g in chunk]
+    notes = [n for _, chunk_notes in results for n in chunk_notes]
+    grids.sort(key=lambda g: g.page)  # stable: camelot's top-to-bottom order within a page stays
+    return grids, notes

@@ -1,0 +1,234 @@
+"""Identify the nine standard tables on their pages and read what the document says about itself."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from extract.models import TABLE_CODES, CellGrid, DocumentFacts, ExtractionIssue, Phase, RawTable
+from extract.pdf import PageInfo
+
+_SPACE = re.compile(r"\s+")
+_QUOTES = re.compile(r"[“”\"'‘’「」『』]")
+#: A title candidate: up to 40 CJK-ish characters ending in 决算/预算 + 表/总表.
+_TITLE = re.compile(r"[\u4e00-\u9fff（）()、]{2,40}?(?:决算|预算)(?:总表|表)")
+_MARKER = re.compile(r"(?:公开|预算公开|决算公开)?\s*0?(\d{1,2})\s*表|表\s*(\d{1,2})(?!\d)")
+_UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(亿元|万元|千元|元)")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年度")
+_DEPARTMENT = re.compile(
+    r"(?:部门|编制单位|编制部门|填报单位|单位名称|预算单位)\s*[:：]\s*([^\s:：]{2,60}?)(?=\s|(?:19|20)\d{2}|金额|单位|$)"
+)
+_COVER = re.compile(
+    r"([\u4e00-\u9fffA-Za-z（）()·]{2,60}?)((?:19|20)\d{2})年度?(?:部门|单位)?(决算|预算)"
+)
+_EMPTY_NOTE = re.compile(r"[^。\n]*(?:本表为空表|本表无数据|本表数据为空|无数据|为空表|空表)[^。\n]*")
+_LEADING_PART = re.compile(r"^(?:第[一二三四五六七八九十]+部分|目录)")
+
+_ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|（[一二三四五六七八九十]+）)")
+HEAD_CHARS = 160  # how much of a page's text (whitespace removed) can hold its title
+
+
+def squash(text: str) -> str:
+    """Remove all whitespace and quote marks (titles are often split or garbled by the producer)."""
+    return _QUOTES.sub("", _SPACE.sub("", text))
+
+
+def classify_title(title: str) -> str | None:
+    """Map a printed title (any producer's spelling) to its standard table code, or None."""
+    t = squash(title)
+    if not re.search(r"(决算|预算)(总表|表)$", t):
+        return None
+    rules: tuple[tuple[str, str], ...] = (
+        ("三公", "07"),
+        ("基本支出", "06"),
+        ("政府性基金", "08"),
+        ("国有资本经营", "09"),
+        ("财政拨款收入支出", "04"),
+        ("收入支出", "01"),
+        ("一般公共预算", "05"),
+        ("收入", "02"),
+        ("支出", "03"),
+    )
+    for keyword, code in rules:
+        if keyword in t:
+            return code
+    return None
+
+
+def classify_header(grid: CellGrid) -> str | None:
+    """Guess a table code from a grid's header text alone (used when no title is printed)."""
+    head = squash("".join("".join(r) for r in grid.cells[:5]))
+    if "人员经费" in head or "公用经费" in head or "经济分类" in head:
+        return "06"
+    if "公务接待费" in head or "因公出国" in head:
+        return "07"
+    if "年初结转和结余" in head and "本年收入" in head and "本年支出" in head:
+        return "08"
+    if "收入" in head and "支出" in head and ("行次" in head or head.count("项目") >= 2):
+        return "04" if "政府性基金预算财政拨款" in head and "上级补助收入" not in head else "01"
+    if "本年收入合计" in head:
+        return "02"
+    if "上缴上级支出" in head or "本年支出合计" in head:
+        return "03"
+    return None
+
+
+@dataclass
+class _TableBuild:
+    code: str
+    title: str
+    pages: list[int] = field(default_factory=list)
+    grids: list[CellGrid] = field(default_factory=list)
+    unit: str | None = None
+    empty_note: str | None = None
+
+
+def find_titles(page: PageInfo) -> list[tuple[str, str]]:
+    """Return (table code, printed title) for each standard table title printed at the top of a page."""
+    text = squash(page.text)
+    found: list[tuple[str, str]] = []
+    for match in _TITLE.finditer(text):
+        title = _ORDINAL.sub("", _LEADING_PART.sub("", match.group(0)))
+        code = classify_title(title)
+        if code is None:
+            continue
+        # only titles near the top of the page, or a second title right after another table's note
+        if match.start() > HEAD_CHARS and not found and not re.search(r"注[:：]|说明[:：]", text[: match.start()]):
+            continue
+        found.append((code, title))
+    if not found:
+        for match in _MARKER.finditer(text[:HEAD_CHARS]):
+            number = int(match.group(1) or match.group(2))
+            if 1 <= number <= 9 and ("公开" in match.group(0) or "表" in match.group(0)):
+                found.append((f"{number:02d}", ""))
+                break
+    return found
+
+
+def _unit_of(text: str) -> str | None:
+    """The amount unit printed on a page, if any."""
+    match = _UNIT.search(text)
+    return match.group(1) if match else None
+
+
+def identify_tables(
+    pages: Sequence[PageInfo], grids: Sequence[CellGrid]
+) -> tuple[list[RawTable], list[ExtractionIssue]]:
+    """Assign grids to the standard tables using titles, markers, header signatures and page order."""
+    by_page: dict[int, list[CellGrid]] = {}
+    for grid in grids:
+        by_page.setdefault(grid.page, []).append(grid)
+    issues: list[ExtractionIssue] = []
+    builds: dict[str, _TableBuild] = {}
+    current: _TableBuild | None = None
+    last_page = 0
+    for page in pages:
+        page_grids = by_page.get(page.number, [])
+        # a table page is ruled; the table of contents and the narrative name the tables too
+        titles = find_titles(page) if page.is_ruled or page_grids else []
+        if not titles and page_grids and current is None:
+            guessed = classify_header(page_grids[0])
+            if guessed:
+                titles = [(guessed, "")]
+        if titles:
+            assigned = _assign(titles, page_grids)
+            for code, title in titles:
+                if code in builds:
+                    issues.append(
+                        ExtractionIssue(f"title printed again (first on page {builds[code].pages[0]})", page.number, code, "warn")
+                    )
+                    continue
+                build = _TableBuild(code=code, title=title, pages=[page.number], grids=assigned.get(code, []))
+                build.unit = _unit_of(page.text)
+                note = _EMPTY_NOTE.search(page.text)
+                if note and (not build.grids or not _has_numbers(build.grids)):
+                    build.empty_note = note.group(0).strip()
+                builds[code] = build
+                current = build
+            last_page = page.number
+            continue
+        if current is not None and page.is_ruled and page.number == last_page + 1:
+            if page_grids and current.grids and page_grids[0].n_cols != current.grids[-1].n_cols:
+                if classify_header(page_grids[0]) not in (None, current.code):
+                    current = None
+                    continue
+            current.pages.append(page.number)
+            current.grids.extend(page_grids)
+            last_page = page.number
+            continue
+        current = None  # a page that neither starts nor continues a table ends the chain
+    tables = [
+        RawTable(
+            table_code=b.code,
+            title=b.title,
+            pages=tuple(b.pages),
+            grids=tuple(b.grids),
+            unit=b.unit,
+            empty_note=b.empty_note,
+        )
+        for b in sorted(builds.values(), key=lambda b: b.code)
+    ]
+    return tables, issues
+
+
+def _has_numbers(grids: Sequence[CellGrid]) -> bool:
+    """True when any cell of the grids holds a decimal amount."""
+    return any(re.fullmatch(r"-?[\d,]+\.\d+", c) for g in grids for row in g.cells for c in row)
+
+
+def _assign(titles: list[tuple[str, str]], grids: list[CellGrid]) -> dict[str, list[CellGrid]]:
+    """Match the grids of one page to the titles printed on it."""
+    if not grids:
+        return {}
+    if len(titles) == 1:
+        return {titles[0][0]: list(grids)}
+    if len(grids) == len(titles):
+        return {code: [grid] for (code, _), grid in zip(titles, grids, strict=True)}
+    result: dict[str, list[CellGrid]] = {}
+    codes = [c for c, _ in titles]
+    for grid in grids:
+        guessed = classify_header(grid)
+        code = guessed if guessed in codes and guessed not in result else next(c for c in codes if c not in result)
+        result.setdefault(code, []).append(grid)
+    return result
+
+
+def read_facts(pages: Sequence[PageInfo], tables: Sequence[RawTable]) -> DocumentFacts:
+    """Read department, fiscal year, phase, unit and title from the table headers, else the cover."""
+    table_pages = [p for p in pages if any(p.number == t.pages[0] for t in tables)]
+    departments = Counter(m.group(1) for p in table_pages for m in _DEPARTMENT.finditer(p.text))
+    years = Counter(int(m.group(1)) for p in table_pages for m in _YEAR.finditer(p.text))
+    units = Counter(t.unit for t in tables if t.unit)
+    cover_text = squash("\n".join(p.text for p in pages[:3]))
+    cover = _COVER.search(cover_text)
+    department = departments.most_common(1)[0][0] if departments else None
+    fiscal_year = years.most_common(1)[0][0] if years else None
+    phase: Phase | None = None
+    title = None
+    if cover:
+        cover_dept = _LEADING_PART.sub("", cover.group(1))
+        department = department or cover_dept
+        fiscal_year = fiscal_year or int(cover.group(2))
+        phase = "决算" if cover.group(3) == "决算" else "预算"
+        title = cover.group(0)
+    if phase is None and tables:
+        phase = "决算" if any("决算" in t.title for t in tables) else ("预算" if any(t.title for t in tables) else None)
+    scope = "单位" if re.search(r"单位(决算|预算)", cover_text) and "部门决算" not in cover_text else "部门"
+    if department:
+        department = re.sub(r"(部门|单位)?(决算|预算)$", "", department)
+    return DocumentFacts(
+        department=department,
+        fiscal_year=fiscal_year,
+        phase=phase,
+        unit=units.most_common(1)[0][0] if units else None,
+        title=title,
+        scope=scope,
+    )
+
+
+def missing_tables(tables: Sequence[RawTable]) -> list[str]:
+    """Standard table codes that were not found at all."""
+    found = {t.table_code for t in tables}
+    return [c for c in TABLE_CODES if c not in found]

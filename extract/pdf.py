@@ -1,0 +1,130 @@
+"""The PDF layer: open a file safely, read every page's text and drawing statistics, triage pages."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+#: A page with at least this many vector path objects is ruled (holds a lattice table).
+MIN_RULING_PATHS = 8
+#: An image covering this share of a page makes it a candidate for the raster ruling path.
+RASTER_IMAGE_SHARE = 0.5
+
+
+class DocumentReadError(Exception):
+    """The file cannot be read as a PDF we can process; the message names the file and page."""
+
+    def __init__(self, source_file: str, reason: str, page: int | None = None) -> None:
+        self.source_file = source_file
+        self.reason = reason
+        self.page = page
+        where = f", page {page}" if page else ""
+        super().__init__(f"{source_file}{where}: {reason}")
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """What one page holds, read with pdfium in a few milliseconds."""
+
+    number: int  # 1-based
+    text: str
+    width: float
+    height: float
+    rotation: int
+    n_paths: int
+    image_share: float  # largest image's share of the page area
+
+    @property
+    def is_ruled(self) -> bool:
+        """True when the page draws enough vector lines to hold a ruled table."""
+        return self.n_paths >= MIN_RULING_PATHS
+
+    @property
+    def is_landscape(self) -> bool:
+        """True when the page is wider than tall once its rotation is applied."""
+        w, h = (self.height, self.width) if self.rotation in (90, 270) else (self.width, self.height)
+        return w > h
+
+
+_GARBLED = re.compile(r"\(cid:\d+\)|\ufffd")
+
+
+def text_is_garbled(text: str) -> bool:
+    """True when a text layer is mostly unmappable glyphs ((cid:N), U+FFFD)."""
+    stripped = re.sub(r"\s+", "", text)
+    if not stripped:
+        return False
+    bad = sum(len(m.group(0)) for m in _GARBLED.finditer(stripped))
+    return bad / len(stripped) > 0.3
+
+
+def check_pdf_bytes(data: bytes, source_file: str) -> None:
+    """Raise DocumentReadError unless ``data`` starts like a PDF and ends with an EOF marker."""
+    if not data:
+        raise DocumentReadError(source_file, "empty file")
+    if b"%PDF-" not in data[:1024]:
+        raise DocumentReadError(source_file, "not a PDF (no %PDF- header)")
+    if b"%%EOF" not in data[-2048:]:
+        raise DocumentReadError(source_file, "truncated PDF (no %%EOF marker at the end)")
+
+
+def _image_share(page: pdfium.PdfPage, area: float) -> float:
+    """Largest image object's share of the page area."""
+    best = 0.0
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+        left, bottom, right, top = obj.get_pos()
+        best = max(best, abs((right - left) * (top - bottom)) / area if area else 0.0)
+    return best
+
+
+def read_pages(path: Path, source_file: str) -> list[PageInfo]:
+    """Open the PDF with pdfium and return one PageInfo per page; raise DocumentReadError if unreadable."""
+    data = path.read_bytes()
+    check_pdf_bytes(data, source_file)
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        msg = str(exc).lower()
+        if "password" in msg:
+            raise DocumentReadError(source_file, "encrypted with a user password (cannot open)") from exc
+        raise DocumentReadError(source_file, f"damaged or unsupported PDF ({exc})") from exc
+    pages: list[PageInfo] = []
+    try:
+        for index in range(len(pdf)):
+            page = pdf[index]
+            try:
+                width, height = page.get_size()
+                textpage = page.get_textpage()
+                text = textpage.get_text_range()
+                n_paths = sum(1 for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=3))
+                pages.append(
+                    PageInfo(
+                        number=index + 1,
+                        text=text.replace("\r\n", "\n").replace("\r", "\n"),
+                        width=width,
+                        height=height,
+                        rotation=page.get_rotation(),
+                        n_paths=n_paths,
+                        image_share=_image_share(page, width * height),
+                    )
+                )
+                textpage.close()
+            finally:
+                page.close()
+    finally:
+        pdf.close()
+    if not pages:
+        raise DocumentReadError(source_file, "the PDF has no pages")
+    return pages
+
+
+def check_text_layer(pages: list[PageInfo], source_file: str) -> None:
+    """Raise DocumentReadError for the first page whose text layer is unusable (scan or garbled font)."""
+    for page in pages:
+        no_text = len(re.sub(r"\s+", "", page.text)) < 5
+        if (no_text and page.image_share >= RASTER_IMAGE_SHARE) or text_is_garbled(page.text):
+            raise DocumentReadError(source_file, f"no text layer on page {page.number} (scanned?)", page.number)
