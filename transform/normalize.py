@@ -1,0 +1,343 @@
+"""Ruled grids of one standard table → stg_cells rows (one per published amount cell).
+
+One generic normaliser reads every table shape from its own header: the header rows give each
+column a role (code, name, row number, amount) and, for amounts, a measure path. Amount columns
+take their row identity from the nearest code/name columns to their left, which covers coded
+tables (02, 03, 05, 08, 09), two-sided tables (01, 04), the side-by-side economic table (06) and
+the label-less 三公 table (07) alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+import pandas as pd
+
+from extract.models import EDGE_LEFT, EDGE_TOP, CellGrid, ExtractionIssue, RawTable
+from transform.parsers import (
+    CellParseError,
+    clean_header,
+    clean_label,
+    is_code,
+    is_column_number_row,
+    join_code,
+    looks_like_amount,
+    parse_amount,
+    squash,
+)
+from transform.stg_cells import STG_CELLS_COLUMNS, UNIT_FACTORS, empty_stg_cells
+
+Role = Literal["code", "name", "rowno", "amount", "blank"]
+
+ECONOMIC_TABLES = frozenset({"06"})
+_NAME_HEADERS = ("科目名称", "项目", "项目名称", "名称", "单位名称", "支出项目", "收入项目")
+_TOTAL_LABEL = re.compile(r"(合计|总计|小计)")
+_ORDINAL_TAIL = re.compile(r"\s+([一二三四五六七八九十]+)$")
+_LABEL_ROW = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)")
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """The role and measure path of every column of a grid, read from its header rows."""
+
+    roles: tuple[Role, ...]
+    paths: tuple[tuple[str, ...], ...]
+
+    def measure(self, col: int) -> str:
+        """The measure of an amount column: its header path joined with '/'."""
+        return "/".join(self.paths[col])
+
+
+@dataclass
+class _Row:
+    page: int
+    index: int
+    cells: list[str]
+    spec: ColumnSpec
+    continuation_start: bool = False
+
+
+@dataclass
+class StagedTable:
+    """The staged cells of one table plus what went wrong reading it."""
+
+    cells: pd.DataFrame
+    body_rows: int
+    issues: list[ExtractionIssue] = field(default_factory=list)
+
+
+def is_body_row(cells: Sequence[str]) -> bool:
+    """True when a grid row carries data: an amount, a subject code, a total or an ordinal label."""
+    texts = [squash(c) for c in cells]
+    if is_column_number_row(list(cells)):
+        return False
+    if any(looks_like_amount(t) for t in texts):
+        return True
+    first = next((t for t in texts if t), "")
+    if re.fullmatch(r"\d{3}(?:\d{2}){0,2}", first):
+        return True
+    return any(t in ("合计", "总计") or t.endswith("合计") or _LABEL_ROW.match(t) for t in texts if t)
+
+
+def header_row_count(grid: CellGrid) -> int:
+    """Number of header rows at the top of a grid (rows before the first data row)."""
+    for i, row in enumerate(grid.cells):
+        if is_body_row(row):
+            return i
+    return grid.n_rows
+
+
+def _filled_header(grid: CellGrid, n: int) -> list[list[str]]:
+    """Header texts with merged cells filled from their span's top-left cell (by missing rulings)."""
+    filled: list[list[str]] = []
+    for r in range(n):
+        row: list[str] = []
+        for c in range(grid.n_cols):
+            text = clean_header(grid.cells[r][c])
+            if not text and grid.edges:
+                edges = grid.edges[r][c]
+                if c > 0 and not edges & EDGE_LEFT:
+                    text = row[c - 1]
+                elif r > 0 and not edges & EDGE_TOP:
+                    text = filled[r - 1][c]
+            row.append(text)
+        filled.append(row)
+    return filled
+
+
+def _role(path: Sequence[str]) -> Role:
+    """A column's role from its header path."""
+    if not path:
+        return "blank"
+    inner = path[-1]
+    if any(p in ("行次", "栏次") for p in path):
+        return "rowno"
+    if any("编码" in p or "代码" in p for p in path) or inner in ("类", "款", "项"):
+        return "code"
+    if any(p in _NAME_HEADERS or p.endswith("科目名称") for p in path):
+        return "name"
+    return "amount"
+
+
+def column_spec(grid: CellGrid, n_header: int) -> ColumnSpec:
+    """Read column roles and measure paths from the first ``n_header`` rows of a grid."""
+    filled = _filled_header(grid, n_header)
+    paths: list[tuple[str, ...]] = []
+    for c in range(grid.n_cols):
+        path: list[str] = []
+        for r in range(n_header):
+            if is_column_number_row(list(grid.cells[r])):
+                continue
+            text = filled[r][c]
+            if text and (not path or path[-1] != text):
+                path.append(text)
+        paths.append(tuple(path))
+    roles = [_role(p) for p in paths]
+    # a name column whose header is only the side's caption ("收入"/"支出" spanning) stays a name column
+    return ColumnSpec(roles=tuple(roles), paths=tuple(paths))
+
+
+def _spec_from_content(grid: CellGrid, previous: ColumnSpec | None) -> ColumnSpec | None:
+    """Column spec for a header-less continuation grid: reuse the previous one if the columns line up."""
+    if previous is not None and len(previous.roles) == grid.n_cols:
+        return previous
+    return None
+
+
+def _fix_ordinal_spill(rows: list[_Row]) -> None:
+    """Move an ordinal that slipped to the end of the previous row ("…支出 八" / "、社会…") back."""
+    for prev, row in zip(rows, rows[1:], strict=False):
+        if prev.spec is not row.spec:
+            continue
+        for c, text in enumerate(row.cells):
+            if text.startswith("、") and c < len(prev.cells):
+                m = _ORDINAL_TAIL.search(prev.cells[c])
+                if m:
+                    prev.cells[c] = prev.cells[c][: m.start()]
+                    row.cells[c] = m.group(1) + text
+
+
+def _merge_split_rows(rows: list[_Row]) -> list[_Row]:
+    """Join a label fragment that a page break pushed onto the next page back into its row."""
+    merged: list[_Row] = []
+    for row in rows:
+        fragment = (
+            row.continuation_start
+            and merged
+            and not any(looks_like_amount(c) or is_code(c) for c in row.cells)
+            and any(squash(c) for c in row.cells)
+            and len(merged[-1].cells) == len(row.cells)
+        )
+        if fragment:
+            prev = merged[-1]
+            prev.cells = [a + b if b else a for a, b in zip(prev.cells, row.cells, strict=True)]
+            continue
+        merged.append(row)
+    return merged
+
+
+def _group_keys(spec: ColumnSpec, col: int) -> list[int]:
+    """Key columns (code/name/row number) that identify the rows of amount column ``col``."""
+    keys: list[int] = []
+    c = col - 1
+    while c >= 0 and spec.roles[c] in ("amount", "blank"):
+        c -= 1
+    while c >= 0 and spec.roles[c] in ("code", "name", "rowno"):
+        keys.append(c)
+        c -= 1
+    return sorted(keys)
+
+
+def stage_table(table: RawTable, unit: str | None) -> StagedTable:
+    """Stage one standard table: every published amount cell with identity, measure and lineage."""
+    issues: list[ExtractionIssue] = []
+    code = table.table_code
+    if not table.grids:
+        return StagedTable(empty_stg_cells(), 0, issues)
+    if unit is None:
+        issues.append(ExtractionIssue("no amount unit printed (金额单位)", table.pages[0], code))
+        return StagedTable(empty_stg_cells(), 0, issues)
+    rows: list[_Row] = []
+    spec: ColumnSpec | None = None
+    for n, grid in enumerate(table.grids):
+        n_header = header_row_count(grid)
+        if n_header and (n == 0 or n_header < grid.n_rows):
+            spec = column_spec(grid, n_header)
+        elif n > 0:
+            spec = _spec_from_content(grid, spec)
+        if spec is None or len(spec.roles) != grid.n_cols:
+            issues.append(ExtractionIssue("cannot tell the columns of this grid (no header, columns differ)", grid.page, code))
+            continue
+        first = True
+        for r in range(n_header, grid.n_rows):
+            cells = list(grid.cells[r])
+            if not any(squash(c) for c in cells):
+                continue
+            rows.append(_Row(grid.page, r, cells, spec, continuation_start=first and n > 0 and n_header == 0))
+            first = False
+    _fix_ordinal_spill(rows)
+    rows = _merge_split_rows(rows)
+    records = _emit(table, rows, unit, issues)
+    frame = pd.DataFrame.from_records(records, columns=list(STG_CELLS_COLUMNS)) if records else empty_stg_cells()
+    if len(frame):
+        frame = _mark_parent_codes(frame)
+    return StagedTable(frame, len(rows), issues)
+
+
+def _emit(table: RawTable, rows: list[_Row], unit: str, issues: list[ExtractionIssue]) -> list[dict[str, object]]:
+    """Turn body rows into stg_cells records."""
+    code = table.table_code
+    factor = UNIT_FACTORS[unit]
+    economic = code in ECONOMIC_TABLES
+    records: list[dict[str, object]] = []
+    last_codes: dict[tuple[int, ...], list[str]] = {}
+    seen_labels: dict[tuple[int, ...], list[str]] = {}
+    block_parent: dict[tuple[int, ...], str | None] = {}
+    row_labels: dict[tuple[int, tuple[int, ...]], tuple[str | None, str | None]] = {}
+    for row in rows:
+        spec = row.spec
+        for col, role in enumerate(spec.roles):
+            if role != "amount":
+                continue
+            raw = row.cells[col]
+            try:
+                amount = parse_amount(raw)
+            except CellParseError as exc:
+                issues.append(ExtractionIssue(f"row {row.index + 1}, column {col + 1}: {exc}", row.page, code, "warn"))
+                continue
+            if amount is None:
+                continue
+            keys = tuple(_group_keys(spec, col))
+            identity = row_labels.get((id(row), keys))
+            if identity is None:
+                identity = _identify(row, keys, last_codes, seen_labels, block_parent)
+                row_labels[(id(row), keys)] = identity
+            subject, label = identity
+            subject_code, subject_name = (subject.split("|", 1) + [""])[:2] if subject else (None, None)
+            parent = block_parent.get(keys) if label and label in seen_labels.get(keys, [])[:-1] else None
+            if not subject and not label and spec.roles.count("code") + spec.roles.count("name") > 0:
+                issues.append(ExtractionIssue(f"row {row.index + 1}: amount {raw!r} has no row label", row.page, code, "warn"))
+            records.append(
+                {
+                    "table_code": code,
+                    "page": row.page,
+                    "row_index": row.index,
+                    "col_index": col,
+                    "functional_code": subject_code if subject and not economic else None,
+                    "functional_name": subject_name if subject and not economic else None,
+                    "economic_code": subject_code if subject and economic else None,
+                    "economic_name": subject_name if subject and economic else None,
+                    "line_item": label,
+                    "parent_line_item": parent,
+                    "measure": spec.measure(col),
+                    "amount": amount,
+                    "unit": unit,
+                    "amount_yuan": (amount * factor).quantize(Decimal("0.01")),
+                    "is_total": bool(label and _TOTAL_LABEL.search(label)),
+                    "raw_text": raw,
+                }
+            )
+    return records
+
+
+def _identify(
+    row: _Row,
+    keys: tuple[int, ...],
+    last_codes: dict[tuple[int, ...], list[str]],
+    seen_labels: dict[tuple[int, ...], list[str]],
+    block_parent: dict[tuple[int, ...], str | None],
+) -> tuple[str | None, str | None]:
+    """Row identity for one column group: ("code|name", None) for coded rows, (None, label) otherwise."""
+    spec = row.spec
+    code_cols = [c for c in keys if spec.roles[c] == "code"]
+    name_cols = [c for c in keys if spec.roles[c] == "name"]
+    parts = [row.cells[c] for c in code_cols]
+    name = "".join(squash(row.cells[c]) for c in name_cols)
+    if parts and all(is_code(p) or not squash(p) for p in parts) and any(squash(p) for p in parts):
+        previous = last_codes.get(keys, [])
+        filled = [squash(p) for p in parts]
+        # codes inherited from the row above when only the 款/项 parts are printed
+        for i, part in enumerate(filled):
+            if part:
+                break
+            if i < len(previous):
+                filled[i] = previous[i]
+        try:
+            subject = join_code(filled)
+        except CellParseError:
+            subject = None
+        if subject:
+            last_codes[keys] = filled
+            return f"{subject}|{clean_label(name) if name else ''}", None
+    texts = [squash(row.cells[c]) for c in keys if spec.roles[c] in ("code", "name") and squash(row.cells[c])]
+    label = clean_label(texts[0]) if texts else None
+    if label is None:
+        # the label of a merged total row sits further left (e.g. 06 "公用经费合计 | … | 166.76")
+        for c in range(min(keys) - 1 if keys else len(row.cells) - 1, -1, -1):
+            text = squash(row.cells[c])
+            if text and not looks_like_amount(text) and not text.isdigit():
+                label = clean_label(text)
+                break
+    if label:
+        seen = seen_labels.setdefault(keys, [])
+        if label in seen:
+            pass  # a repeated label is a sub-row of the block opened by the last new label
+        else:
+            block_parent[keys] = label
+        seen.append(label)
+    return None, label
+
+
+def _mark_parent_codes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Flag subject rows that have children in the same table (类/款 subtotals) as totals."""
+    frame = frame.copy()
+    for column in ("functional_code", "economic_code"):
+        codes = {c for c in frame[column].dropna().unique()}
+        has_child = {c for c in codes if any(o != c and o.startswith(c) for o in codes)}
+        mask = frame[column].isin(has_child)
+        frame.loc[mask, "is_total"] = True
+    return frame

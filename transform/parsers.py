@@ -1,0 +1,102 @@
+"""Cell parsers: amounts, subject codes, row labels, header text. Each gives a value or a typed error."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+_WS = re.compile(r"\s+")
+_ORDINAL = re.compile(r"^(?:[一二三四五六七八九十百]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[、.．](?!\d))")
+_AMOUNT = re.compile(r"^[-−－]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_PAREN_NEGATIVE = re.compile(r"^[（(](.+)[）)]$")
+_CODE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
+NONE_MARKS = frozenset({"", "-", "—", "－", "–", "——", "/", "／", "*"})
+
+
+class CellParseError(ValueError):
+    """A cell's text is not what its column promises (e.g. text in an amount column)."""
+
+
+class AmountParseError(CellParseError):
+    """Text in an amount column that is neither an amount nor a 'none' mark."""
+
+
+class CodeParseError(CellParseError):
+    """Text in a code column that is not a 3/5/7-digit subject code (or a part of one)."""
+
+
+def squash(text: str) -> str:
+    """Remove every whitespace character (line breaks and spaces inside printed cells)."""
+    return _WS.sub("", text)
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """Parse a printed amount ("2,846.52", "-3.10", "（3.10）") to Decimal; None for blank/-/—."""
+    t = squash(text).replace("，", ",")
+    if t in NONE_MARKS:
+        return None
+    negative = False
+    paren = _PAREN_NEGATIVE.match(t)
+    if paren:
+        t, negative = paren.group(1), True
+    if not _AMOUNT.match(t):
+        raise AmountParseError(f"not an amount: {text!r}")
+    t = t.replace(",", "").replace("−", "-").replace("－", "-")
+    try:
+        value = Decimal(t)
+    except InvalidOperation as exc:  # pragma: no cover - the regex admits only valid decimals
+        raise AmountParseError(f"not an amount: {text!r}") from exc
+    return -value if negative else value
+
+
+def looks_like_amount(text: str) -> bool:
+    """True for a printed decimal amount with a decimal point or thousands separators."""
+    t = squash(text)
+    return bool(_AMOUNT.match(t.lstrip("-−－"))) and ("." in t or "," in t)
+
+
+def is_code(text: str) -> bool:
+    """True for a full or partial subject code: 3, 5 or 7 digits, or a 2-digit 款/项 part."""
+    t = squash(text)
+    return bool(_CODE.match(t)) or bool(re.fullmatch(r"\d{2}", t))
+
+
+def join_code(parts: list[str]) -> str | None:
+    """Join code columns ("201", "06", "01") → "2010601"; a single full code passes through."""
+    cleaned = [squash(p) for p in parts if squash(p)]
+    if not cleaned:
+        return None
+    code = "".join(cleaned)
+    if not _CODE.match(code):
+        raise CodeParseError(f"not a subject code: {'|'.join(parts)!r}")
+    return code
+
+
+def code_level(code: str) -> str:
+    """The level of a subject code by its length: 3 → 类, 5 → 款, 7 → 项."""
+    levels = {3: "类", 5: "款", 7: "项"}
+    if len(code) not in levels or not code.isdigit():
+        raise CodeParseError(f"not a subject code: {code!r}")
+    return levels[len(code)]
+
+
+def clean_label(text: str) -> str:
+    """Printed row label without whitespace and without a leading Chinese ordinal ("二十六、")."""
+    return _ORDINAL.sub("", squash(text))
+
+
+def clean_header(text: str) -> str:
+    """Header cell text with line breaks and spaces removed."""
+    return squash(text)
+
+
+def is_column_number_row(cells: list[str]) -> bool:
+    """True for the 栏次 row: '栏次' or only the column numbers 1, 2, 3 … (never amounts)."""
+    values = [squash(c) for c in cells if squash(c)]
+    if not values:
+        return False
+    if any(v in ("栏次", "行次") for v in values):
+        rest = [v for v in values if v not in ("栏次", "行次")]
+        return all(v.isdigit() or v in ("甲", "乙", "丙") for v in rest)
+    numbers = [int(v) for v in values if v.isdigit() and len(v) <= 3]
+    return len(numbers) == len(values) and len(numbers) >= 2 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
