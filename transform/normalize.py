@@ -36,6 +36,10 @@ Role = Literal["code", "name", "rowno", "amount", "blank"]
 ECONOMIC_TABLES = frozenset({"06"})
 _NAME_HEADERS = ("科目名称", "项目", "项目名称", "名称", "单位名称", "支出项目", "收入项目")
 _TOTAL_LABEL = re.compile(r"(合计|总计|小计)")
+#: How complete row labels end; a label cut by a page break usually does not ("…国债安", "…生产补").
+_COMPLETE_LABEL = re.compile(
+    r"(合计|总计|小计|支出|收入|结余|分配|拨款|费用|经费|费|补助|补贴|资金|事务|管理|其他|款|金|税)$"
+)
 _ORDINAL_TAIL = re.compile(r"\s+([一二三四五六七八九十]+)$")
 _LABEL_ROW = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)")
 
@@ -70,25 +74,60 @@ class StagedTable:
     issues: list[ExtractionIssue] = field(default_factory=list)
 
 
-def is_body_row(cells: Sequence[str]) -> bool:
-    """True when a grid row carries data: an amount, a subject code, a total or an ordinal label."""
+def has_data_signal(cells: Sequence[str]) -> bool:
+    """True when a grid row carries data: a printed amount or a subject code in its first filled cell."""
     texts = [squash(c) for c in cells]
     if is_column_number_row(list(cells)):
         return False
     if any(looks_like_amount(t) for t in texts):
         return True
     first = next((t for t in texts if t), "")
-    if re.fullmatch(r"\d{3}(?:\d{2}){0,2}", first):
-        return True
-    return any(t in ("合计", "总计") or t.endswith("合计") or _LABEL_ROW.match(t) for t in texts if t)
+    return bool(re.fullmatch(r"\d{3}(?:\d{2}){0,2}", first))
 
 
-def header_row_count(grid: CellGrid) -> int:
-    """Number of header rows at the top of a grid (rows before the first data row)."""
-    for i, row in enumerate(grid.cells):
-        if is_body_row(row):
-            return i
+def has_label_signal(cells: Sequence[str]) -> bool:
+    """True when a row's first filled cell is a total (合计/总计) or an ordinal line label (一、…)."""
+    first = next((squash(c) for c in cells if squash(c)), "")
+    return first in ("合计", "总计") or first.endswith("合计") or bool(_LABEL_ROW.match(first))
+
+
+def header_row_count(grid: CellGrid, header_texts: frozenset[str] | None = None) -> int:
+    """Number of header rows at the top of a grid.
+
+    For the first grid of a table the header ends at the first row with data (an amount or a code),
+    else at the first total or ordinal label row (tables printed without any amount). For a
+    continuation grid, only leading rows that repeat the first grid's header texts are header.
+    """
+    if header_texts is not None:
+        n = 0
+        for row in grid.cells:
+            texts = [clean_header(c) for c in row if clean_header(c)]
+            if not texts or has_data_signal(row) or sum(t in header_texts for t in texts) * 2 < len(texts):
+                if texts or n == 0:
+                    break
+            n += 1
+        return n
+    for signal in (has_data_signal, has_label_signal):
+        for i, row in enumerate(grid.cells):
+            if signal(row):
+                return i
     return grid.n_rows
+
+
+def _split_straddling(cells: Sequence[str], edges: Sequence[int]) -> list[str]:
+    """Spread "基本支出 项目支出" over the empty ruled cells to its right (text that straddled a rule)."""
+    out = [c.strip() for c in cells]
+    for c, text in enumerate(out):
+        tokens = text.split()
+        if len(tokens) < 2 or "\n" in text:
+            continue
+        empties = 0
+        while c + 1 + empties < len(out) and not out[c + 1 + empties] and (not edges or edges[c + 1 + empties] & EDGE_LEFT):
+            empties += 1
+        if empties >= len(tokens) - 1:
+            for i, token in enumerate(tokens):
+                out[c + i] = token
+    return out
 
 
 def _filled_header(grid: CellGrid, n: int) -> list[list[str]]:
@@ -96,8 +135,9 @@ def _filled_header(grid: CellGrid, n: int) -> list[list[str]]:
     filled: list[list[str]] = []
     for r in range(n):
         row: list[str] = []
+        raw = _split_straddling(grid.cells[r], grid.edges[r] if grid.edges else ())
         for c in range(grid.n_cols):
-            text = clean_header(grid.cells[r][c])
+            text = clean_header(raw[c])
             if not text and grid.edges:
                 edges = grid.edges[r][c]
                 if c > 0 and not edges & EDGE_LEFT:
@@ -171,6 +211,11 @@ def _merge_split_rows(rows: list[_Row]) -> list[_Row]:
             and not any(looks_like_amount(c) or is_code(c) for c in row.cells)
             and any(squash(c) for c in row.cells)
             and len(merged[-1].cells) == len(row.cells)
+            and any(
+                squash(merged[-1].cells[c]) and not _COMPLETE_LABEL.search(squash(merged[-1].cells[c]))
+                for c, text in enumerate(row.cells)
+                if squash(text)
+            )
         )
         if fragment:
             prev = merged[-1]
@@ -203,8 +248,11 @@ def stage_table(table: RawTable, unit: str | None) -> StagedTable:
         return StagedTable(empty_stg_cells(), 0, issues)
     rows: list[_Row] = []
     spec: ColumnSpec | None = None
+    header_texts: frozenset[str] | None = None
     for n, grid in enumerate(table.grids):
-        n_header = header_row_count(grid)
+        n_header = header_row_count(grid, header_texts if n > 0 else None)
+        if n == 0:
+            header_texts = frozenset(clean_header(c) for row in grid.cells[:n_header] for c in row if clean_header(c))
         if n_header and (n == 0 or n_header < grid.n_rows):
             spec = column_spec(grid, n_header)
         elif n > 0:
@@ -241,9 +289,11 @@ def _emit(table: RawTable, rows: list[_Row], unit: str, issues: list[ExtractionI
     for row in rows:
         spec = row.spec
         for col, role in enumerate(spec.roles):
+            raw = row.cells[col]
+            if role == "blank" and looks_like_amount(raw):
+                issues.append(ExtractionIssue(f"row {row.index + 1}, column {col + 1}: amount {raw!r} under no column header", row.page, code))
             if role != "amount":
                 continue
-            raw = row.cells[col]
             try:
                 amount = parse_amount(raw)
             except CellParseError as exc:
@@ -313,7 +363,8 @@ def _identify(
         if subject:
             last_codes[keys] = filled
             return f"{subject}|{clean_label(name) if name else ''}", None
-    texts = [squash(row.cells[c]) for c in keys if spec.roles[c] in ("code", "name") and squash(row.cells[c])]
+    texts = [squash(row.cells[c]) for c in name_cols if squash(row.cells[c])]
+    texts += [squash(row.cells[c]) for c in code_cols if squash(row.cells[c])]
     label = clean_label(texts[0]) if texts else None
     if label is None:
         # the label of a merged total row sits further left (e.g. 06 "公用经费合计 | … | 166.76")
