@@ -1,0 +1,43 @@
+"""Content-addressed raw store: bytes kept as ``<root>/<sha256>.pdf``, written atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def sha256_of(data: bytes) -> str:
+    """Hex sha256 of some bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+class RawStore:
+    """Keeps every received file's bytes under its sha256, so nothing received is ever lost."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path_for(self, sha256: str) -> Path:
+        """Where the bytes of ``sha256`` live (whether or not they are stored yet)."""
+        return self.root / f"{sha256}.pdf"
+
+    def put(self, data: bytes) -> tuple[str, Path]:
+        """Store bytes (atomically, once) and return their sha256 and path."""
+        digest = sha256_of(data)
+        target = self.path_for(digest)
+        if target.exists() and target.stat().st_size == len(data):
+            return digest, target
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return digest, target

@@ -1,0 +1,199 @@
+"""`fiscal`: a thin Typer layer over the library. Data goes to stdout, logs and progress to stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from flows.settings import Settings
+
+app = typer.Typer(
+    help="Chinese government budget disclosures (部门决算 PDFs) into a fiscal data warehouse.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+export_app = typer.Typer(help="Export warehouse contents (public reporting contract).", no_args_is_help=True)
+db_app = typer.Typer(help="Warehouse schema management.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+app.add_typer(db_app, name="db")
+
+err = Console(stderr=True)
+
+WarehouseOption = Annotated[
+    str | None,
+    typer.Option("--warehouse", "-w", help="Warehouse URL (default: FISCAL_WAREHOUSE_URL or sqlite:///data/warehouse.sqlite)."),
+]
+
+
+def _settings(warehouse: str | None) -> Settings:
+    """Settings from the environment, with the warehouse URL overridden by the option."""
+    settings = Settings()
+    return settings.model_copy(update={"warehouse_url": warehouse}) if warehouse else settings
+
+
+def _engine(warehouse: str | None):  # type: ignore[no-untyped-def]
+    """A migrated engine for the chosen warehouse."""
+    from flows.flow import warehouse_engine
+
+    return warehouse_engine(_settings(warehouse).warehouse_url)
+
+
+def collect_pdfs(paths: list[Path]) -> list[Path]:
+    """Expand folders to the PDF files inside them (sorted); files given by name are kept as they are."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf")
+        elif path.exists():
+            found.append(path)
+        else:
+            raise typer.BadParameter(f"no such file or folder: {path}")
+    seen: set[Path] = set()
+    return [p for p in found if not (p.resolve() in seen or seen.add(p.resolve()))]  # type: ignore[func-returns-value]
+
+
+def _write(frame: pd.DataFrame, fmt: str, output: Path | None) -> None:
+    """Write a frame as CSV (or a rich table on a terminal) to stdout or a file."""
+    if fmt == "csv" or output is not None:
+        text = frame.to_csv(index=False)
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+        return
+    table = Table(show_lines=False)
+    for column in frame.columns:
+        table.add_column(str(column))
+    for row in frame.itertuples(index=False):
+        table.add_row(*["" if pd.isna(v) else str(v) for v in row])
+    Console().print(table)
+
+
+@app.command()
+def run(
+    paths: Annotated[list[Path], typer.Argument(help="PDF files or folders of PDFs.")],
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Process PDFs (extract → normalise → validate → load) through the Prefect flow."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from flows.flow import run as run_flow
+    from warehouse.export import table_counts
+
+    settings = _settings(warehouse)
+    pdfs = collect_pdfs(paths)
+    if not pdfs:
+        err.print("[yellow]no PDF files found[/yellow]")
+        raise typer.Exit(0)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    ) as progress:
+        bar = progress.add_task("documents", total=len(pdfs))
+
+        def advance(outcome):  # type: ignore[no-untyped-def]
+            colour = {"loaded": "green", "skipped": "cyan"}.get(outcome.status, "red")
+            progress.console.print(
+                f"[{colour}]{outcome.status:11}[/{colour}] {outcome.source_file}  "
+                f"{outcome.department or ''} {outcome.fiscal_year or ''}  facts={outcome.facts_loaded}"
+            )
+            for reason in outcome.reasons[:5]:
+                progress.console.print(f"            [dim]{reason}[/dim]")
+            progress.advance(bar)
+
+        summary = run_flow(pdfs, settings, progress=advance)
+    counts = table_counts(_engine(warehouse))
+    err.print(
+        f"documents: {len(summary.outcomes)}  loaded: {summary.count('loaded')}  "
+        f"quarantined: {summary.count('quarantined')}  failed: {summary.count('failed')}  "
+        f"skipped: {summary.count('skipped')}  facts loaded: {summary.facts_loaded}  "
+        f"seconds: {summary.seconds:.1f}"
+    )
+    err.print("facts per table in the warehouse: " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    if not summary.ok:
+        raise typer.Exit(1)
+
+
+@export_app.command("facts")
+def export_facts_cmd(
+    warehouse: WarehouseOption = None,
+    document: Annotated[str | None, typer.Option(help="Only this document (sha256 or a unique prefix).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv")] = "csv",
+    output: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """One row per published amount cell of the current loaded documents."""
+    from warehouse.errors import DocumentLookupError
+    from warehouse.export import export_facts, resolve_document
+
+    if fmt != "csv":
+        raise typer.BadParameter("only --format csv is supported", param_hint="--format")
+    engine = _engine(warehouse)
+    try:
+        sha = resolve_document(engine, document) if document else None
+    except DocumentLookupError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    _write(export_facts(engine, sha), "csv", output)
+
+
+@app.command()
+def documents(
+    warehouse: WarehouseOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv or table")] = "csv",
+    status: Annotated[str | None, typer.Option(help="Only documents with this status.")] = None,
+    tables: Annotated[bool, typer.Option("--tables", help="One row per (document, table) instead.")] = False,
+) -> None:
+    """One row per processed document (or per document table with --tables)."""
+    from warehouse.export import list_documents, list_tables
+
+    engine = _engine(warehouse)
+    frame = list_tables(engine) if tables else list_documents(engine, status=status)
+    _write(frame, fmt, None)
+
+
+@app.command()
+def show(
+    document: Annotated[str, typer.Argument(help="sha256 or a unique prefix.")],
+    warehouse: WarehouseOption = None,
+) -> None:
+    """A document's status, reasons and the tables found with pages, rows, cells and quality signals."""
+    from warehouse.errors import DocumentLookupError
+    from warehouse.export import list_documents, list_tables, resolve_document
+
+    engine = _engine(warehouse)
+    try:
+        sha = resolve_document(engine, document)
+    except DocumentLookupError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    docs = list_documents(engine)
+    row = docs[docs["sha256"] == sha].iloc[0].to_dict()
+    console = Console()
+    for key in ("sha256", "source", "department", "fiscal_year", "phase", "status", "pages", "tables_found", "facts_loaded"):
+        console.print(f"[bold]{key}[/bold]: {row.get(key)}")
+    reasons = [r for r in str(row.get("reasons") or "").split("; ") if r]
+    if reasons:
+        console.print("[bold]reasons / notes[/bold]:")
+        for reason in reasons:
+            console.print(f"  - {reason}")
+    _write(list_tables(engine, sha).drop(columns=["sha256"], errors="ignore"), "table", None)
+
+
+@db_app.command("upgrade")
+def db_upgrade(warehouse: WarehouseOption = None) -> None:
+    """Apply the Alembic migrations to the warehouse (SQLite file or an existing PostgreSQL)."""
+    from warehouse.db import make_engine, upgrade
+
+    url = _settings(warehouse).warehouse_url
+    upgrade(make_engine(url))
+    err.print(f"warehouse at head: {json.dumps(url)}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

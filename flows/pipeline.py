@@ -1,0 +1,171 @@
+"""The extract → transform → validate → load path for one document (plain functions; flows wrap them)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from expectations.validate import ValidationReport, validate
+from extract.grids import read_grids, triage
+from extract.identify import identify_tables, missing_tables, read_facts
+from extract.models import TABLE_TITLES, Document, DocumentFacts, DocumentStatus, TableSummary
+from extract.pdf import DocumentReadError, check_text_layer, read_pages
+from extract.store import RawStore
+from flows.settings import PIPELINE_VERSION, Settings
+from transform.stage import StagedDocument, stage_document
+from warehouse.errors import LoadError
+from warehouse.load import load_document, record_document
+
+
+@dataclass(frozen=True)
+class DocumentOutcome:
+    """What happened to one document."""
+
+    sha256: str
+    source_file: str
+    status: DocumentStatus
+    reasons: tuple[str, ...] = ()
+    department: str | None = None
+    fiscal_year: int | None = None
+    facts_loaded: int = 0
+    tables: tuple[TableSummary, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+
+def receive(path: Path, store: RawStore, source: str | None = None) -> Document:
+    """Keep the file's bytes in the raw store and describe it (sha256, source, name as received)."""
+    data = path.read_bytes()
+    sha256, stored = store.put(data)
+    return Document(sha256=sha256, source=source or str(path), source_file=path.name, path=stored, size=len(data))
+
+
+def _quarantine_cells(settings: Settings, document: Document, staged: StagedDocument, reasons: list[str]) -> None:
+    """Keep the extracted cells and the reasons of a document that did not load, next to its raw bytes."""
+    folder = settings.quarantine_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    staged.cells.to_csv(folder / f"{document.sha256}.cells.csv", index=False)
+    (folder / f"{document.sha256}.reasons.json").write_text(
+        json.dumps({"source_file": document.source_file, "reasons": reasons}, ensure_ascii=False, indent=1),
+        encoding="utf-8",
+    )
+
+
+def _finish(
+    engine: Engine,
+    document: Document,
+    status: DocumentStatus,
+    reasons: list[str],
+    *,
+    facts: DocumentFacts | None = None,
+    pages: int | None = None,
+    tables: tuple[TableSummary, ...] = (),
+    started: float,
+) -> DocumentOutcome:
+    """Book a document that is not loaded and say so."""
+    record_document(
+        engine,
+        document=document,
+        facts=facts,
+        pages=pages,
+        status=status,
+        reasons=reasons,
+        tables=tables,
+        pipeline_version=PIPELINE_VERSION,
+    )
+    return DocumentOutcome(
+        sha256=document.sha256,
+        source_file=document.source_file,
+        status=status,
+        reasons=tuple(reasons),
+        department=facts.department if facts else None,
+        fiscal_year=facts.fiscal_year if facts else None,
+        tables=tables,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def process_document(
+    path: Path, settings: Settings, engine: Engine, source: str | None = None, parallel: bool | None = None
+) -> DocumentOutcome:
+    """Run one PDF through extract → transform → validate → load; never raise for bad input."""
+    started = time.perf_counter()
+    document = receive(path, RawStore(settings.raw_dir), source)
+    name = document.source_file
+    try:
+        pages = read_pages(document.path, name)
+        check_text_layer(pages, name)
+    except DocumentReadError as exc:
+        return _finish(engine, document, "failed", [str(exc)], started=started)
+    vector_pages, raster_pages = triage(pages)
+    try:
+        grids, camelot_notes = read_grids(document.path, vector_pages, raster_pages, parallel=parallel)
+    except Exception as exc:  # noqa: BLE001 - camelot fails in many ways on odd files; keep the batch going
+        return _finish(engine, document, "failed", [f"{name}: tables could not be read ({type(exc).__name__}: {exc})"],
+                       pages=len(pages), started=started)
+    tables, id_issues = identify_tables(pages, grids)
+    facts = read_facts(pages, tables)
+    if facts.phase == "预算":
+        return _finish(
+            engine, document, "skipped", [f"{name}: a 预算 (budget) disclosure; only 决算 table sets are read so far"],
+            facts=facts, pages=len(pages), started=started,
+        )
+    if not tables:
+        return _finish(
+            engine, document, "skipped", [f"{name}: no standard 决算 tables found (narrative-only or another kind of PDF)"],
+            facts=facts, pages=len(pages), started=started,
+        )
+    staged = stage_document(tables, facts.unit)
+    reasons = [f"{name}: {issue}" for issue in staged.issues if issue.severity == "error"]
+    reasons += [f"{name}: table {code} ({_title(code)}) not found" for code in missing_tables(tables)]
+    if facts.department is None:
+        reasons.append(f"{name}: department not printed on the table pages or the cover")
+    if facts.fiscal_year is None:
+        reasons.append(f"{name}: fiscal year not printed on the table pages or the cover")
+    report: ValidationReport | None = None
+    if not reasons:
+        report = validate(staged.cells)
+        reasons += [f"{name}: {f.describe()}" for f in report.failures]
+    if reasons:
+        _quarantine_cells(settings, document, staged, reasons)
+        return _finish(
+            engine, document, "quarantined", reasons, facts=facts, pages=len(pages), tables=staged.tables, started=started
+        )
+    notes = [f"{name}: {issue}" for issue in (*id_issues, *staged.issues)]
+    notes += [f"{name}: page {page}: camelot: {text}" if page else f"{name}: camelot: {text}" for page, text in camelot_notes]
+    notes += [f"rounding: {f.describe()}" for f in (report.notes + report.warnings if report else [])]
+    try:
+        result = load_document(
+            engine,
+            document=document,
+            facts=facts,
+            pages=len(pages),
+            stg_cells=staged.cells,
+            tables=staged.tables,
+            pipeline_version=PIPELINE_VERSION,
+            reasons=notes,
+        )
+    except LoadError as exc:
+        _quarantine_cells(settings, document, staged, [f"{name}: {exc}"])
+        return _finish(engine, document, "quarantined", [f"{name}: {exc}"], facts=facts, pages=len(pages),
+                       tables=staged.tables, started=started)
+    return DocumentOutcome(
+        sha256=document.sha256,
+        source_file=name,
+        status="loaded",
+        department=facts.department,
+        fiscal_year=facts.fiscal_year,
+        facts_loaded=result.facts_loaded,
+        tables=staged.tables,
+        notes=tuple(notes),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _title(code: str) -> str:
+    """The standard title of a table code."""
+    return TABLE_TITLES[code]
