@@ -1,0 +1,33 @@
+# Two entry points: `make demo` (main job on the bundled samples) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck bench samples clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=23"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/fiscal run samples/
+	$(VENV)/bin/fiscal documents --format table
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy flows extract transform warehouse expectations
+
+bench: $(STAMP)
+	$(PY) benchmarks/extract.py
+
+samples: $(STAMP)
+	$(PY) samples/make_seed_pdf.py --layout one-per-page --out samples/changsha_zwfwzx_2020_juesuan.pdf
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
