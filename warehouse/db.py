@@ -1,0 +1,102 @@
+"""Engines and schema migrations for the warehouse (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, Connection, make_url
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+#: Execution option read by the SQLite ``begin`` hook: "IMMEDIATE" takes the write lock at BEGIN.
+SQLITE_BEGIN_OPTION = "fiscal_sqlite_begin"
+_SQLITE_BEGIN: dict[str, str] = {
+    "DEFERRED": "BEGIN DEFERRED",
+    "IMMEDIATE": "BEGIN IMMEDIATE",
+    "EXCLUSIVE": "BEGIN EXCLUSIVE",
+}
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Parse ``url``; plain ``postgresql://`` / ``postgres://`` URLs get the psycopg (3) driver."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_engine(url: str | URL) -> Engine:
+    """Create an engine for ``url``; SQLite gets its folder, foreign keys, WAL and a 30 s busy timeout."""
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True)
+    database = parsed.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(parsed)
+    _install_sqlite_hooks(engine)
+    return engine
+
+
+def _install_sqlite_hooks(engine: Engine) -> None:
+    """Set the connection pragmas and let SQLAlchemy, not pysqlite, emit BEGIN (so SELECTs are inside it)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # pysqlite: no implicit BEGIN/COMMIT of its own
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS:d}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = str(conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")).upper()
+        conn.exec_driver_sql(_SQLITE_BEGIN.get(mode, "BEGIN DEFERRED"))
+
+
+def alembic_config(url: str | URL | None = None) -> Config:
+    """Build the Alembic configuration in code; ``script_location`` points into this package."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    if url is not None:
+        rendered = normalize_url(url).render_as_string(hide_password=False)
+        cfg.set_main_option("sqlalchemy.url", rendered.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url_or_engine: str | URL | Engine, revision: str = "head") -> None:
+    """Apply the warehouse migrations up to ``revision`` (default: head) in one transaction."""
+    if isinstance(url_or_engine, Engine):
+        _upgrade_with_engine(url_or_engine, revision)
+        return
+    engine = make_engine(url_or_engine)
+    try:
+        _upgrade_with_engine(engine, revision)
+    finally:
+        engine.dispose()
+
+
+def _upgrade_with_engine(engine: Engine, revision: str) -> None:
+    """Run ``alembic upgrade`` on one connection of ``engine`` and commit."""
+    cfg = alembic_config()
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the Alembic revision the database is at, or None when it has no schema yet."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
