@@ -270,7 +270,8 @@ def stage_table(table: RawTable, unit: str | None) -> StagedTable:
     _fix_ordinal_spill(rows)
     rows = _merge_split_rows(rows)
     records = _emit(table, rows, unit, issues)
-    frame = pd.DataFrame.from_records(records, columns=list(STG_CELLS_COLUMNS)) if records else empty_stg_cells()
+    # object columns keep None as None (pandas 3 would turn text columns with gaps into str + NaN)
+    frame = pd.DataFrame({c: pd.Series([r[c] for r in records], dtype=object) for c in STG_CELLS_COLUMNS})
     if len(frame):
         frame = _mark_parent_codes(frame)
     return StagedTable(frame, len(rows), issues)

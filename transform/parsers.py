@@ -67,7 +67,8 @@ def join_code(parts: list[str]) -> str | None:
     if not cleaned:
         return None
     code = "".join(cleaned)
-    if not _CODE.match(code):
+    split_ok = len(cleaned) == 1 or (len(cleaned[0]) == 3 and all(len(p) == 2 for p in cleaned[1:]))
+    if not _CODE.match(code) or not split_ok:
         raise CodeParseError(f"not a subject code: {'|'.join(parts)!r}")
     return code
 
