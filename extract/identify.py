@@ -135,6 +135,11 @@ def identify_tables(
         if titles:
             assigned = _assign(titles, page_grids)
             for code, title in titles:
+                if current is not None and code == current.code and page.number == last_page + 1:
+                    # the title repeated on a continuation page ("…决算表（续）")
+                    current.pages.append(page.number)
+                    current.grids.extend(assigned.get(code, []))
+                    continue
                 if code in builds:
                     issues.append(
                         ExtractionIssue(f"title printed again (first on page {builds[code].pages[0]})", page.number, code, "warn")

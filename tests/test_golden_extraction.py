@@ -15,10 +15,16 @@ CASES = [
     ("shanghai-putuo_finance-bureau_2024_juesuan.json", ROOT / "samples" / "shanghai-putuo_finance-bureau_2024_juesuan.pdf"),
     ("shanghai_template_dept-juesuan_2024_TEMPLATE.json", DATA / "pdfs" / "shanghai_template_dept-juesuan_2024_TEMPLATE.pdf"),
     ("changsha_zwfwzx_2020_juesuan.json", ROOT / "samples" / "changsha_zwfwzx_2020_juesuan.pdf"),
+    # the seed report in harder layouts: landscape pages, /Rotate 90, tables continued on the next
+    # page with and without a repeated header (rows split by the page break included)
+    *[
+        ("changsha_zwfwzx_2020_juesuan.json", DATA / "seed_layouts" / f"{layout}.pdf")
+        for layout in ("landscape", "rotated", "continued-repeat-header", "continued-no-header")
+    ],
 ]
 
 
-@pytest.mark.parametrize(("golden_name", "pdf"), CASES, ids=[c[0].split(".")[0] for c in CASES])
+@pytest.mark.parametrize(("golden_name", "pdf"), CASES, ids=[c[1].stem for c in CASES])
 def test_every_published_amount_is_extracted_exactly(golden_name: str, pdf: Path) -> None:
     golden = load_golden(golden_name)
     facts, staged = stage_pdf(pdf)
@@ -32,7 +38,7 @@ def test_every_published_amount_is_extracted_exactly(golden_name: str, pdf: Path
     assert facts.phase == "决算"
 
 
-@pytest.mark.parametrize(("golden_name", "pdf"), CASES, ids=[c[0].split(".")[0] for c in CASES])
+@pytest.mark.parametrize(("golden_name", "pdf"), CASES, ids=[c[1].stem for c in CASES])
 def test_all_nine_tables_are_found_and_empty_ones_are_marked_empty(golden_name: str, pdf: Path) -> None:
     golden = load_golden(golden_name)
     _, staged = stage_pdf(pdf)

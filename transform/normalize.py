@@ -265,7 +265,7 @@ def stage_table(table: RawTable, unit: str | None) -> StagedTable:
             cells = list(grid.cells[r])
             if not any(squash(c) for c in cells):
                 continue
-            rows.append(_Row(grid.page, r, cells, spec, continuation_start=first and n > 0 and n_header == 0))
+            rows.append(_Row(grid.page, r, cells, spec, continuation_start=first and n > 0))
             first = False
     _fix_ordinal_spill(rows)
     rows = _merge_split_rows(rows)
