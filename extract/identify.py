@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from extract.models import TABLE_CODES, CellGrid, DocumentFacts, ExtractionIssue, Phase, RawTable
 from extract.pdf import PageInfo
@@ -220,7 +221,7 @@ def read_facts(pages: Sequence[PageInfo], tables: Sequence[RawTable]) -> Documen
         title = cover.group(0)
     if phase is None and tables:
         phase = "决算" if any("决算" in t.title for t in tables) else ("预算" if any(t.title for t in tables) else None)
-    scope = "单位" if re.search(r"单位(决算|预算)", cover_text) and "部门决算" not in cover_text else "部门"
+    scope: Literal["部门", "单位"] = "单位" if re.search(r"单位(决算|预算)", cover_text) and "部门决算" not in cover_text else "部门"
     if department:
         department = re.sub(r"(部门|单位)?(决算|预算)$", "", department)
     return DocumentFacts(
