@@ -39,7 +39,7 @@ class Finding:
 
     @property
     def outcome(self) -> Outcome:
-        """pass when equal, rounding when within tolerance, fail beyond it."""
+        """Pass when equal, rounding when within tolerance, fail beyond it."""
         gap = abs(self.difference)
         if gap == 0:
             return "pass"
