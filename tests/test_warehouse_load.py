@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -685,3 +686,14 @@ def test_empty_warehouse_reads_give_empty_frames(warehouse_engine: Engine) -> No
     assert export_facts(warehouse_engine).empty
     assert list_documents(warehouse_engine).empty
     assert list_tables(warehouse_engine).empty
+
+
+def test_concurrent_loads_share_dimensions_safely(warehouse_engine: Engine) -> None:
+    documents = [make_document(f"c{i}.pdf") for i in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda d: load(warehouse_engine, d), documents))
+    assert [r.facts_loaded for r in results] == [13] * 4
+    assert count(warehouse_engine, "fct_amount") == 52
+    assert count(warehouse_engine, "dim_functional_subject") == 3
+    assert count(warehouse_engine, "dim_measure") == 7
+    assert count(warehouse_engine, "dim_department") == 1

@@ -1,0 +1,134 @@
+"""Engines and migrations, on real databases (SQLite file and PostgreSQL)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from warehouse.db import MIGRATIONS_DIR, alembic_config, current_revision, make_engine, normalize_url, upgrade
+from warehouse.models import Base
+
+STAR_TABLES = {
+    "dim_department",
+    "dim_functional_subject",
+    "dim_economic_subject",
+    "dim_measure",
+    "dim_line_item",
+    "dim_document",
+    "fct_amount",
+    "etl_document",
+    "etl_table",
+}
+
+
+def head() -> str:
+    revision = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert revision is not None
+    return revision
+
+
+def test_migrations_match_the_models_exactly(warehouse_engine: Engine) -> None:
+    with warehouse_engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True}
+        )
+        assert compare_metadata(context, Base.metadata) == []
+        tables = set(inspect(conn).get_table_names())
+    assert tables == STAR_TABLES | {"alembic_version"}
+    assert set(Base.metadata.tables) == STAR_TABLES
+    assert current_revision(warehouse_engine) == head() == "0001"
+
+
+def test_upgrade_twice_is_a_no_op(warehouse_engine: Engine) -> None:
+    upgrade(warehouse_engine)
+    assert current_revision(warehouse_engine) == head()
+
+
+def test_downgrade_to_base_and_back(warehouse_engine: Engine) -> None:
+    cfg = alembic_config()
+    with warehouse_engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+    with warehouse_engine.connect() as conn:
+        assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
+    assert current_revision(warehouse_engine) is None
+    upgrade(warehouse_engine)
+    assert current_revision(warehouse_engine) == head()
+
+
+def test_upgrade_by_url_from_any_working_directory(
+    warehouse_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    upgrade(warehouse_url)
+    engine = make_engine(warehouse_url)
+    try:
+        assert current_revision(engine) == head()
+    finally:
+        engine.dispose()
+    assert MIGRATIONS_DIR.is_absolute() and (MIGRATIONS_DIR / "versions" / "0001_star_schema_v1.py").exists()
+
+
+def test_foreign_keys_are_enforced(warehouse_engine: Engine) -> None:
+    with pytest.raises(IntegrityError), warehouse_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO dim_document (sha256, source, source_file, pages, fiscal_year, department_key,"
+                " pipeline_version, loaded_at) VALUES ('x', 's', 'f', 1, 2020, 999, 'v', CURRENT_TIMESTAMP)"
+            )
+        )
+
+
+def test_check_constraints_guard_the_vocabularies(warehouse_engine: Engine) -> None:
+    with pytest.raises(IntegrityError), warehouse_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO dim_functional_subject (code, name, level) VALUES ('201', '一般公共服务支出', '目')"
+            )
+        )
+
+
+def test_sqlite_engine_settings(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "folder" / "w.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+        assert path.parent.is_dir()
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_select_runs_inside_the_transaction(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'w.sqlite'}")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+            assert conn.connection.dbapi_connection is not None
+            assert conn.connection.dbapi_connection.in_transaction  # BEGIN was emitted before the SELECT
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "driver"),
+    [
+        ("postgresql://u@localhost/db", "postgresql+psycopg"),
+        ("postgres://u@localhost/db", "postgresql+psycopg"),
+        ("postgresql+psycopg://u@localhost/db", "postgresql+psycopg"),
+        ("sqlite:///data/warehouse.sqlite", "sqlite"),
+    ],
+)
+def test_postgresql_urls_get_the_psycopg_driver(url: str, driver: str) -> None:
+    assert normalize_url(url).drivername == driver
