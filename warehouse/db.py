@@ -60,7 +60,10 @@ def _install_sqlite_hooks(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        mode = str(conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")).upper()
+        options = conn.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return
+        mode = str(options.get(SQLITE_BEGIN_OPTION, "DEFERRED")).upper()
         conn.exec_driver_sql(_SQLITE_BEGIN.get(mode, "BEGIN DEFERRED"))
 
 
