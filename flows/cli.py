@@ -154,6 +154,13 @@ def documents(
 
     engine = _engine(warehouse)
     frame = list_tables(engine) if tables else list_documents(engine, status=status)
+    if fmt == "table" and not tables:
+        # a terminal view: short keys, file names, and how many reasons (`fiscal show` lists them)
+        frame = frame.assign(
+            sha256=frame["sha256"].str[:12],
+            source=frame["source"].map(lambda s: Path(str(s)).name),
+            reasons=frame["reasons"].map(lambda r: f"{len([x for x in str(r or '').split('; ') if x])}"),
+        )
     _write(frame, fmt, None)
 
 
