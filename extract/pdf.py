@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,8 +61,9 @@ def text_is_garbled(text: str) -> bool:
     stripped = re.sub(r"\s+", "", text)
     if not stripped:
         return False
-    bad = sum(len(m.group(0)) for m in _GARBLED.finditer(stripped))
-    return bad / len(stripped) > 0.3
+    bad = _GARBLED.findall(stripped)
+    glyphs = len(stripped) - sum(len(b) for b in bad) + len(bad)  # one (cid:N) is one glyph
+    return len(bad) / glyphs > 0.3
 
 
 def check_pdf_bytes(data: bytes, source_file: str) -> None:
@@ -76,7 +80,7 @@ def _image_share(page: pdfium.PdfPage, area: float) -> float:
     """Largest image object's share of the page area."""
     best = 0.0
     for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3):
-        left, bottom, right, top = obj.get_pos()
+        left, bottom, right, top = obj.get_bounds()
         best = max(best, abs((right - left) * (top - bottom)) / area if area else 0.0)
     return best
 
@@ -128,3 +132,34 @@ def check_text_layer(pages: list[PageInfo], source_file: str) -> None:
         no_text = len(re.sub(r"\s+", "", page.text)) < 5
         if (no_text and page.image_share >= RASTER_IMAGE_SHARE) or text_is_garbled(page.text):
             raise DocumentReadError(source_file, f"no text layer on page {page.number} (scanned?)", page.number)
+
+
+def is_encrypted(path: Path) -> bool:
+    """True when the PDF carries a security handler (an owner password, with or without a user one)."""
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return int(pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw)) != -1
+    finally:
+        pdf.close()
+
+
+def write_decrypted_copy(path: Path, target: Path) -> Path:
+    """Save a copy without the security handler, for readers that honour copy restrictions (camelot)."""
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        # FPDF_REMOVE_SECURITY: government releases forbid copying with an owner password only;
+        # the content is public and readable, the restriction would stop text extraction
+        pdf.save(str(target), flags=pdfium_c.FPDF_REMOVE_SECURITY)
+    finally:
+        pdf.close()
+    return target
+
+
+@contextmanager
+def readable_copy(path: Path) -> Iterator[Path]:
+    """Yield ``path``, or a temporary decrypted copy of it when it is owner-password protected."""
+    if not is_encrypted(path):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="fiscal-decrypted-") as folder:
+        yield write_decrypted_copy(path, Path(folder) / "decrypted.pdf")

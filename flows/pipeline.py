@@ -13,7 +13,7 @@ from expectations.validate import ValidationReport, validate
 from extract.grids import read_grids, triage
 from extract.identify import identify_tables, missing_tables, read_facts
 from extract.models import TABLE_TITLES, Document, DocumentFacts, DocumentStatus, TableSummary
-from extract.pdf import DocumentReadError, check_text_layer, read_pages
+from extract.pdf import DocumentReadError, check_text_layer, read_pages, readable_copy
 from extract.store import RawStore
 from flows.settings import PIPELINE_VERSION, Settings
 from transform.stage import StagedDocument, stage_document
@@ -103,7 +103,8 @@ def process_document(
         return _finish(engine, document, "failed", [str(exc)], started=started)
     vector_pages, raster_pages = triage(pages)
     try:
-        grids, camelot_notes = read_grids(document.path, vector_pages, raster_pages, parallel=parallel)
+        with readable_copy(document.path) as readable:
+            grids, camelot_notes = read_grids(readable, vector_pages, raster_pages, parallel=parallel)
     except Exception as exc:  # noqa: BLE001 - camelot fails in many ways on odd files; keep the batch going
         return _finish(engine, document, "failed", [f"{name}: tables could not be read ({type(exc).__name__}: {exc})"],
                        pages=len(pages), started=started)

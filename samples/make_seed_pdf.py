@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
@@ -583,11 +584,17 @@ def table_pages(seed: Seed, layout: str) -> list[list[TablePage]]:
     return groups
 
 
-def build(layout: str, out: Path, seed_path: Path = SEED) -> list[str]:
+def build(
+    layout: str, out: Path, seed_path: Path = SEED, user_password: str | None = None, owner_password: str | None = None
+) -> list[str]:
     """Write the PDF of one layout; return what each page holds."""
     pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     seed = parse_seed(seed_path.read_text(encoding="utf-8"))
-    canvas = Canvas(str(out), pagesize=A4, invariant=1, pageCompression=1)
+    encrypt = None
+    if user_password is not None or owner_password is not None:
+        # as government releases do: an owner password forbidding copy/modify, often no user password
+        encrypt = StandardEncryption(user_password or "", owner_password or "owner", canPrint=1, canModify=0, canCopy=0, canAnnotate=0)
+    canvas = Canvas(str(out), pagesize=A4, invariant=1, pageCompression=1, encrypt=encrypt)
     canvas.setTitle(f"{seed.department}{seed.year}部门决算")
     draw_cover(canvas, seed)
     contents = ["cover"]
@@ -620,9 +627,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--layout", choices=LAYOUTS, default="one-per-page")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=Path, default=SEED, help="seed report text")
+    parser.add_argument("--user-password", help="encrypt; readers must give this password to open")
+    parser.add_argument("--owner-password", help="encrypt with copy/modify restrictions only")
     args = parser.parse_args(argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    for number, what in enumerate(build(args.layout, args.out, args.seed), start=1):
+    pages = build(args.layout, args.out, args.seed, args.user_password, args.owner_password)
+    for number, what in enumerate(pages, start=1):
         print(f"page {number}: {what}")
 
 
