@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import re
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -61,7 +62,7 @@ def _read_chunk(path: str, pages: list[int], engine: str) -> tuple[list[CellGrid
         )
     for w in caught:
         text = str(w.message)
-        page = next((int(tok) for tok in text.replace("-", " ").split() if tok.isdigit()), None)
+        page = next((int(tok) for tok in re.findall(r"page-([0-9]+)", text)), None)
         notes.append((page, text))
     grids: list[CellGrid] = []
     for table in tables:

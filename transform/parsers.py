@@ -76,7 +76,7 @@ def join_code(parts: list[str]) -> str | None:
 def code_level(code: str) -> str:
     """The level of a subject code by its length: 3 → 类, 5 → 款, 7 → 项."""
     levels = {3: "类", 5: "款", 7: "项"}
-    if len(code) not in levels or not code.isdigit():
+    if len(code) not in levels or not re.fullmatch(r"[0-9]+", code):
         raise CodeParseError(f"not a subject code: {code!r}")
     return levels[len(code)]
 
@@ -98,6 +98,6 @@ def is_column_number_row(cells: list[str]) -> bool:
         return False
     if any(v in ("栏次", "行次") for v in values):
         rest = [v for v in values if v not in ("栏次", "行次")]
-        return all(v.isdigit() or v in ("甲", "乙", "丙") for v in rest)
-    numbers = [int(v) for v in values if v.isdigit() and len(v) <= 3]
+        return all(re.fullmatch(r"[0-9]+", v) or v in ("甲", "乙", "丙") for v in rest)
+    numbers = [int(v) for v in values if re.fullmatch(r"[0-9]{1,3}", v)]
     return len(numbers) == len(values) and len(numbers) >= 2 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
