@@ -152,6 +152,8 @@ def test_cli_run_export_documents_show(batch: Path, tmp_path: Path, monkeypatch:
     result = runner.invoke(app, ["show", putuo[:10], "--warehouse", url])
     assert result.exit_code == 0, result.output
     assert "上海市普陀区财政局" in result.stdout and "loaded" in result.stdout
+    # quality signals per table: camelot's accuracy / whitespace, rows and cells, rounding notes
+    assert "accuracy" in result.stdout and "whitespace" in result.stdout and "rounding" in result.stdout
 
     result = runner.invoke(app, ["show", "ffff", "--warehouse", url])
     assert result.exit_code == 2
