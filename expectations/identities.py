@@ -106,9 +106,390 @@ def check_parent_equals_sum_of_children(cells: pd.DataFrame, severity: Severity)
                     )
 
 
+# --- helpers for label- and header-identified figures -------------------------------------------------
+
+#: The parts of an expenditure total (03 prints all five; 05, 08 and 09 print the first two).
+EXPENDITURE_PARTS = ("基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出")
+#: Header tokens of an expenditure total column.
+EXPENDITURE_TOTALS = ("本年支出合计", "小计", "合计")
+
+
+def _tokens(measure: object) -> list[str]:
+    """The header path of a measure, outer → inner."""
+    return str(measure).split("/")
+
+
+def _last(measure: object) -> str:
+    return _tokens(measure)[-1]
+
+
+def _prefix(measure: object) -> str:
+    return "/".join(_tokens(measure)[:-1])
+
+
+def _measures(frame: pd.DataFrame) -> list[str]:
+    """Measures in order of first appearance (the printed column order)."""
+    return [str(m) for m in dict.fromkeys(frame["measure"])]
+
+
+def _labels(frame: pd.DataFrame) -> pd.Series:
+    return frame["line_item"].fillna("").astype(str)
+
+
+def _no_parent(frame: pd.DataFrame) -> pd.Series:
+    return frame["parent_line_item"].isna() | (frame["parent_line_item"].astype(str) == "")
+
+
+def _position(frame: pd.DataFrame) -> pd.Series:
+    """Reading order of a row in the document (page, then grid row)."""
+    return frame["page"].astype(int) * 100000 + frame["row_index"].fillna(0).astype(int)
+
+
+def _row_label(cell: pd.Series) -> str:
+    for column in ("line_item", "functional_code", "economic_code"):
+        value = cell.get(column)
+        if isinstance(value, str) and value:
+            return value
+    return f"row {cell.get('row_index')}"
+
+
+def _compare(
+    rule: str, severity: Severity, table: str, row: str, measure: str, total: pd.Series, parts: list[Decimal]
+) -> Finding:
+    """Compare one printed figure with the sum of printed parts (blank parts are simply absent: 0)."""
+    return Finding(
+        rule=rule,
+        severity=severity,
+        table_code=table,
+        row=row,
+        measure=measure,
+        expected=sum(parts, Decimal(0)),
+        found=Decimal(total["amount"]),
+        tolerance=TOLERANCE_PER_SUMMAND * max(len(parts), 1),
+        page=int(total["page"]),
+    )
+
+
+def _amounts(frame: pd.DataFrame) -> list[Decimal]:
+    return [Decimal(a) for a in frame["amount"]]
+
+
+def _side_measures(frame: pd.DataFrame, side: str) -> list[str]:
+    """Measures of the income ("收入") or expenditure ("支出") side of a two-sided table (01, 04)."""
+    return [m for m in _measures(frame) if side in _tokens(m)[0]]
+
+
+def _line(frame: pd.DataFrame, token: str) -> pd.DataFrame:
+    """Top-level rows whose label contains ``token``."""
+    return frame[_labels(frame).str.contains(token, regex=False) & _no_parent(frame)]
+
+
+def _first(frame: pd.DataFrame) -> pd.Series | None:
+    return None if frame.empty else frame.iloc[0]
+
+
+# --- row identities (03, 05, 08, 09 and 02) ----------------------------------------------------------
+
+
+def check_row_expenditure_total(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
+    """Per row: 本年支出合计 / 小计 / 合计 = 基本支出 + 项目支出 (+ 上缴上级支出 + 经营支出 + 对附属单位补助支出)."""
+    tables = cells[cells["table_code"].isin(("03", "05", "08", "09"))]
+    for table, group in tables.groupby("table_code", sort=True):
+        measures = _measures(group)
+        parts_by_prefix: dict[str, list[str]] = {}
+        for m in measures:
+            if _last(m) in EXPENDITURE_PARTS:
+                parts_by_prefix.setdefault(_prefix(m), []).append(m)
+        for prefix, part_measures in parts_by_prefix.items():
+            totals = [m for m in measures if _prefix(m) == prefix and _last(m) in EXPENDITURE_TOTALS]
+            if not totals:
+                continue
+            total_measure = totals[0]
+            for _, row in group.groupby(["page", "row_index"], sort=True):
+                printed = row[row["measure"] == total_measure]
+                if printed.empty:
+                    continue
+                total = printed.iloc[0]
+                parts = _amounts(row[row["measure"].isin(part_measures)])
+                yield _compare("row.expenditure_total", severity, str(table), _row_label(total), total_measure, total, parts)
+
+
+def check_row_income_total(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
+    """Per row of 02: 本年收入合计 = Σ the other amount columns (no 其中 columns, no sub-columns twice)."""
+    group = cells[cells["table_code"] == "02"]
+    measures = _measures(group)
+    totals = [m for m in measures if _last(m) == "本年收入合计"]
+    if not totals:
+        return
+    total_measure = totals[0]
+    others = [m for m in measures if m != total_measure and "其中" not in m]
+    parts_measures = [m for m in others if not any(m.startswith(o + "/") for o in others if o != m)]
+    for _, row in group.groupby(["page", "row_index"], sort=True):
+        printed = row[row["measure"] == total_measure]
+        if printed.empty:
+            continue
+        total = printed.iloc[0]
+        parts = _amounts(row[row["measure"].isin(parts_measures)])
+        yield _compare("row.income_total", severity, "02", _row_label(total), total_measure, total, parts)
+
+
+# --- two-sided tables (01 收入支出决算总表, 04 财政拨款收入支出决算总表) ------------------------------------
+
+
+def _is_total_label(label: str) -> bool:
+    return "合计" in label or "总计" in label
+
+
+def check_two_sided_income_total(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
+    """本年收入合计 = Σ income lines above it that are not totals (top-level rows only), per income measure."""
+    for table in ("01", "04"):
+        frame = cells[cells["table_code"] == table]
+        for measure in _side_measures(frame, "收入"):
+            column = frame[frame["measure"] == measure]
+            total = _first(_line(column, "本年收入合计"))
+            if total is None:
+                continue
+            labels = _labels(column)
+            position = _position(column)
+            above = column[
+                (position < _position(total.to_frame().T).iloc[0])
+                & _no_parent(column)
+                & (labels != "")
+                & ~labels.map(_is_total_label)
+            ]
+            yield _compare("two_sided.income_total", severity, table, "本年收入合计", measure, total, _amounts(above))
+
+
+def _total_with(
+    rule: str, severity: Severity, table: str, column: pd.DataFrame, measure: str, base: str, extra: pd.DataFrame
+) -> Iterator[Finding]:
+    total = _first(_line(column, "总计"))
+    if total is None:
+        return
+    parts = _amounts(_line(column, base).iloc[:1]) + _amounts(extra)
+    yield _compare(rule, severity, table, "总计", measure, total, parts)
+
+
+def check_two_sided_grand_total_income(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
+    """Income 总计 = 本年收入合计 + 年初(财政拨款)结转和结余 (+ 使用非财政拨款结余 / 用事业基金弥补收支差额)."""
+    for table in ("01", "04"):
+        frame = cells[cells["table_code"] == table]
+        for measure in _side_measures(frame, "收入"):
+            column = frame[(frame["measure"] == measure) & _no_parent(frame)]
+            labels = _labels(column)
+            extra = column[
+                (labels.str.contains("年初", regex=False) & labels.str.contains("结余", regex=False))
+                | labels.str.contains("使用非财政拨款结余", regex=False)
+                | labels.str.contains("用事业基金弥补", regex=False)
+            ]
+            yield from _total_with("two_sided.grand_total_income", severity, table, column, measure, "本年收入合计", extra)
+
+
+def check_two_sided_grand_total_expenditure(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
+    """Expenditure 总计 = 本年支出合计 + 结余分配 + 年末(财政拨款)结转和结余, per expenditure measure."""
+    for table in ("01", "04"):
+        frame = cells[cells["table_code"] == table]
+        for measure in _side_measures(frame, "支出"):
+            column = frame[(frame["measure"] == measure) & _no_parent(frame)]
+            labels = _labels(column)
+            extra = column[
+                (labels.str.contains("年末", regex=False) & labels.str.contains("结余", regex=False))
+                | labels.str.contains("结余分配", regex=False)
+            ]
+            yield from _total_with("two_sided.grand_total_expenditure", severity, table, column, measure, "本年支出合计", extra)
+
+
+def check_two_sided_both_totals_equal(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
+    """Income 总计 = expenditure 总计 (first expenditure measure)."""
+    for table in ("01", "04"):
+        frame = cells[cells["table_code"] == table]
+        income, expenditure = _side_measures(frame, "收入"), _side_measures(frame, "支出")
+        if not income or not expenditure:
+            continue
+        income_total = _first(_line(frame[frame["measure"] == income[0]], "总计"))
+        expenditure_total = _first(_line(frame[frame["measure"] == expenditure[0]], "总计"))
+        if income_total is None or expenditure_total is None:
+            continue
+        yield _compare(
+            "two_sided.both_totals_equal",
+            severity,
+            table,
+            "总计",
+            f"{income[0]} = {expenditure[0]}",
+            income_total,
+            [Decimal(expenditure_total["amount"])],
+        )
+
+
+# --- 07 “三公”经费 --------------------------------------------------------------------------------------
+
+
+def _stage(measure: str) -> str | None:
+    """The 预算数 / 决算数 element of a 07 header path."""
+    for token in _tokens(measure):
+        if "预算" in token:
+            return "预算数"
+        if "决算" in token:
+            return "决算数"
+    return None
+
+
+def _pick(cells_by_measure: dict[str, pd.Series], match: Callable[[list[str]], bool]) -> pd.Series | None:
+    for measure, cell in cells_by_measure.items():
+        if match(_tokens(measure)):
+            return cell
+    return None
+
+
+def _has(predicate: Callable[[str], bool]) -> Callable[[list[str]], bool]:
+    return lambda tokens: any(predicate(t) for t in tokens)
+
+
+_TOTAL = _has(lambda t: t == "合计")
+_SUBTOTAL = _has(lambda t: t == "小计")
+_PURCHASE = _has(lambda t: t == "公务用车购置费")
+_RUNNING = _has(lambda t: t.startswith("公务用车运行"))
+_ABROAD = _has(lambda t: t.startswith("因公出国"))
+_RECEPTION = _has(lambda t: t.startswith("公务接待"))
+
+
+def _three_public_groups(cells: pd.DataFrame) -> Iterator[tuple[str, dict[str, pd.Series]]]:
+    frame = cells[cells["table_code"] == "07"]
+    for _, row in frame.groupby(["page", "row_index"], sort=True):
+        stages: dict[str, dict[str, pd.Series]] = {}
+        for _, cell in row.iterrows():
+            stage = _stage(str(cell["measure"]))
+            if stage is not None:
+                stages.setdefault(stage, {}).setdefault(str(cell["measure"]), cell)
+        yield from stages.items()
+
+
+def _present(*cells: pd.Series | None) -> list[Decimal]:
+    return [Decimal(c["amount"]) for c in cells if c is not None]
+
+
+def check_three_public_subtotal(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
+    """07: 小计 = 公务用车购置费 + 公务用车运行(维护)费, for 预算数 and 决算数."""
+    for stage, by_measure in _three_public_groups(cells):
+        subtotal = _pick(by_measure, _SUBTOTAL)
+        if subtotal is None:
+            continue
+        parts = _present(_pick(by_measure, _PURCHASE), _pick(by_measure, _RUNNING))
+        yield _compare("three_public.subtotal", severity, "07", stage, str(subtotal["measure"]), subtotal, parts)
+
+
+def check_three_public_total(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
+    """07: 合计 = 因公出国（境）费 + 公务用车购置及运行费小计 + 公务接待费, for 预算数 and 决算数."""
+    for stage, by_measure in _three_public_groups(cells):
+        total = _pick(by_measure, _TOTAL)
+        if total is None:
+            continue
+        subtotal = _pick(by_measure, _SUBTOTAL)
+        cars = _present(subtotal) if subtotal is not None else _present(_pick(by_measure, _PURCHASE), _pick(by_measure, _RUNNING))
+        parts = _present(_pick(by_measure, _ABROAD)) + cars + _present(_pick(by_measure, _RECEPTION))
+        yield _compare("three_public.total", severity, "07", stage, str(total["measure"]), total, parts)
+
+
+# --- cross-table equalities -----------------------------------------------------------------------------
+
+
+def _side_line(cells: pd.DataFrame, table: str, side: str, token: str, column: str | None = None) -> pd.Series | None:
+    """A label-identified figure of a two-sided table in the first measure of ``side`` (or the one containing ``column``)."""
+    frame = cells[cells["table_code"] == table]
+    measures = [m for m in _side_measures(frame, side) if column is None or column in _last(m)]
+    if not measures:
+        return None
+    return _first(_line(frame[frame["measure"] == measures[0]], token))
+
+
+def _total_row_cell(cells: pd.DataFrame, table: str, match: Callable[[str], bool]) -> pd.Series | None:
+    """The cell of the 合计 row of a coded table in the first measure that ``match`` accepts."""
+    frame = cells[(cells["table_code"] == table) & (_labels(cells) == "合计")]
+    for measure in _measures(frame):
+        if match(measure):
+            return _first(frame[frame["measure"] == measure])
+    return None
+
+
+def _equal(rule: str, severity: Severity, found: pd.Series | None, expected: pd.Series | None, other: str) -> Iterator[Finding]:
+    if found is None or expected is None:
+        return
+    yield _compare(
+        rule, severity, str(found["table_code"]), str(found["line_item"]), f"{found['measure']} vs {other}", found, [Decimal(expected["amount"])]
+    )
+
+
+def check_cross_t01_income_eq_t02(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
+    """01 本年收入合计 = 02 合计 本年收入合计."""
+    yield from _equal(
+        "cross.t01_income_eq_t02",
+        severity,
+        _side_line(cells, "01", "收入", "本年收入合计"),
+        _total_row_cell(cells, "02", lambda m: _last(m) == "本年收入合计"),
+        "02 合计/本年收入合计",
+    )
+
+
+def check_cross_t01_expenditure_eq_t03(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
+    """01 本年支出合计 = 03 合计 本年支出合计."""
+    yield from _equal(
+        "cross.t01_expenditure_eq_t03",
+        severity,
+        _side_line(cells, "01", "支出", "本年支出合计"),
+        _total_row_cell(cells, "03", lambda m: _last(m) == "本年支出合计"),
+        "03 合计/本年支出合计",
+    )
+
+
+def check_cross_t05_eq_t04(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
+    """05 合计 (first measure) = 04 本年支出合计 in the 一般公共预算财政拨款 expenditure column."""
+    yield from _equal(
+        "cross.t05_eq_t04",
+        severity,
+        _total_row_cell(cells, "05", lambda m: True),
+        _side_line(cells, "04", "支出", "本年支出合计", column="一般公共预算"),
+        "04 本年支出合计/一般公共预算财政拨款",
+    )
+
+
+def check_cross_t05_basic_eq_t06(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
+    """05 合计 基本支出 = 06 人员经费合计 + 公用经费合计."""
+    basic = _total_row_cell(cells, "05", lambda m: _last(m) == "基本支出")
+    if basic is None:
+        return
+    t06 = cells[cells["table_code"] == "06"]
+    t06 = t06[~t06["measure"].astype(str).str.contains("预算数", regex=False)]
+    labels = _labels(t06)
+    parts = [t06[labels == label].iloc[:1] for label in ("人员经费合计", "公用经费合计")]
+    printed = [p for p in parts if not p.empty]
+    if not printed:
+        return
+    yield _compare(
+        "cross.t05_basic_eq_t06",
+        severity,
+        "05",
+        "合计",
+        f"{basic['measure']} vs 06 人员经费合计 + 公用经费合计",
+        basic,
+        [a for p in printed for a in _amounts(p)],
+    )
+
+
 RULES: tuple[Rule, ...] = (
     Rule("hierarchy.total_eq_sum_of_classes", "error", check_total_equals_sum_of_classes),
     Rule("hierarchy.parent_eq_sum_of_children", "error", check_parent_equals_sum_of_children),
+    Rule("row.expenditure_total", "error", check_row_expenditure_total),
+    Rule("row.income_total", "error", check_row_income_total),
+    Rule("two_sided.income_total", "error", check_two_sided_income_total),
+    Rule("two_sided.grand_total_income", "error", check_two_sided_grand_total_income),
+    Rule("two_sided.grand_total_expenditure", "error", check_two_sided_grand_total_expenditure),
+    Rule("two_sided.both_totals_equal", "error", check_two_sided_both_totals_equal),
+    Rule("three_public.subtotal", "error", check_three_public_subtotal),
+    Rule("three_public.total", "error", check_three_public_total),
+    Rule("cross.t01_income_eq_t02", "error", check_cross_t01_income_eq_t02),
+    Rule("cross.t01_expenditure_eq_t03", "error", check_cross_t01_expenditure_eq_t03),
+    Rule("cross.t05_eq_t04", "error", check_cross_t05_eq_t04),
+    Rule("cross.t05_basic_eq_t06", "error", check_cross_t05_basic_eq_t06),
 )
 
 
