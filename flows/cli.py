@@ -189,7 +189,14 @@ def show(
         console.print("[bold]reasons / notes[/bold]:")
         for reason in reasons:
             console.print(f"  - {reason}")
-    _write(list_tables(engine, sha).drop(columns=["sha256"], errors="ignore"), "table", None)
+    console.print("[bold]tables[/bold]:")
+    for t in list_tables(engine, sha).to_dict("records"):
+        state = "missing" if not t["present"] else ("empty" if t["is_empty"] else f"{t['rows']} rows, {t['cells']} cells")
+        quality = ""
+        if t.get("accuracy") is not None and not pd.isna(t["accuracy"]):
+            quality = f", accuracy {t['accuracy']:.2f}, whitespace {t['whitespace']:.2f}"
+        note = f" — {t['note']}" if isinstance(t.get("note"), str) and t["note"] else ""
+        console.print(f"  {t['table_code']} {t['title']}: pages {t['pages'] or '-'}, {state}, unit {t['unit'] or '-'}{quality}{note}")
 
 
 @db_app.command("upgrade")
