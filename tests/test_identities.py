@@ -1,0 +1,295 @@
+"""Accounting identities over hand-built stg_cells frames and over both sample PDFs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from expectations.identities import RULES, Finding, Rule, evaluate
+from expectations.validate import ValidationReport, validate
+from tests.extraction import stage_pdf
+from transform.stg_cells import STG_CELLS_COLUMNS
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+SEED = SAMPLES / "changsha_zwfwzx_2020_juesuan.pdf"
+PUTUO = SAMPLES / "shanghai-putuo_finance-bureau_2024_juesuan.pdf"
+
+NEW_RULES = (
+    "row.expenditure_total",
+    "row.income_total",
+    "two_sided.income_total",
+    "two_sided.grand_total_income",
+    "two_sided.grand_total_expenditure",
+    "two_sided.both_totals_equal",
+    "three_public.subtotal",
+    "three_public.total",
+    "cross.t01_income_eq_t02",
+    "cross.t01_expenditure_eq_t03",
+    "cross.t05_eq_t04",
+    "cross.t05_basic_eq_t06",
+)
+
+
+def cell(
+    table: str,
+    measure: str,
+    amount: str,
+    *,
+    row: int = 3,
+    page: int = 1,
+    line_item: str | None = None,
+    parent: str | None = None,
+    functional_code: str | None = None,
+) -> dict[str, object]:
+    value = Decimal(amount)
+    return {
+        "table_code": table,
+        "page": page,
+        "row_index": row,
+        "col_index": 0,
+        "functional_code": functional_code,
+        "functional_name": None,
+        "economic_code": None,
+        "economic_name": None,
+        "line_item": line_item,
+        "parent_line_item": parent,
+        "measure": measure,
+        "amount": value,
+        "unit": "万元",
+        "amount_yuan": value * 10000,
+        "is_total": False,
+        "raw_text": amount,
+    }
+
+
+def frame(*cells: dict[str, object]) -> pd.DataFrame:
+    return pd.DataFrame(list(cells), columns=list(STG_CELLS_COLUMNS))
+
+
+def rule(name: str) -> Rule:
+    return next(r for r in RULES if r.name == name)
+
+
+def findings(name: str, cells: pd.DataFrame) -> list[Finding]:
+    return evaluate(cells, (rule(name),))
+
+
+# --- hand-built documents: each builder takes the printed total and returns a frame -----------------
+
+
+def t03_row(total: str) -> pd.DataFrame:
+    return frame(
+        cell("03", "本年支出合计", total, line_item="合计"),
+        cell("03", "基本支出", "60.00", line_item="合计"),
+        cell("03", "项目支出", "30.00", line_item="合计"),
+        cell("03", "经营支出", "10.00", line_item="合计"),
+    )
+
+
+def t05_row(total: str) -> pd.DataFrame:
+    return frame(
+        cell("05", "本年支出/小计", total, functional_code="201"),
+        cell("05", "本年支出/基本支出", "7.00", functional_code="201"),
+        cell("05", "本年支出/项目支出", "3.00", functional_code="201"),
+    )
+
+
+def t02_row(total: str) -> pd.DataFrame:
+    return frame(
+        cell("02", "本年收入合计", total, line_item="合计"),
+        cell("02", "财政拨款收入", "90.00", line_item="合计"),
+        cell("02", "事业收入", "8.00", line_item="合计"),
+        cell("02", "事业收入/其中：教育收费", "5.00", line_item="合计"),
+        cell("02", "其他收入", "2.00", line_item="合计"),
+    )
+
+
+def t01(
+    *, income: str = "100.00", income_grand: str = "105.00", expenditure_grand: str = "105.00"
+) -> pd.DataFrame:
+    return frame(
+        cell("01", "收入/金额", "90.00", row=3, line_item="一般公共预算财政拨款收入"),
+        cell("01", "支出/金额", "95.00", row=3, line_item="一般公共服务支出"),
+        cell("01", "收入/金额", "10.00", row=4, line_item="事业收入"),
+        cell("01", "支出/金额", "5.00", row=4, line_item="教育支出"),
+        cell("01", "收入/金额", income, row=10, line_item="本年收入合计"),
+        cell("01", "支出/金额", "100.00", row=10, line_item="本年支出合计"),
+        cell("01", "收入/金额", "1.00", row=11, line_item="使用非财政拨款结余"),
+        cell("01", "支出/金额", "0.00", row=11, line_item="结余分配"),
+        cell("01", "收入/金额", "4.00", row=12, line_item="年初结转和结余"),
+        cell("01", "支出/金额", "5.00", row=12, line_item="年末结转和结余"),
+        cell("01", "收入/金额", income_grand, row=13, line_item="总计"),
+        cell("01", "支出/金额", expenditure_grand, row=13, line_item="总计"),
+    )
+
+
+def t04(*, income: str = "100.00", income_grand: str = "104.00", expenditure_grand: str = "104.00") -> pd.DataFrame:
+    general = "支出/一般公共预算财政拨款"
+    return frame(
+        cell("04", "收入/决算数", "100.00", row=2, line_item="一般公共预算财政拨款"),
+        cell("04", "支出/合计", "100.00", row=2, line_item="一般公共服务支出"),
+        cell("04", general, "100.00", row=2, line_item="一般公共服务支出"),
+        cell("04", "收入/决算数", income, row=10, line_item="本年收入合计"),
+        cell("04", "支出/合计", "100.00", row=10, line_item="本年支出合计"),
+        cell("04", general, "100.00", row=10, line_item="本年支出合计"),
+        cell("04", "收入/决算数", "4.00", row=11, line_item="年初财政拨款结转和结余"),
+        cell("04", "支出/合计", "4.00", row=11, line_item="年末财政拨款结转和结余"),
+        cell("04", general, "4.00", row=11, line_item="年末财政拨款结转和结余"),
+        cell("04", "收入/决算数", "4.00", row=12, line_item="一般公共预算财政拨款", parent="年初财政拨款结转和结余"),
+        cell("04", "收入/决算数", income_grand, row=13, line_item="总计"),
+        cell("04", "支出/合计", expenditure_grand, row=13, line_item="总计"),
+        cell("04", general, expenditure_grand, row=13, line_item="总计"),
+    )
+
+
+def t07(*, subtotal: str = "6.50", total: str = "9.70") -> pd.DataFrame:
+    cars = "决算数/公务用车购置及运行费"
+    return frame(
+        cell("07", "决算数/合计", total, row=4),
+        cell("07", "决算数/因公出国（境）费", "0.00", row=4),
+        cell("07", f"{cars}/小计", subtotal, row=4),
+        cell("07", f"{cars}/公务用车购置费", "2.00", row=4),
+        cell("07", f"{cars}/公务用车运行费", "4.50", row=4),
+        cell("07", "决算数/公务接待费", "3.20", row=4),
+    )
+
+
+def t07_putuo(total: str) -> pd.DataFrame:
+    """Putuo's layout: the stage is the innermost element, and blank columns are simply absent."""
+    return frame(
+        cell("07", "财政拨款“三公”经费/合计/预算数", total, row=5),
+        cell("07", "财政拨款“三公”经费/公务接待费/预算数", "0.95", row=5),
+    )
+
+
+def cross_01_02(t02_total: str) -> pd.DataFrame:
+    return pd.concat([t01(), frame(cell("02", "本年收入合计", t02_total, line_item="合计"))], ignore_index=True)
+
+
+def cross_01_03(t03_total: str) -> pd.DataFrame:
+    return pd.concat([t01(), frame(cell("03", "本年支出合计", t03_total, line_item="合计"))], ignore_index=True)
+
+
+def cross_05_04(t05_total: str) -> pd.DataFrame:
+    return pd.concat([t04(), frame(cell("05", "合计", t05_total, line_item="合计"))], ignore_index=True)
+
+
+def cross_05_06(t05_basic: str) -> pd.DataFrame:
+    return frame(
+        cell("05", "合计", "100.00", line_item="合计"),
+        cell("05", "基本支出", t05_basic, line_item="合计"),
+        cell("06", "人员经费/决算数", "60.00", row=30, line_item="人员经费合计"),
+        cell("06", "公用经费/决算数", "20.00", row=30, line_item="公用经费合计"),
+    )
+
+
+CASES: list[tuple[str, Callable[[], pd.DataFrame], Callable[[], pd.DataFrame]]] = [
+    ("row.expenditure_total", lambda: t03_row("100.00"), lambda: t03_row("110.00")),
+    ("row.expenditure_total", lambda: t05_row("10.00"), lambda: t05_row("11.00")),
+    ("row.income_total", lambda: t02_row("100.00"), lambda: t02_row("105.00")),
+    ("two_sided.income_total", lambda: t01(income="100.00"), lambda: t01(income="101.00", income_grand="106.00")),
+    ("two_sided.income_total", lambda: t04(income="100.00"), lambda: t04(income="99.00", income_grand="103.00")),
+    ("two_sided.grand_total_income", lambda: t01(), lambda: t01(income_grand="104.00", expenditure_grand="104.00")),
+    ("two_sided.grand_total_income", lambda: t04(), lambda: t04(income_grand="108.00", expenditure_grand="108.00")),
+    ("two_sided.grand_total_expenditure", lambda: t01(), lambda: t01(income_grand="106.00", expenditure_grand="106.00")),
+    ("two_sided.grand_total_expenditure", lambda: t04(), lambda: t04(income_grand="100.00", expenditure_grand="100.00")),
+    ("two_sided.both_totals_equal", lambda: t01(), lambda: t01(income_grand="105.00", expenditure_grand="107.00")),
+    ("three_public.subtotal", lambda: t07(), lambda: t07(subtotal="7.50", total="10.70")),
+    ("three_public.total", lambda: t07(), lambda: t07(total="9.90")),
+    ("three_public.total", lambda: t07_putuo("0.95"), lambda: t07_putuo("1.95")),
+    ("cross.t01_income_eq_t02", lambda: cross_01_02("100.00"), lambda: cross_01_02("100.50")),
+    ("cross.t01_expenditure_eq_t03", lambda: cross_01_03("100.00"), lambda: cross_01_03("99.00")),
+    ("cross.t05_eq_t04", lambda: cross_05_04("100.00"), lambda: cross_05_04("100.05")),
+    ("cross.t05_basic_eq_t06", lambda: cross_05_06("80.00"), lambda: cross_05_06("81.00")),
+]
+
+
+@pytest.mark.parametrize(("name", "good", "bad"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_rule_passes_on_consistent_figures_and_fails_on_a_gap(
+    name: str, good: Callable[[], pd.DataFrame], bad: Callable[[], pd.DataFrame]
+) -> None:
+    passing = findings(name, good())
+    assert passing, f"{name} produced no finding"
+    assert {f.outcome for f in passing} == {"pass"}, [f.describe() for f in passing]
+    failing = findings(name, bad())
+    assert any(f.outcome == "fail" for f in failing), [f.describe() for f in failing]
+    assert all(f.severity == "error" and f.rule == name for f in failing)
+    # The failing document is also rejected by validate().
+    assert not ValidationReport(tuple(failing)).ok
+
+
+def test_every_new_rule_is_registered_as_an_error() -> None:
+    registered = {r.name: r.severity for r in RULES}
+    assert all(registered.get(name) == "error" for name in NEW_RULES)
+
+
+@pytest.mark.parametrize(("total", "outcome"), [("10.00", "pass"), ("10.01", "rounding"), ("9.99", "rounding"), ("10.03", "fail")])
+def test_two_summand_gap_of_one_cent_is_rounding_three_cents_fail(total: str, outcome: str) -> None:
+    cells = frame(
+        cell("05", "合计", total, line_item="合计"),
+        cell("05", "基本支出", "7.00", line_item="合计"),
+        cell("05", "项目支出", "3.00", line_item="合计"),
+    )
+    (finding,) = findings("row.expenditure_total", cells)
+    assert finding.tolerance == Decimal("0.02")
+    assert finding.outcome == outcome
+    assert finding.found == Decimal(total) and finding.expected == Decimal("10.00")
+
+
+def test_blank_summands_count_as_zero_but_a_blank_total_yields_nothing() -> None:
+    only_basic = frame(cell("03", "本年支出合计", "5.00", line_item="合计"), cell("03", "基本支出", "5.00", line_item="合计"))
+    assert [f.outcome for f in findings("row.expenditure_total", only_basic)] == ["pass"]
+    no_total = frame(cell("03", "基本支出", "5.00", line_item="合计"), cell("03", "项目支出", "1.00", line_item="合计"))
+    assert findings("row.expenditure_total", no_total) == []
+    no_grand_total = t01().query("line_item != '总计'")
+    for name in ("two_sided.grand_total_income", "two_sided.grand_total_expenditure", "two_sided.both_totals_equal"):
+        assert findings(name, no_grand_total) == []
+    assert findings("cross.t01_income_eq_t02", t01()) == []  # no 02 printed
+    assert findings("three_public.subtotal", t07_putuo("0.95")) == []  # no 小计 printed
+
+
+def test_04_carry_over_sub_rows_are_not_counted_twice() -> None:
+    (income,) = findings("two_sided.income_total", t04())
+    assert income.expected == Decimal("100.00")
+    (grand,) = findings("two_sided.grand_total_income", t04())
+    assert grand.expected == Decimal("104.00")
+
+
+def test_cross_table_equality_between_two_figures_has_one_cent_tolerance() -> None:
+    (finding,) = findings("cross.t05_eq_t04", cross_05_04("100.01"))
+    assert finding.tolerance == Decimal("0.01") and finding.outcome == "rounding"
+    (finding,) = findings("cross.t05_eq_t04", cross_05_04("100.02"))
+    assert finding.outcome == "fail"
+
+
+# --- the sample documents ---------------------------------------------------------------------------
+
+
+@cache
+def sample_report(path: Path) -> ValidationReport:
+    _, staged = stage_pdf(path)
+    return validate(staged.cells)
+
+
+@pytest.mark.parametrize("path", [SEED, PUTUO], ids=["seed", "putuo"])
+def test_sample_documents_have_no_failures(path: Path) -> None:
+    report = sample_report(path)
+    assert report.failures == [], [f.describe() for f in report.failures]
+    assert report.ok
+
+
+def test_putuo_rounding_gaps_are_notes() -> None:
+    notes = sample_report(PUTUO).notes
+    assert notes
+    assert all(abs(f.difference) <= Decimal("0.02") for f in notes)
+
+
+def test_each_new_rule_produces_findings_on_the_seed_pdf() -> None:
+    produced = {f.rule for f in sample_report(SEED).findings}
+    missing = [name for name in NEW_RULES if name not in produced]
+    assert missing == []
