@@ -92,18 +92,34 @@ def check_total_equals_sum_of_classes(cells: pd.DataFrame, severity: Severity) -
 
 def check_parent_equals_sum_of_children(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
     """类 = Σ 款 and 款 = Σ 项 per amount column (functional codes), and 类 = Σ 款 for economic codes."""
+    rule = "hierarchy.parent_eq_sum_of_children"
     for column in ("functional_code", "economic_code"):
         coded = cells[cells[column].notna()]
-        for (table, measure), group in coded.groupby(["table_code", "measure"]):
-            codes = group[column]
-            for _, parent in group.iterrows():
-                code = str(parent[column])
-                children = group[(codes.str.len() == len(code) + 2) & codes.str.startswith(code)]
-                if len(children):
-                    level = {3: "类", 5: "款"}.get(len(code), "?")
-                    yield _sum_check(
-                        "hierarchy.parent_eq_sum_of_children", severity, str(table), f"{level} {code}", str(measure), parent, children
-                    )
+        keys = zip(coded["table_code"], coded["measure"], coded[column], coded["amount"], coded["page"], strict=True)
+        # (table, measure) → code → (amount, page); children are found by code prefix, one pass per group
+        groups: dict[tuple[str, str], dict[str, tuple[Decimal, int]]] = {}
+        for table, measure, code, amount, page in keys:
+            groups.setdefault((str(table), str(measure)), {}).setdefault(str(code), (Decimal(amount), int(page)))
+        for (table, measure), members in groups.items():
+            children_of: dict[str, list[Decimal]] = {}
+            for code, (amount, _) in members.items():
+                if len(code) in (5, 7):
+                    children_of.setdefault(code[:-2], []).append(amount)
+            for code, (amount, page) in members.items():
+                children = children_of.get(code)
+                if not children:
+                    continue
+                yield Finding(
+                    rule=rule,
+                    severity=severity,
+                    table_code=table,
+                    row=f"{ {3: '类', 5: '款'}.get(len(code), '?')} {code}",
+                    measure=measure,
+                    expected=sum(children, Decimal(0)),
+                    found=amount,
+                    tolerance=TOLERANCE_PER_SUMMAND * len(children),
+                    page=page,
+                )
 
 
 # --- helpers for label- and header-identified figures -------------------------------------------------
