@@ -122,7 +122,7 @@ def process_document(
         )
     staged = stage_document(tables, facts.unit)
     reasons = [f"{name}: {issue}" for issue in staged.issues if issue.severity == "error"]
-    reasons += [f"{name}: table {code} ({_title(code)}) not found" for code in missing_tables(tables)]
+    reasons += [f"{name}: table {code} ({TABLE_TITLES[code]}) not found" for code in missing_tables(tables)]
     if facts.department is None:
         reasons.append(f"{name}: department not printed on the table pages or the cover")
     if facts.fiscal_year is None:
@@ -165,8 +165,3 @@ def process_document(
         notes=tuple(notes),
         seconds=time.perf_counter() - started,
     )
-
-
-def _title(code: str) -> str:
-    """The standard title of a table code."""
-    return TABLE_TITLES[code]
