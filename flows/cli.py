@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.table import Table
-
-from flows.settings import Settings
 
 app = typer.Typer(
     help="Chinese government budget disclosures (部门决算 PDFs) into a fiscal data warehouse.",
@@ -24,56 +20,14 @@ db_app = typer.Typer(help="Warehouse schema management.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 app.add_typer(db_app, name="db")
 
-err = Console(stderr=True)
-
-WarehouseOption = Annotated[
-    str | None,
-    typer.Option("--warehouse", "-w", help="Warehouse URL (default: FISCAL_WAREHOUSE_URL or sqlite:///data/warehouse.sqlite)."),
-]
-
-
-def _settings(warehouse: str | None) -> Settings:
-    """Settings from the environment, with the warehouse URL overridden by the option."""
-    settings = Settings()
-    return settings.model_copy(update={"warehouse_url": warehouse}) if warehouse else settings
-
-
-def _engine(warehouse: str | None):  # type: ignore[no-untyped-def]
-    """A migrated engine for the chosen warehouse."""
-    from flows.flow import warehouse_engine
-
-    return warehouse_engine(_settings(warehouse).warehouse_url)
-
-
-def collect_pdfs(paths: list[Path]) -> list[Path]:
-    """Expand folders to the PDF files inside them (sorted); files given by name are kept as they are."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf")
-        elif path.exists():
-            found.append(path)
-        else:
-            raise typer.BadParameter(f"no such file or folder: {path}")
-    seen: set[Path] = set()
-    return [p for p in found if not (p.resolve() in seen or seen.add(p.resolve()))]  # type: ignore[func-returns-value]
-
-
-def _write(frame: pd.DataFrame, fmt: str, output: Path | None) -> None:
-    """Write a frame as CSV (or a rich table on a terminal) to stdout or a file."""
-    if fmt == "csv" or output is not None:
-        text = frame.to_csv(index=False)
-        if output:
-            output.write_text(text, encoding="utf-8")
-        else:
-            sys.stdout.write(text)
-        return
-    table = Table(show_lines=False)
-    for column in frame.columns:
-        table.add_column(str(column))
-    for row in frame.itertuples(index=False):
-        table.add_row(*["" if pd.isna(v) else str(v) for v in row])
-    Console().print(table)
+from flows.cli_common import (  # noqa: E402
+    WarehouseOption,
+    collect_pdfs,
+    engine_for,
+    err,
+    settings_for,
+    write_frame,
+)
 
 
 @app.command()
@@ -87,7 +41,7 @@ def run(
     from flows.flow import run as run_flow
     from warehouse.export import table_counts
 
-    settings = _settings(warehouse)
+    settings = settings_for(warehouse)
     pdfs = collect_pdfs(paths)
     if not pdfs:
         err.print("[yellow]no PDF files found[/yellow]")
@@ -108,7 +62,7 @@ def run(
             progress.advance(bar)
 
         summary = run_flow(pdfs, settings, progress=advance)
-    counts = table_counts(_engine(warehouse))
+    counts = table_counts(engine_for(warehouse))
     err.print(
         f"documents: {len(summary.outcomes)}  loaded: {summary.count('loaded')}  "
         f"quarantined: {summary.count('quarantined')}  failed: {summary.count('failed')}  "
@@ -133,13 +87,13 @@ def export_facts_cmd(
 
     if fmt != "csv":
         raise typer.BadParameter("only --format csv is supported", param_hint="--format")
-    engine = _engine(warehouse)
+    engine = engine_for(warehouse)
     try:
         sha = resolve_document(engine, document) if document else None
     except DocumentLookupError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
-    _write(export_facts(engine, sha), "csv", output)
+    write_frame(export_facts(engine, sha), "csv", output)
 
 
 @app.command()
@@ -152,7 +106,7 @@ def documents(
     """One row per processed document (or per document table with --tables)."""
     from warehouse.export import list_documents, list_tables
 
-    engine = _engine(warehouse)
+    engine = engine_for(warehouse)
     frame = list_tables(engine) if tables else list_documents(engine, status=status)
     if fmt == "table" and not tables:
         # a terminal view: short keys, file names, and how many reasons (`fiscal show` lists them)
@@ -161,7 +115,7 @@ def documents(
             source=frame["source"].map(lambda s: Path(str(s)).name),
             reasons=frame["reasons"].map(lambda r: f"{len([x for x in str(r or '').split('; ') if x])}"),
         )
-    _write(frame, fmt, None)
+    write_frame(frame, fmt, None)
 
 
 @app.command()
@@ -173,7 +127,7 @@ def show(
     from warehouse.errors import DocumentLookupError
     from warehouse.export import list_documents, list_tables, resolve_document
 
-    engine = _engine(warehouse)
+    engine = engine_for(warehouse)
     try:
         sha = resolve_document(engine, document)
     except DocumentLookupError as exc:
@@ -204,10 +158,16 @@ def db_upgrade(warehouse: WarehouseOption = None) -> None:
     """Apply the Alembic migrations to the warehouse (SQLite file or an existing PostgreSQL)."""
     from warehouse.db import make_engine, upgrade
 
-    url = _settings(warehouse).warehouse_url
+    url = settings_for(warehouse).warehouse_url
     upgrade(make_engine(url))
     err.print(f"warehouse at head: {json.dumps(url)}")
 
+
+# Commands of the warehouse (issue 5) and harvest (issue 6) areas live in their own modules.
+from flows import cli_harvest, cli_warehouse  # noqa: E402
+
+cli_warehouse.register(app, export_app)
+cli_harvest.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()
