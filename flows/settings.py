@@ -16,11 +16,17 @@ class Settings(BaseSettings):
 
     warehouse_url: str = "sqlite:///data/warehouse.sqlite"
     data_dir: Path = Path("data")
+    sources_file: Path = Path("sources.yaml")
 
     @property
     def raw_dir(self) -> Path:
         """Content-addressed store of every received file."""
         return self.data_dir / "raw"
+
+    @property
+    def docs_dir(self) -> Path:
+        """Great Expectations Data Docs (static HTML), written per run when asked."""
+        return self.data_dir / "docs"
 
     @property
     def quarantine_dir(self) -> Path:
