@@ -25,6 +25,11 @@ STAR_TABLES = {
     "fct_amount",
     "etl_document",
     "etl_table",
+    "dim_department_alias",
+    "etl_run",
+    "etl_finding",
+    "etl_fetch",
+    "etl_fetch_history",
 }
 
 
@@ -43,7 +48,7 @@ def test_migrations_match_the_models_exactly(warehouse_engine: Engine) -> None:
         tables = set(inspect(conn).get_table_names())
     assert tables == STAR_TABLES | {"alembic_version"}
     assert set(Base.metadata.tables) == STAR_TABLES
-    assert current_revision(warehouse_engine) == head() == "0001"
+    assert current_revision(warehouse_engine) == head() == "0002"
 
 
 def test_upgrade_twice_is_a_no_op(warehouse_engine: Engine) -> None:
@@ -140,7 +145,8 @@ def _ddl_lines(engine: Engine) -> dict[str, set[str]]:
     with engine.connect() as conn:
         rows = conn.execute(query).all()
     return {
-        name: {line.strip().rstrip(",").strip() for line in sql.splitlines()}
+        # SQLite quotes a table name it renamed (batch migrations rebuild tables): not a difference
+        name: {line.strip().rstrip(",").strip().replace(f'"{name}"', name) for line in sql.splitlines()}
         for name, sql in rows
         if name != "alembic_version"
     }

@@ -164,7 +164,14 @@ def load_document(
             DIM_DEPARTMENT,
             "department_key",
             ("name",),
-            {(facts.department,): {"name": facts.department}},
+            {
+                (facts.department,): {
+                    "name": facts.department,
+                    "department_id": facts.department,
+                    "valid_from": facts.fiscal_year,
+                    "is_current": True,
+                }
+            },
         )[(facts.department,)]
         document_key = _upsert_dim_document(
             conn,
@@ -368,9 +375,15 @@ def _dialect_insert(conn: Connection, table: Table) -> Insert:
     return insert(table)
 
 
-def _upsert(conn: Connection, table: Table, values: Mapping[str, Any], conflict: Sequence[str]) -> Insert:
-    """Build INSERT … ON CONFLICT (conflict) DO UPDATE SET every other column."""
-    updates = {k: v for k, v in values.items() if k not in conflict}
+def _upsert(
+    conn: Connection,
+    table: Table,
+    values: Mapping[str, Any],
+    conflict: Sequence[str],
+    insert_only: Collection[str] = (),
+) -> Insert:
+    """Build INSERT … ON CONFLICT (conflict) DO UPDATE SET every other column except ``insert_only``."""
+    updates = {k: v for k, v in values.items() if k not in conflict and k not in insert_only}
     if conn.dialect.name == "postgresql":
         pg = postgresql.insert(table).values(**values)
         return pg.on_conflict_do_update(index_elements=list(conflict), set_=updates)
@@ -593,8 +606,10 @@ def _upsert_dim_document(
         "department_key": department_key,
         "pipeline_version": pipeline_version,
         "loaded_at": now,
+        "first_loaded_at": now,
+        "is_current": True,
     }
-    stmt = _upsert(conn, DIM_DOCUMENT, values, ("sha256",)).returning(DIM_DOCUMENT.c.document_key)
+    stmt = _upsert(conn, DIM_DOCUMENT, values, ("sha256",), insert_only=("first_loaded_at",)).returning(DIM_DOCUMENT.c.document_key)
     return int(conn.execute(stmt).scalar_one())
 
 

@@ -1,8 +1,9 @@
-"""Star schema v1: dimensions, the amount fact, and the ETL bookkeeping tables.
+"""Star schema v2: dimensions, the amount fact, and the ETL bookkeeping tables.
 
-Every constraint and index carries an explicit name so that the hand-written Alembic migration
-(``warehouse/migrations/versions/0001_star_schema_v1.py``) matches these models exactly on SQLite
-and PostgreSQL.
+Every constraint and index carries an explicit name so that the hand-written Alembic migrations
+(``warehouse/migrations/versions/0001_star_schema_v1.py``, ``0002_warehouse_v2.py``) match these
+models exactly on SQLite and PostgreSQL. The reporting views of ``0003_reporting_views`` are not
+models (``REPORTING_VIEWS`` names them).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -35,7 +37,22 @@ NAMING_CONVENTION: dict[str, str] = {
 
 FUNCTIONAL_LEVELS: dict[int, str] = {3: "类", 5: "款", 7: "项"}
 ECONOMIC_LEVELS: dict[int, str] = {3: "类", 5: "款"}
-ETL_STATUSES: tuple[str, ...] = ("loaded", "failed", "quarantined", "skipped")
+ETL_STATUSES: tuple[str, ...] = ("loaded", "failed", "quarantined", "skipped", "superseded", "retracted")
+SCOPES: tuple[str, ...] = ("部门", "单位")
+STAGES: tuple[str, ...] = ("预算数", "决算数")
+FUND_TYPES: tuple[str, ...] = ("一般公共预算", "政府性基金", "国有资本经营")
+FINDING_SEVERITIES: tuple[str, ...] = ("error", "warn")
+FINDING_OUTCOMES: tuple[str, ...] = ("note", "warning", "failure")
+RUN_STATUSES: tuple[str, ...] = ("running", "completed", "failed")
+#: Reporting views created by migration 0003 (not models; read them with plain SELECTs).
+REPORTING_VIEWS: tuple[str, ...] = (
+    "v_fiscal_facts",
+    "v_expenditure_by_function",
+    "v_basic_expenditure_by_economic",
+    "v_three_public",
+    "v_yoy",
+    "v_data_quality",
+)
 
 
 class Base(DeclarativeBase):
@@ -45,16 +62,45 @@ class Base(DeclarativeBase):
 
 
 class DimDepartment(Base):
-    """A department, by its name as printed in the document."""
+    """One printed name of a department (SCD type 2 version row); ``department_id`` is the stable identity.
+
+    All versions of one department share ``department_id`` (the first printed name, or the target
+    of a steward's alias). ``valid_from`` is the first fiscal year the name was printed,
+    ``valid_to`` the ``valid_from`` of the next version (exclusive; NULL for the current one).
+    """
 
     __tablename__ = "dim_department"
+    __table_args__ = (Index("ix_dim_department_department_id", "department_id"),)
 
     department_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(Text, unique=True)
+    department_id: Mapped[str] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(Text)
+    valid_from: Mapped[int] = mapped_column(Integer)
+    valid_to: Mapped[int | None] = mapped_column(Integer)
+    is_current: Mapped[bool] = mapped_column(Boolean)
+
+
+class DimDepartmentAlias(Base):
+    """A steward's decision: documents printed under ``alias_name`` belong to ``department_id``."""
+
+    __tablename__ = "dim_department_alias"
+
+    alias_name: Mapped[str] = mapped_column(Text, primary_key=True)
+    department_id: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class DimFunctionalSubject(Base):
-    """A 支出功能分类 subject (类 / 款 / 项) as printed: code plus name."""
+    """A 支出功能分类 subject (类 / 款 / 项) as printed: code plus name, with the fiscal years it was printed in.
+
+    The same code carries another name in another year (210 医疗卫生与计划生育支出 → 卫生健康支出):
+    each (code, name) is one member, valid from ``valid_from_year`` to ``valid_to_year`` (inclusive,
+    the first and last fiscal year a loaded document printed it); a fact points at the member
+    printed in its document, hence the one valid for its year.
+    """
 
     __tablename__ = "dim_functional_subject"
     __table_args__ = (
@@ -67,10 +113,12 @@ class DimFunctionalSubject(Base):
     name: Mapped[str] = mapped_column(Text)
     level: Mapped[str] = mapped_column(Text)
     parent_code: Mapped[str | None] = mapped_column(Text)
+    valid_from_year: Mapped[int | None] = mapped_column(Integer)
+    valid_to_year: Mapped[int | None] = mapped_column(Integer)
 
 
 class DimEconomicSubject(Base):
-    """A 支出经济分类 subject (类 / 款) as printed: code plus name."""
+    """A 支出经济分类 subject (类 / 款) as printed: code plus name, versioned by fiscal year like 功能分类."""
 
     __tablename__ = "dim_economic_subject"
     __table_args__ = (
@@ -83,19 +131,29 @@ class DimEconomicSubject(Base):
     name: Mapped[str] = mapped_column(Text)
     level: Mapped[str] = mapped_column(Text)
     parent_code: Mapped[str | None] = mapped_column(Text)
+    valid_from_year: Mapped[int | None] = mapped_column(Integer)
+    valid_to_year: Mapped[int | None] = mapped_column(Integer)
 
 
 class DimMeasure(Base):
-    """A column of a standard table: its header path outer→inner joined with "/"."""
+    """A column of a standard table: its header path outer→inner joined with "/", stage and fund type.
+
+    ``stage`` and ``fund_type`` are derived from (table_code, header_path) by ``measure_stage`` and
+    ``measure_fund_type``; NULL where neither the column nor the table says so.
+    """
 
     __tablename__ = "dim_measure"
     __table_args__ = (
         UniqueConstraint("table_code", "header_path", name="uq_dim_measure_table_code_header_path"),
+        CheckConstraint("stage IN ('预算数', '决算数')", name="stage"),
+        CheckConstraint("fund_type IN ('一般公共预算', '政府性基金', '国有资本经营')", name="fund_type"),
     )
 
     measure_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     table_code: Mapped[str] = mapped_column(Text)
     header_path: Mapped[str] = mapped_column(Text)
+    stage: Mapped[str | None] = mapped_column(Text)
+    fund_type: Mapped[str | None] = mapped_column(Text)
 
 
 class DimLineItem(Base):
@@ -119,7 +177,9 @@ class EtlDocument(Base):
 
     __tablename__ = "etl_document"
     __table_args__ = (
-        CheckConstraint("status IN ('loaded', 'failed', 'quarantined', 'skipped')", name="status"),
+        CheckConstraint(
+            "status IN ('loaded', 'failed', 'quarantined', 'skipped', 'superseded', 'retracted')", name="status"
+        ),
     )
 
     sha256: Mapped[str] = mapped_column(Text, primary_key=True)
@@ -135,6 +195,8 @@ class EtlDocument(Base):
     facts_loaded: Mapped[int] = mapped_column(Integer)
     pipeline_version: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    accept_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class EtlTable(Base):
@@ -157,11 +219,18 @@ class EtlTable(Base):
 
 
 class DimDocument(Base):
-    """A loaded document (one 部门决算/预算 PDF by sha256) and what it says about itself."""
+    """A loaded document (one 部门决算/预算 PDF by sha256) and what it says about itself.
+
+    Of the documents of one (department_id, fiscal_year, phase, scope), the one first loaded
+    last is current (``is_current``); the others are superseded (``superseded_by`` names the
+    current one) or retracted by a steward (``retracted_at``). Their facts stay as history.
+    """
 
     __tablename__ = "dim_document"
     __table_args__ = (
         CheckConstraint("phase IN ('决算', '预算')", name="phase"),
+        CheckConstraint("scope IN ('部门', '单位')", name="scope"),
+        Index("ix_dim_document_fiscal_year_phase", "fiscal_year", "phase"),
         {"sqlite_autoincrement": True},  # keys of deleted rows are never handed out again
     )
 
@@ -177,6 +246,14 @@ class DimDocument(Base):
     department_key: Mapped[int] = mapped_column(Integer, ForeignKey("dim_department.department_key"))
     pipeline_version: Mapped[str] = mapped_column(Text)
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    scope: Mapped[str | None] = mapped_column(Text)
+    source_url: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    is_current: Mapped[bool] = mapped_column(Boolean)
+    superseded_by: Mapped[int | None] = mapped_column(Integer, ForeignKey("dim_document.document_key"))
+    retracted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retract_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class FctAmount(Base):
@@ -220,6 +297,87 @@ class FctAmount(Base):
     dq_flag: Mapped[str | None] = mapped_column(Text)
 
 
+class EtlRun(Base):
+    """One pipeline run: when, which Prefect flow run, and what happened to its documents."""
+
+    __tablename__ = "etl_run"
+    __table_args__ = (CheckConstraint("status IN ('running', 'completed', 'failed')", name="status"),)
+
+    run_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    flow_run_id: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    documents_new: Mapped[int] = mapped_column(Integer)
+    documents_unchanged: Mapped[int] = mapped_column(Integer)
+    documents_loaded: Mapped[int] = mapped_column(Integer)
+    documents_quarantined: Mapped[int] = mapped_column(Integer)
+    documents_failed: Mapped[int] = mapped_column(Integer)
+    documents_skipped: Mapped[int] = mapped_column(Integer)
+    facts_loaded: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(Text)
+
+
+class EtlFinding(Base):
+    """One validation finding of a document (replaced on every processing of the document)."""
+
+    __tablename__ = "etl_finding"
+    __table_args__ = (
+        CheckConstraint("severity IN ('error', 'warn')", name="severity"),
+        CheckConstraint("outcome IN ('note', 'warning', 'failure')", name="outcome"),
+        Index("ix_etl_finding_sha256", "sha256"),
+        {"sqlite_autoincrement": True},
+    )
+
+    finding_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(Text, ForeignKey("etl_document.sha256"))
+    rule: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(Text)
+    table_code: Mapped[str | None] = mapped_column(Text)
+    row_label: Mapped[str | None] = mapped_column(Text)
+    measure: Mapped[str | None] = mapped_column(Text)
+    expected: Mapped[str | None] = mapped_column(Text)
+    found: Mapped[str | None] = mapped_column(Text)
+    difference: Mapped[str | None] = mapped_column(Text)
+    page: Mapped[int | None] = mapped_column(Integer)
+    accepted: Mapped[bool] = mapped_column(Boolean)
+
+
+class EtlFetch(Base):
+    """One harvested URL: what it last returned (written by ``warehouse.manifest``)."""
+
+    __tablename__ = "etl_fetch"
+
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    sha256: Mapped[str | None] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    bytes: Mapped[int | None] = mapped_column(BigInteger)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_changed: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class EtlFetchHistory(Base):
+    """One fetch attempt of a URL (append-only log)."""
+
+    __tablename__ = "etl_fetch_history"
+    __table_args__ = (
+        Index("ix_etl_fetch_history_url", "url"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(Text)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    bytes: Mapped[int | None] = mapped_column(BigInteger)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str] = mapped_column(Text)
+
+
 def functional_level(code: str) -> str:
     """Return the 功能分类 level ('类' / '款' / '项') of a 3/5/7-digit code, or raise ValueError."""
     try:
@@ -239,3 +397,40 @@ def economic_level(code: str) -> str:
 def parent_code(code: str) -> str | None:
     """Return the code of the parent subject (first 3 or 5 digits), or None for a 类 code."""
     return code[: len(code) - 2] if len(code) > 3 else None
+
+
+_STAGE_MARKERS: tuple[tuple[str, str], ...] = (("预算数", "预算数"), ("决算数", "决算数"))
+_FUND_MARKERS: tuple[tuple[str, str], ...] = (
+    ("一般公共预算", "一般公共预算"),
+    ("政府性基金", "政府性基金"),
+    ("国有资本经营", "国有资本经营"),
+)
+#: Tables whose title names one fund (05–07: 一般公共预算财政拨款…, 08: 政府性基金…, 09: 国有资本经营…).
+_TABLE_FUND: dict[str, str] = {
+    "05": "一般公共预算",
+    "06": "一般公共预算",
+    "07": "一般公共预算",
+    "08": "政府性基金",
+    "09": "国有资本经营",
+}
+
+
+def measure_stage(table_code: str, header_path: str) -> str | None:
+    """Return '预算数' / '决算数' when a segment of the header path says so (innermost first), else None."""
+    for segment in reversed(header_path.split("/")):
+        for marker, stage in _STAGE_MARKERS:
+            if marker in segment:
+                return stage
+    return None
+
+
+def measure_fund_type(table_code: str, header_path: str) -> str | None:
+    """Return the fund the column (innermost segment first) or else the table title names, or None.
+
+    04 prints one column per fund (支出/一般公共预算财政拨款 …); 05–09 are one fund each by title.
+    """
+    for segment in reversed(header_path.split("/")):
+        for marker, fund in _FUND_MARKERS:
+            if marker in segment:
+                return fund
+    return _TABLE_FUND.get(table_code)
