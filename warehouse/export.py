@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from sqlalchemy import Engine, Select, func, select
 
 from extract.models import TABLE_CODES
@@ -238,3 +242,51 @@ def table_counts(engine: Engine) -> dict[str, int]:
         for code, count in conn.execute(stmt):
             counts[str(code)] = int(count)
     return dict(sorted(counts.items()))
+
+
+#: Arrow types of the export columns; amounts are exact decimals (the warehouse's Numeric scales).
+_ARROW_TYPES: dict[str, Any] = {
+    "fiscal_year": pa.int32(),
+    "amount": pa.decimal128(20, 4),
+    "amount_yuan": pa.decimal128(20, 2),
+    "page": pa.int32(),
+    "row_index": pa.int32(),
+    "col_index": pa.int32(),
+    "is_total": pa.bool_(),
+}
+
+
+def facts_arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """Return the facts export as an Arrow table: amounts ``decimal128`` (never float), other columns typed.
+
+    ``amount`` (the published number, a decimal string in the CSV export) becomes
+    ``decimal128(20, 4)`` and ``amount_yuan`` ``decimal128(20, 2)``, the scales of the warehouse
+    columns; pyarrow refuses a value it could only store by rounding. Columns this function does not
+    know are written as strings.
+    """
+    arrays: list[pa.Array] = []
+    fields: list[pa.Field] = []
+    for column in frame.columns:
+        kind = _ARROW_TYPES.get(str(column), pa.string())
+        values = [None if _missing(v) else v for v in frame[column].tolist()]
+        if kind == pa.decimal128(20, 4):
+            values = [None if v is None else Decimal(str(v)) for v in values]
+        elif kind == pa.bool_():
+            values = [None if v is None else bool(v) for v in values]
+        elif kind == pa.string():
+            values = [None if v is None else str(v) for v in values]
+        arrays.append(pa.array(values, type=kind))
+        fields.append(pa.field(str(column), kind, nullable=True))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def write_facts_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """Write the facts export to a Parquet file (see ``facts_arrow_table`` for the column types)."""
+    pq.write_table(facts_arrow_table(frame), path)
+
+
+def _missing(value: Any) -> bool:
+    """True for None, NaN and pd.NA (what a frame column holds for "no value")."""
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, float) and value != value
