@@ -78,22 +78,31 @@ def run(
 def export_facts_cmd(
     warehouse: WarehouseOption = None,
     document: Annotated[str | None, typer.Option(help="Only this document (sha256 or a unique prefix).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="csv")] = "csv",
+    fmt: Annotated[
+        str, typer.Option("--format", help="csv, or parquet (amounts as decimal128; needs --output).")
+    ] = "csv",
     output: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """One row per published amount cell of the current loaded documents."""
     from warehouse.errors import DocumentLookupError
-    from warehouse.export import export_facts, resolve_document
+    from warehouse.export import export_facts, resolve_document, write_facts_parquet
 
-    if fmt != "csv":
-        raise typer.BadParameter("only --format csv is supported", param_hint="--format")
+    if fmt not in ("csv", "parquet"):
+        raise typer.BadParameter(f"{fmt!r} is not one of csv, parquet", param_hint="--format")
+    if fmt == "parquet" and output is None:
+        raise typer.BadParameter("parquet is binary: give a file with --output", param_hint="--output")
     engine = engine_for(warehouse)
     try:
         sha = resolve_document(engine, document) if document else None
     except DocumentLookupError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
-    write_frame(export_facts(engine, sha), "csv", output)
+    frame = export_facts(engine, sha)
+    if fmt == "parquet" and output is not None:
+        write_facts_parquet(frame, output)
+        err.print(f"{len(frame)} facts written to {output}")
+        return
+    write_frame(frame, "csv", output)
 
 
 @app.command()
