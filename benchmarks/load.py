@@ -1,0 +1,269 @@
+"""Load benchmark: facts/s of ``warehouse.load.load_document`` into SQLite and PostgreSQL.
+
+It stages the real cells of the Changsha sample (478 published amounts) once, then loads
+``--documents`` documents made from them (1,000 by default: 200 departments x 5 fiscal years, each
+its own sha256, so every load is a new document with its own dimension rows) one transaction per
+document, into
+  (a) a new SQLite file in a temp dir, and
+  (b) PostgreSQL: a new database on FISCAL_TEST_POSTGRES_URL, else a throwaway cluster started with
+      the test suite's own code (tests/conftest.py; as the postgres user when run as root).
+Each backend runs in a fresh child process, so the peak RSS printed is that of loading alone
+(not of camelot, which ran in the parent).
+
+Baseline, measured in the same run on the same database: the facts of the first
+``--baseline-documents`` documents are deleted and inserted again the naive way, one ORM object
+and one INSERT (flush) per fact, in one transaction per document. The loader's figure includes
+its dimension lookups and bookkeeping; the baseline's does not, so the ratio understates the gain.
+
+    .venv/bin/python benchmarks/load.py [--documents N] [--baseline-documents M] [--backend sqlite|postgresql|both]
+
+Target: >= 20,000 facts/s on both backends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import multiprocessing as mp
+import os
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TARGET = 20_000
+YEARS = (2020, 2021, 2022, 2023, 2024)
+SAMPLE = ROOT / "samples" / "changsha_zwfwzx_2020_juesuan.pdf"
+
+
+@dataclass(frozen=True)
+class Template:
+    """The staged cells and table summaries every generated document reuses."""
+
+    cells: Any  # pandas DataFrame (stg_cells)
+    tables: tuple[Any, ...]
+    pages: int
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one backend measured."""
+
+    backend: str
+    documents: int
+    facts: int
+    load_seconds: float
+    wall_seconds: float
+    peak_rss_mb: float
+    baseline_facts: int
+    baseline_seconds: float
+    note: str = ""
+
+    @property
+    def facts_per_second(self) -> float:
+        return self.facts / self.load_seconds if self.load_seconds else 0.0
+
+    @property
+    def baseline_per_second(self) -> float:
+        return self.baseline_facts / self.baseline_seconds if self.baseline_seconds else 0.0
+
+
+def stage_template() -> Template:
+    """Extract and stage the sample PDF (camelot) once."""
+    from extract.pdf import read_pages
+    from tests.extraction import stage_pdf
+
+    _facts, staged = stage_pdf(SAMPLE)
+    return Template(cells=staged.cells, tables=tuple(staged.tables), pages=len(read_pages(SAMPLE, SAMPLE.name)))
+
+
+def document_for(number: int) -> tuple[Any, Any]:
+    """The Document and DocumentFacts of generated document ``number`` (distinct department/year/sha256)."""
+    from extract.models import Document, DocumentFacts
+
+    department = f"长沙市基准测试部门{number // len(YEARS):04d}"
+    year = YEARS[number % len(YEARS)]
+    name = f"bench_{number:05d}_{year}_juesuan.pdf"
+    document = Document(
+        sha256=hashlib.sha256(name.encode()).hexdigest(),
+        source=f"https://example.gov.cn/bench/{name}",
+        source_file=name,
+        path=Path("/nowhere") / name,
+        size=1,
+    )
+    facts = DocumentFacts(
+        department=department, fiscal_year=year, phase="决算", unit="万元", title=f"{department}{year}年度部门决算"
+    )
+    return document, facts
+
+
+def run_backend(backend: str, url: str, template: Template, documents: int, baseline_documents: int, note: str) -> Result:
+    """Load the documents into ``url`` (schema migrated first), then run the naive baseline; child-process body."""
+    from warehouse.db import make_engine, upgrade
+    from warehouse.load import load_document
+
+    engine = make_engine(url)
+    upgrade(engine)
+    started = time.perf_counter()
+    load_seconds = 0.0
+    facts = 0
+    for number in range(documents):
+        document, doc_facts = document_for(number)
+        t0 = time.perf_counter()
+        result = load_document(
+            engine,
+            document=document,
+            facts=doc_facts,
+            pages=template.pages,
+            stg_cells=template.cells,
+            tables=template.tables,
+            pipeline_version="bench",
+        )
+        load_seconds += time.perf_counter() - t0
+        facts += result.facts_loaded
+    wall = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    baseline_facts, baseline_seconds = naive_reload(engine, min(baseline_documents, documents))
+    engine.dispose()
+    return Result(backend, documents, facts, load_seconds, wall, peak, baseline_facts, baseline_seconds, note)
+
+
+def naive_reload(engine: Any, documents: int) -> tuple[int, float]:
+    """Delete and re-insert the facts of the first documents one ORM object + one INSERT per fact; time it."""
+    from sqlalchemy import delete, select
+    from sqlalchemy.orm import Session
+
+    from warehouse.load import DIM_DOCUMENT, FCT_AMOUNT
+    from warehouse.models import Base
+
+    fact_class = next(m.class_ for m in Base.registry.mappers if m.local_table is FCT_AMOUNT)
+    columns = [c.name for c in FCT_AMOUNT.c if c.name != "amount_key"]
+    total = 0
+    seconds = 0.0
+    for number in range(documents):
+        document, _ = document_for(number)
+        with engine.connect() as conn:
+            key = conn.execute(
+                select(DIM_DOCUMENT.c.document_key).where(DIM_DOCUMENT.c.sha256 == document.sha256)
+            ).scalar_one()
+            rows = [dict(r._mapping) for r in conn.execute(select(*(FCT_AMOUNT.c[c] for c in columns)).where(FCT_AMOUNT.c.document_key == key))]
+        t0 = time.perf_counter()
+        with Session(engine) as session, session.begin():
+            session.execute(delete(FCT_AMOUNT).where(FCT_AMOUNT.c.document_key == key))
+            for row in rows:
+                session.add(fact_class(**row))
+                session.flush()  # the naive loader: one INSERT round trip per fact
+        seconds += time.perf_counter() - t0
+        total += len(rows)
+    return total, seconds
+
+
+def _child(queue: Any, backend: str, url: str, template: Template, documents: int, baseline: int, note: str) -> None:
+    """Child-process entry: run one backend and send back its Result (or the error)."""
+    try:
+        queue.put(run_backend(backend, url, template, documents, baseline, note))
+    except BaseException as exc:  # noqa: BLE001 - report any failure to the parent
+        queue.put(f"{type(exc).__name__}: {exc}")
+
+
+def in_child(backend: str, url: str, template: Template, documents: int, baseline: int, note: str) -> Result:
+    """Run one backend in a fresh (spawned) process so its peak RSS is the load's alone."""
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    process = ctx.Process(target=_child, args=(queue, backend, url, template, documents, baseline, note))
+    process.start()
+    outcome = queue.get()
+    process.join()
+    if isinstance(outcome, str):
+        raise RuntimeError(f"{backend}: {outcome}")
+    return outcome
+
+
+def postgres(template: Template, documents: int, baseline: int) -> Result:
+    """Benchmark on FISCAL_TEST_POSTGRES_URL, else on a throwaway cluster (the test suite's own code)."""
+    from sqlalchemy import create_engine, text
+
+    from tests.conftest import _admin_url_from_env, _pg_bindir, _ThrowawayCluster
+
+    raw = os.environ.get("FISCAL_TEST_POSTGRES_URL")
+    cluster = None
+    if raw:
+        admin_url = _admin_url_from_env(raw)
+        note = "FISCAL_TEST_POSTGRES_URL"
+    else:
+        bindir = _pg_bindir()
+        if bindir is None:
+            raise RuntimeError("no PostgreSQL: set FISCAL_TEST_POSTGRES_URL or install postgresql")
+        cluster = _ThrowawayCluster(bindir)
+        admin_url = cluster.start()
+        note = f"throwaway cluster {bindir.parent.name} (fsync=off, synchronous_commit=off)"
+    name = f"fiscal_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = admin_url.set(database=name).render_as_string(hide_password=False)
+        return in_child("postgresql", url, template, documents, baseline, note)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        if cluster is not None:
+            cluster.stop()
+
+
+def sqlite(template: Template, documents: int, baseline: int) -> Result:
+    """Benchmark on a new SQLite file in a temp dir (WAL, synchronous=NORMAL: the warehouse's own settings)."""
+    with tempfile.TemporaryDirectory(prefix="fiscal-bench-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
+        return in_child("sqlite", url, template, documents, baseline, "temp file, WAL, synchronous=NORMAL")
+
+
+def report(results: list[Result]) -> None:
+    """Print one line per backend and the verdict against the target."""
+    header = (
+        f"{'backend':11} {'docs':>5} {'facts':>8} {'load s':>8} {'facts/s':>9} {'wall s':>7} "
+        f"{'peak RSS MB':>11} {'naive facts/s':>13} {'ratio':>6}  target  setup"
+    )
+    print(header)
+    for r in results:
+        ok = "ok" if r.facts_per_second >= TARGET else "MISSED"
+        ratio = r.facts_per_second / r.baseline_per_second if r.baseline_per_second else float("nan")
+        print(
+            f"{r.backend:11} {r.documents:5d} {r.facts:8d} {r.load_seconds:8.2f} {r.facts_per_second:9,.0f} "
+            f"{r.wall_seconds:7.2f} {r.peak_rss_mb:11.0f} {r.baseline_per_second:13,.0f} {ratio:5.1f}x  {ok:6}  {r.note}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, stage the template, run the backends, print the figures; exit 1 if a target is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--documents", type=int, default=1000, help="documents to load per backend (default 1000)")
+    parser.add_argument("--baseline-documents", type=int, default=10, help="documents re-inserted naively (default 10)")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    args = parser.parse_args(argv)
+    t0 = time.perf_counter()
+    template = stage_template()
+    print(
+        f"template: {SAMPLE.name}, {len(template.cells)} facts per document, staged in "
+        f"{time.perf_counter() - t0:.1f} s; {args.documents} documents per backend",
+        flush=True,
+    )
+    results = []
+    if args.backend in ("sqlite", "both"):
+        results.append(sqlite(template, args.documents, args.baseline_documents))
+    if args.backend in ("postgresql", "both"):
+        results.append(postgres(template, args.documents, args.baseline_documents))
+    report(results)
+    return 0 if all(r.facts_per_second >= TARGET for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
