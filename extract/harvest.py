@@ -393,7 +393,7 @@ class Harvester:
             async with self._limiter(host):
                 try:
                     async with client.stream("GET", url, headers=headers) as response:
-                        if response.is_redirect:
+                        if response.status_code in (301, 302, 303, 307, 308):
                             location = response.headers.get("location", "")
                             if not location:
                                 raise _Final("http_error", f"HTTP {response.status_code} without a Location", response.status_code)

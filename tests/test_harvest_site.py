@@ -31,6 +31,7 @@ class Resource:
     truncate: bool = False  # announce the full length, send half, close
     location: str | None = None  # a redirect target
     conditional: bool = True  # send ETag / Last-Modified and honour If-None-Match
+    hide_length: bool = False  # no Content-Length: the body ends when the connection closes
     served: int = 0
 
     @property
@@ -111,8 +112,10 @@ class FakeSite:
             handler.send_response(status)
             for key, value in headers.items():
                 handler.send_header(key, value)
-            handler.send_header("Content-Length", str(len(body)))
-            if cut:
+            hide = resource is not None and resource.hide_length
+            if not hide:
+                handler.send_header("Content-Length", str(len(body)))
+            if cut or hide:
                 handler.send_header("Connection", "close")
             handler.end_headers()
             try:
@@ -120,7 +123,7 @@ class FakeSite:
                 handler.wfile.flush()
             except (BrokenPipeError, ConnectionResetError):
                 return
-            if cut:
+            if cut or hide:
                 handler.close_connection = True
 
         if resource is None:
