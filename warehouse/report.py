@@ -1,0 +1,281 @@
+"""Reports: the reporting views (migration 0003) read into DataFrames, filtered by department and year.
+
+Each report is one view. Amounts come back as ``Decimal`` on both backends: SQLite hands the
+views' NUMERIC values back as int/float/str, PostgreSQL as Decimal; ``report_frame`` turns every
+money column into a Decimal with 2 places (元), rates into Decimals with 4 places, and the published
+amount into the Decimal it was printed as.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Literal
+
+import pandas as pd
+from sqlalchemy import Engine, Select, column, or_, select, table
+
+ColumnKind = Literal["text", "int", "bool", "money", "rate", "published"]
+
+_FEN = Decimal("0.01")
+_RATE = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """One report: its view, columns (name → kind), sort order and the columns a terminal table shows."""
+
+    view: str
+    columns: Mapping[str, ColumnKind]
+    order_by: Sequence[str]
+    description: str
+    #: columns that hold the department's name(s), matched by --department (substring)
+    department_columns: Sequence[str] = ("department",)
+    #: the view has department_id: --department also matches any name the department was ever printed under
+    has_department_id: bool = True
+    table_columns: Sequence[str] = field(default_factory=tuple)
+
+    @property
+    def numeric(self) -> set[str]:
+        """Columns shown right-aligned."""
+        return {c for c, k in self.columns.items() if k in ("int", "money", "rate", "published")}
+
+
+def _cols(text: str, **kinds: ColumnKind) -> dict[str, ColumnKind]:
+    """Build an ordered column map from a comma list; names not in ``kinds`` are text."""
+    return {name.strip(): kinds.get(name.strip(), "text") for name in text.split(",")}
+
+
+REPORTS: dict[str, ReportSpec] = {
+    "facts": ReportSpec(
+        view="v_fiscal_facts",
+        columns=_cols(
+            "amount_key, document_sha256, source_file, source_url, department_id, department, department_printed,"
+            " fiscal_year, phase, scope, table_code, functional_code, functional_name, functional_level,"
+            " economic_code, economic_name, economic_level, line_item, parent_line_item, measure, stage,"
+            " fund_type, amount, unit, amount_yuan, is_total, page, row_index, col_index, dq_flag, is_current",
+            amount_key="int",
+            fiscal_year="int",
+            amount="published",
+            amount_yuan="money",
+            is_total="bool",
+            page="int",
+            row_index="int",
+            col_index="int",
+            is_current="bool",
+        ),
+        order_by=("department", "fiscal_year", "document_sha256", "table_code", "page", "row_index", "col_index"),
+        description="one row per published amount, with names and lineage",
+        department_columns=("department", "department_printed"),
+        table_columns=(
+            "department",
+            "fiscal_year",
+            "table_code",
+            "functional_code",
+            "economic_code",
+            "line_item",
+            "measure",
+            "amount",
+            "unit",
+            "amount_yuan",
+            "page",
+            "is_current",
+        ),
+    ),
+    "expenditure-by-function": ReportSpec(
+        view="v_expenditure_by_function",
+        columns=_cols(
+            "department_id, department, fiscal_year, table_code, level, code, name, measure, amount_yuan",
+            fiscal_year="int",
+            amount_yuan="money",
+        ),
+        order_by=("department", "fiscal_year", "table_code", "measure", "code"),
+        description="功能分类 类/款/项 rollups of leaf amounts per department and year",
+        table_columns=("department", "fiscal_year", "table_code", "level", "code", "name", "measure", "amount_yuan"),
+    ),
+    "basic-by-economic": ReportSpec(
+        view="v_basic_expenditure_by_economic",
+        columns=_cols(
+            "department_id, department, fiscal_year, level, code, name, measure, amount_yuan",
+            fiscal_year="int",
+            amount_yuan="money",
+        ),
+        order_by=("department", "fiscal_year", "measure", "code"),
+        description="基本支出 by 经济分类 类/款 per department and year",
+        table_columns=("department", "fiscal_year", "level", "code", "name", "measure", "amount_yuan"),
+    ),
+    "three-public": ReportSpec(
+        view="v_three_public",
+        columns=_cols(
+            "department_id, department, fiscal_year, item, budget_yuan, final_yuan, execution_rate",
+            fiscal_year="int",
+            budget_yuan="money",
+            final_yuan="money",
+            execution_rate="rate",
+        ),
+        order_by=("department", "fiscal_year", "item"),
+        description="“三公” expenses: 预算数 against 决算数 and the execution rate",
+        table_columns=("department", "fiscal_year", "item", "budget_yuan", "final_yuan", "execution_rate"),
+    ),
+    "yoy": ReportSpec(
+        view="v_yoy",
+        columns=_cols(
+            "department_id, department, fiscal_year, functional_code, functional_name, level, amount_yuan,"
+            " previous_amount_yuan, change_yuan, change_rate",
+            fiscal_year="int",
+            amount_yuan="money",
+            previous_amount_yuan="money",
+            change_yuan="money",
+            change_rate="rate",
+        ),
+        order_by=("department", "functional_code", "fiscal_year"),
+        description="year over year per department and 功能分类 subject",
+        table_columns=(
+            "department",
+            "fiscal_year",
+            "functional_code",
+            "functional_name",
+            "level",
+            "amount_yuan",
+            "previous_amount_yuan",
+            "change_yuan",
+            "change_rate",
+        ),
+    ),
+    "data-quality": ReportSpec(
+        view="v_data_quality",
+        columns=_cols(
+            "document_sha256, source_file, department, fiscal_year, status, rule, severity, outcome, accepted,"
+            " table_code, row_label, measure, expected, found, difference, accept_reason",
+            fiscal_year="int",
+            accepted="bool",
+        ),
+        order_by=("source_file", "document_sha256", "rule", "table_code", "row_label", "measure"),
+        description="validation notes and accepted failures per document",
+        has_department_id=False,
+        table_columns=(
+            "source_file",
+            "department",
+            "fiscal_year",
+            "status",
+            "rule",
+            "outcome",
+            "accepted",
+            "table_code",
+            "row_label",
+            "measure",
+            "expected",
+            "found",
+            "difference",
+        ),
+    ),
+}
+
+
+class UnknownReportError(ValueError):
+    """The report name is not one of ``REPORTS``."""
+
+
+def report_spec(name: str) -> ReportSpec:
+    """Return the report called ``name``; raise UnknownReportError listing the valid names otherwise."""
+    try:
+        return REPORTS[name]
+    except KeyError:
+        raise UnknownReportError(f"no report called {name!r}; reports: {', '.join(REPORTS)}") from None
+
+
+def report_query(
+    name: str, department: str | None = None, year: int | None = None, limit: int | None = None
+) -> Select[Any]:
+    """Build the SELECT of report ``name`` with the filters as bound parameters."""
+    spec = report_spec(name)
+    view = table(spec.view, *(column(c) for c in spec.columns))
+    stmt: Select[Any] = select(*(view.c[c] for c in spec.columns))
+    if department:
+        matches = [view.c[c].contains(department, autoescape=True) for c in spec.department_columns]
+        if spec.has_department_id:
+            # any name the department was ever printed under (SCD-2 versions share department_id)
+            departments = table("dim_department", column("department_id"), column("name"))
+            printed = select(departments.c.department_id).where(
+                departments.c.name.contains(department, autoescape=True)
+            )
+            matches.append(view.c.department_id.in_(printed))
+        stmt = stmt.where(or_(*matches))
+    if year is not None:
+        stmt = stmt.where(view.c.fiscal_year == year)
+    stmt = stmt.order_by(*(view.c[c] for c in spec.order_by))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return stmt
+
+
+def report_frame(
+    engine: Engine, name: str, department: str | None = None, year: int | None = None, limit: int | None = None
+) -> pd.DataFrame:
+    """Return report ``name`` as a DataFrame (columns in the view's documented order), amounts as Decimal.
+
+    ``department`` matches, as a substring, the department's current name, the name printed in the
+    document, or any name it was printed under before; ``year`` is the fiscal year.
+    """
+    spec = report_spec(name)
+    stmt = report_query(name, department, year, limit)
+    with engine.connect() as conn:
+        rows = [tuple(r) for r in conn.execute(stmt)]
+    frame = pd.DataFrame.from_records(rows, columns=list(spec.columns))
+    for name_, kind in spec.columns.items():
+        frame[name_] = _convert(frame[name_].tolist(), kind)
+    return frame
+
+
+def _convert(values: list[Any], kind: ColumnKind) -> pd.Series:
+    """Convert one column's raw values to the kind's Python type (object column; None stays None)."""
+    if kind == "text":
+        return pd.Series([None if _missing(v) else str(v) for v in values], dtype=object)
+    if kind == "int":
+        return pd.Series([None if _missing(v) else int(v) for v in values], dtype=object)
+    if kind == "bool":
+        return pd.Series([None if _missing(v) else _bool(v) for v in values], dtype=object)
+    return pd.Series([None if _missing(v) else _decimal(v, kind) for v in values], dtype=object)
+
+
+def _missing(value: Any) -> bool:
+    """True for SQL NULL (and the NaN pandas may hand back)."""
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def _bool(value: Any) -> bool:
+    """SQLite gives booleans as 0/1, PostgreSQL as bool."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "t", "true")
+    return bool(value)
+
+
+def _decimal(value: Any, kind: ColumnKind) -> Decimal:
+    """Turn a NUMERIC value from either backend into a Decimal of the kind's scale."""
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, float):
+        # SQLite returns NUMERIC sums as doubles: repr is the shortest text that reads back the same
+        number = Decimal(repr(value))
+    else:
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise ValueError(f"not a number: {value!r}") from None
+    if kind == "money":
+        return number.quantize(_FEN, rounding=ROUND_HALF_UP)
+    if kind == "rate":
+        return number.quantize(_RATE, rounding=ROUND_HALF_UP)
+    # the published amount: two places as printed unless it has more (PostgreSQL keeps scale 4)
+    two = number.quantize(_FEN, rounding=ROUND_HALF_UP)
+    return two if two == number else number.normalize()
+
+
+def format_value(value: Any) -> str:
+    """Render one report cell for a terminal: Decimals in plain notation (never float, never 1E+2)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
