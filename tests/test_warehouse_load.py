@@ -637,7 +637,7 @@ def test_table_counts_cover_loaded_documents_only(warehouse_engine: Engine) -> N
     assert empty == dict.fromkeys(("01", "02", "03", "04", "05", "06", "07", "08", "09"), 0)
     a, b = make_document("a.pdf"), make_document("b.pdf")
     load(warehouse_engine, a)
-    load(warehouse_engine, b)
+    load(warehouse_engine, b, facts=make_facts(fiscal_year=2021))  # another year: both current
     counts = table_counts(warehouse_engine)
     assert {k: v for k, v in counts.items() if v} == {"01": 8, "02": 10, "04": 2, "06": 6}
     record_document(

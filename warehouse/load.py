@@ -1,27 +1,41 @@
 """The transactional loader: one document's ``stg_cells`` into the star schema, in one transaction.
 
-``load_document`` replaces a document's facts (delete, then insert with bound parameters);
-dimensions are get-or-create on their natural keys, in bulk (one SELECT per dimension, one
-multi-row INSERT for the missing members, one SELECT for their new keys). ``record_document``
-books a document that is not loaded (failed / quarantined / skipped) and removes anything it
-had in the star.
+``load_document`` replaces a document's facts (delete, then insert with bound parameters; COPY on
+PostgreSQL); dimensions are get-or-create on their natural keys, in bulk (one SELECT per
+dimension, one multi-row INSERT for the missing members, one SELECT for their new keys).
+``record_document`` books a document that is not loaded (failed / quarantined / skipped) and
+removes anything it had in the star.
+
+Currency: of the documents of one (department_id, fiscal_year, phase, scope) the one *first
+loaded* last is current; the others are 'superseded' (facts kept as history) or 'retracted' by a
+steward. Reloading an older sha256 keeps its first load time, so reruns over a folder holding
+both versions never flip which one is current; to go back to an older version, retract the newer.
+
+Concurrency: SQLite serialises writers (BEGIN IMMEDIATE). On PostgreSQL a load takes a
+transaction-scoped advisory lock on its department before writing, dimension members are inserted
+in one global order with ON CONFLICT DO NOTHING, and a transaction that still meets a unique
+violation, deadlock or serialization failure is retried from the start (``_RETRIES`` times).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import random
 import time
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+import zlib
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Table, delete, insert, select
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert
 
 from extract.models import Document, DocumentFacts, TableSummary
@@ -30,17 +44,23 @@ from warehouse.db import SQLITE_BEGIN_OPTION
 from warehouse.errors import LoadError
 from warehouse.models import (
     ECONOMIC_LEVELS,
+    FINDING_OUTCOMES,
+    FINDING_SEVERITIES,
     FUNCTIONAL_LEVELS,
     Base,
     economic_level,
     functional_level,
+    measure_fund_type,
+    measure_stage,
     parent_code,
 )
 
 NOT_LOADED_STATUSES: tuple[str, ...] = ("failed", "quarantined", "skipped")
+DQ_FLAGS: tuple[str, ...] = ("accepted",)
 
 _T = Base.metadata.tables
 DIM_DEPARTMENT: Table = _T["dim_department"]
+DIM_DEPARTMENT_ALIAS: Table = _T["dim_department_alias"]
 DIM_FUNCTIONAL: Table = _T["dim_functional_subject"]
 DIM_ECONOMIC: Table = _T["dim_economic_subject"]
 DIM_MEASURE: Table = _T["dim_measure"]
@@ -49,19 +69,70 @@ DIM_DOCUMENT: Table = _T["dim_document"]
 FCT_AMOUNT: Table = _T["fct_amount"]
 ETL_DOCUMENT: Table = _T["etl_document"]
 ETL_TABLE: Table = _T["etl_table"]
+ETL_FINDING: Table = _T["etl_finding"]
+ETL_RUN: Table = _T["etl_run"]
 
 _FEN = Decimal("0.01")
 _MAX_AMOUNT_DIGITS = 16  # Numeric(20, 4): 16 digits before the point
 _MAX_YUAN_DIGITS = 18  # Numeric(20, 2)
+_RETRIES = 5
+#: SQLSTATEs worth a retry: unique violation (a concurrent writer won), serialization failure, deadlock.
+_RETRY_SQLSTATES = frozenset({"23505", "40001", "40P01"})
+_ADVISORY_NAMESPACE = 0x46495343  # "FISC": first key of pg_advisory_xact_lock(int, int)
+_FACT_COLUMNS: tuple[str, ...] = (
+    "amount_key",
+    "document_key",
+    "department_key",
+    "fiscal_year",
+    "table_code",
+    "functional_key",
+    "economic_key",
+    "line_item_key",
+    "measure_key",
+    "amount",
+    "amount_text",
+    "unit",
+    "amount_yuan",
+    "is_total",
+    "page",
+    "row_index",
+    "col_index",
+    "dq_flag",
+)
+
+_R = TypeVar("_R")
 
 
 @dataclass(frozen=True)
 class LoadResult:
-    """What ``load_document`` did: the document, how many facts it now has, how long it took."""
+    """What ``load_document`` did: the document, its facts, the time taken, and its currency."""
 
     sha256: str
     facts_loaded: int
     seconds: float
+    is_current: bool = True
+    #: sha256 of the documents this load made superseded (a corrected republication replaced them).
+    superseded: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One validation finding of a document, as stored in ``etl_finding`` (plain values, no expectations types)."""
+
+    rule: str
+    severity: str  # 'error' | 'warn'
+    outcome: str  # 'note' | 'warning' | 'failure'
+    table_code: str | None = None
+    row_label: str | None = None
+    measure: str | None = None
+    expected: str | None = None
+    found: str | None = None
+    difference: str | None = None
+    page: int | None = None
+    accepted: bool = False
+
+
+FindingLike = Finding | Mapping[str, Any]
 
 
 class _Cell(NamedTuple):
@@ -98,35 +169,56 @@ def load_document(
     tables: Sequence[TableSummary],
     pipeline_version: str,
     reasons: Sequence[str] = (),
+    findings: Sequence[FindingLike] = (),
+    dq_flag: str | None = None,
+    accept_reason: str | None = None,
+    source_url: str | None = None,
+    fetched_at: datetime | None = None,
+    region: str | None = None,
+    city: str | None = None,
 ) -> LoadResult:
-    """Load one document's staged cells into the star schema in one transaction and book it as 'loaded'.
+    """Load one document's staged cells into the star schema in one transaction.
 
     Parameters
     ----------
     engine
         Warehouse engine (from ``warehouse.db.make_engine``), schema at head.
     document, facts, pages
-        The received file, what it says about itself, and its page count.
+        The received file, what it says about itself (``facts.scope`` included), and its page count.
     stg_cells
         The document's cells, satisfying the ``transform.stg_cells`` contract (an optional
-        ``dq_flag`` column is stored as is).
+        ``dq_flag`` column is stored as is and wins over the ``dq_flag`` argument).
     tables
         What was found of each standard table; replaces the document's ``etl_table`` rows.
     pipeline_version
         Version of the pipeline that produced ``stg_cells``.
     reasons
         Notes to keep with a loaded document (e.g. validation warnings); usually empty.
+    findings
+        Validation findings (``Finding`` or dicts with its field names); replace the document's
+        ``etl_finding`` rows.
+    dq_flag
+        None, or 'accepted' when a steward accepted the document despite failed rules: every fact
+        without a flag of its own gets it, failure findings are stored accepted, and
+        ``etl_document.accepted_at`` / ``accept_reason`` are set (kept when already set).
+    accept_reason
+        Why the document was accepted (with ``dq_flag='accepted'``; ``mark_accepted`` stores it too).
+    source_url, fetched_at
+        Where and when the harvester fetched the file (None for local files).
+    region, city
+        Where the department sits (from settings or source hints); stored when given.
 
     Returns
     -------
     LoadResult
-        The sha256, the number of facts the document now has, the seconds spent.
+        The sha256, its number of facts, the seconds spent, whether it is now current and which
+        documents it superseded.
 
     Raises
     ------
     LoadError
-        The document lacks department or fiscal year, or a cell cannot be stored exactly
-        (nothing is written).
+        The document lacks department or fiscal year, a cell cannot be stored exactly, a finding
+        is malformed, or ``dq_flag`` is unknown (nothing is written).
     transform.stg_cells.StgCellsContractError
         ``stg_cells`` does not satisfy its contract (nothing is written).
 
@@ -143,10 +235,19 @@ def load_document(
         raise LoadError(f"document {sha256[:12]}: no department was read, it cannot be loaded")
     if facts.fiscal_year is None:
         raise LoadError(f"document {sha256[:12]}: no fiscal year was read, it cannot be loaded")
+    if dq_flag is not None and dq_flag not in DQ_FLAGS:
+        raise LoadError(f"document {sha256[:12]}: dq_flag must be None or one of {', '.join(DQ_FLAGS)}")
     cells = _prepare_cells(sha256, stg_cells)
     summaries = _check_tables(sha256, tables)
-    now = datetime.now(UTC)
-    with _write_transaction(engine) as conn:
+    finding_rows = _finding_rows(sha256, findings, accept_failures=dq_flag == "accepted")
+    department, year = facts.department, facts.fiscal_year
+
+    def attempt(conn: Connection) -> tuple[bool, tuple[str, ...]]:
+        """The whole load, on one connection inside one transaction (retried as a unit)."""
+        now = datetime.now(UTC)
+        department_id = resolve_department_id(conn, department)
+        lock_department(conn, department_id)
+        previous_group = _document_group(conn, sha256)
         _upsert_etl_document(
             conn,
             document=document,
@@ -159,20 +260,9 @@ def load_document(
             pipeline_version=pipeline_version,
             now=now,
         )
-        department_key = _get_or_create(
-            conn,
-            DIM_DEPARTMENT,
-            "department_key",
-            ("name",),
-            {
-                (facts.department,): {
-                    "name": facts.department,
-                    "department_id": facts.department,
-                    "valid_from": facts.fiscal_year,
-                    "is_current": True,
-                }
-            },
-        )[(facts.department,)]
+        if dq_flag == "accepted":
+            _record_acceptance(conn, sha256, accept_reason, now)
+        department_key = _department_version(conn, department, department_id, year, region, city)
         document_key = _upsert_dim_document(
             conn,
             document=document,
@@ -181,15 +271,39 @@ def load_document(
             department_key=department_key,
             pipeline_version=pipeline_version,
             now=now,
+            source_url=source_url,
+            fetched_at=fetched_at,
         )
-        keys = _dimension_keys(conn, cells)
+        keys = _dimension_keys(conn, cells, year)
         rows = _fact_rows(
-            cells, keys, document_key=document_key, department_key=department_key, year=facts.fiscal_year
+            cells,
+            keys,
+            document_key=document_key,
+            department_key=department_key,
+            year=year,
+            dq_flag=dq_flag,
         )
         old_keys = _delete_facts(conn, document_key)
         _insert_facts(conn, rows, old_keys)
+        _replace_findings(conn, sha256, finding_rows)
         _replace_etl_tables(conn, sha256, summaries)
-    return LoadResult(sha256=sha256, facts_loaded=len(cells), seconds=time.perf_counter() - started)
+        superseded: list[str] = []
+        if previous_group is not None and previous_group != (department_id, year, facts.phase, facts.scope):
+            superseded += refresh_currency(conn, *previous_group)
+        superseded += refresh_currency(conn, department_id, year, facts.phase, facts.scope)
+        current = conn.execute(
+            select(DIM_DOCUMENT.c.is_current).where(DIM_DOCUMENT.c.document_key == document_key)
+        ).scalar_one()
+        return bool(current), tuple(s for s in superseded if s != sha256)
+
+    is_current, superseded = run_in_transaction(engine, attempt)
+    return LoadResult(
+        sha256=sha256,
+        facts_loaded=len(cells),
+        seconds=time.perf_counter() - started,
+        is_current=is_current,
+        superseded=superseded,
+    )
 
 
 def record_document(
@@ -202,18 +316,25 @@ def record_document(
     reasons: Sequence[str],
     tables: Sequence[TableSummary],
     pipeline_version: str,
+    findings: Sequence[FindingLike] = (),
 ) -> int:
     """Book a document that is not loaded (failed / quarantined / skipped) and remove its facts.
 
-    One transaction: upsert ``etl_document`` (``facts_loaded`` 0), replace its ``etl_table``
-    rows, delete whatever ``fct_amount`` and ``dim_document`` rows an earlier load left for this
-    sha256. Returns the number of facts removed.
+    One transaction: upsert ``etl_document`` (``facts_loaded`` 0), replace its ``etl_table`` and
+    ``etl_finding`` rows, delete whatever ``fct_amount`` and ``dim_document`` rows an earlier load
+    left for this sha256 (the version it had superseded becomes current again). Returns the
+    number of facts removed.
     """
     if status not in NOT_LOADED_STATUSES:
         raise ValueError(f"status must be one of {', '.join(NOT_LOADED_STATUSES)}, not {status!r}")
     summaries = _check_tables(document.sha256, tables)
-    now = datetime.now(UTC)
-    with _write_transaction(engine) as conn:
+    finding_rows = _finding_rows(document.sha256, findings, accept_failures=False)
+
+    def attempt(conn: Connection) -> int:
+        """Book the document and clear its star rows, inside one transaction."""
+        group = _document_group(conn, document.sha256)
+        if group is not None:
+            lock_department(conn, group[0])
         _upsert_etl_document(
             conn,
             document=document,
@@ -224,15 +345,88 @@ def record_document(
             tables=summaries,
             facts_loaded=0,
             pipeline_version=pipeline_version,
-            now=now,
+            now=datetime.now(UTC),
         )
         document_keys = select(DIM_DOCUMENT.c.document_key).where(DIM_DOCUMENT.c.sha256 == document.sha256)
         removed = conn.execute(
             delete(FCT_AMOUNT).where(FCT_AMOUNT.c.document_key.in_(document_keys))
         ).rowcount
+        conn.execute(
+            update(DIM_DOCUMENT)
+            .where(DIM_DOCUMENT.c.superseded_by.in_(document_keys))
+            .values(superseded_by=None)
+        )
         conn.execute(delete(DIM_DOCUMENT).where(DIM_DOCUMENT.c.sha256 == document.sha256))
+        _replace_findings(conn, document.sha256, finding_rows)
         _replace_etl_tables(conn, document.sha256, summaries)
-    return max(int(removed), 0)
+        if group is not None:
+            refresh_currency(conn, *group)
+        return max(int(removed), 0)
+
+    return run_in_transaction(engine, attempt)
+
+
+def start_run(engine: Engine, run_id: str, flow_run_id: str | None = None) -> None:
+    """Book the start of a pipeline run (status 'running', counts 0); starting an existing run_id restarts it."""
+    values: dict[str, Any] = {
+        "run_id": run_id,
+        "flow_run_id": flow_run_id,
+        "started_at": datetime.now(UTC),
+        "finished_at": None,
+        "status": "running",
+        **dict.fromkeys(RUN_COUNTS, 0),
+    }
+    run_in_transaction(engine, lambda conn: conn.execute(_upsert(conn, ETL_RUN, values, ("run_id",))))
+
+
+#: The counters of ``etl_run`` that ``finish_run`` takes.
+RUN_COUNTS: tuple[str, ...] = (
+    "documents_new",
+    "documents_unchanged",
+    "documents_loaded",
+    "documents_quarantined",
+    "documents_failed",
+    "documents_skipped",
+    "facts_loaded",
+)
+
+
+def finish_run(engine: Engine, run_id: str, counts: Mapping[str, int], status: str = "completed") -> None:
+    """Book the end of a run: its counts (keys from ``RUN_COUNTS``; missing ones stay 0) and status."""
+    unknown = sorted(set(counts) - set(RUN_COUNTS))
+    if unknown:
+        raise ValueError(f"unknown run counts {', '.join(unknown)}; expected some of {', '.join(RUN_COUNTS)}")
+    values = {"finished_at": datetime.now(UTC), "status": status, **{k: int(v) for k, v in counts.items()}}
+
+    def attempt(conn: Connection) -> None:
+        """Update the run row; a run that was never started is an error."""
+        done = conn.execute(update(ETL_RUN).where(ETL_RUN.c.run_id == run_id).values(**values)).rowcount
+        if done != 1:
+            raise LookupError(f"run {run_id!r} was never started (start_run)")
+
+    run_in_transaction(engine, attempt)
+
+
+def run_in_transaction(engine: Engine, work: Callable[[Connection], _R]) -> _R:
+    """Run ``work(conn)`` in one write transaction; retry the whole transaction on concurrency errors."""
+    for attempt in range(_RETRIES):
+        try:
+            with _write_transaction(engine) as conn:
+                return work(conn)
+        except DBAPIError as exc:
+            if attempt == _RETRIES - 1 or not _is_retryable(exc):
+                raise
+        time.sleep(0.02 * (2**attempt) * (1 + random.random()))  # noqa: S311 - jitter, not security
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _is_retryable(exc: DBAPIError) -> bool:
+    """True for errors a concurrent writer causes (unique violation, deadlock, serialization, SQLite busy)."""
+    state = getattr(exc.orig, "sqlstate", None)
+    if state in _RETRY_SQLSTATES:
+        return True
+    message = str(exc.orig).lower()
+    return "database is locked" in message or "database is busy" in message
 
 
 @contextmanager
@@ -242,6 +436,184 @@ def _write_transaction(engine: Engine) -> Iterator[Connection]:
         conn.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
         with conn.begin():
             yield conn
+
+
+def lock_department(conn: Connection, department_id: str) -> None:
+    """Serialise writers of one department on PostgreSQL (transaction-scoped advisory lock); no-op on SQLite."""
+    if conn.dialect.name != "postgresql":
+        return  # SQLite: BEGIN IMMEDIATE already holds the database's only write lock
+    key = zlib.crc32(department_id.encode("utf-8")) - (1 << 31)  # signed int4
+    conn.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": _ADVISORY_NAMESPACE, "key": key})
+
+
+def resolve_department_id(conn: Connection, name: str) -> str:
+    """Return the department identity of a printed name: its alias, else its version row, else the name."""
+    alias = conn.execute(
+        select(DIM_DEPARTMENT_ALIAS.c.department_id).where(DIM_DEPARTMENT_ALIAS.c.alias_name == name)
+    ).scalar_one_or_none()
+    if alias is not None:
+        return str(alias)
+    known = conn.execute(
+        select(DIM_DEPARTMENT.c.department_id).where(DIM_DEPARTMENT.c.name == name)
+    ).scalar_one_or_none()
+    return str(known) if known is not None else name
+
+
+def _department_version(
+    conn: Connection, name: str, department_id: str, year: int, region: str | None, city: str | None
+) -> int:
+    """Get or create the version row of the printed ``name``; widen its validity; return its key."""
+    d = DIM_DEPARTMENT.c
+    row = conn.execute(
+        select(d.department_key, d.department_id, d.valid_from, d.region, d.city).where(d.name == name)
+    ).one_or_none()
+    if row is None:
+        key = _get_or_create(
+            conn,
+            DIM_DEPARTMENT,
+            "department_key",
+            ("name",),
+            {
+                (name,): {
+                    "name": name,
+                    "department_id": department_id,
+                    "region": region,
+                    "city": city,
+                    "valid_from": year,
+                    "valid_to": None,
+                    "is_current": True,
+                }
+            },
+        )[(name,)]
+    else:
+        key = int(row.department_key)
+        changes: dict[str, Any] = {}
+        if row.department_id != department_id:
+            changes["department_id"] = department_id  # an alias added since the version was created
+        if year < row.valid_from:
+            changes["valid_from"] = year
+        if region is not None and region != row.region:
+            changes["region"] = region
+        if city is not None and city != row.city:
+            changes["city"] = city
+        if changes:
+            conn.execute(update(DIM_DEPARTMENT).where(d.department_key == key).values(**changes))
+    refresh_department_versions(conn, department_id)
+    return key
+
+
+def refresh_department_versions(conn: Connection, department_id: str) -> None:
+    """Recompute valid_to / is_current of a department's versions (ordered by valid_from, then key)."""
+    d = DIM_DEPARTMENT.c
+    rows = conn.execute(
+        select(d.department_key, d.valid_from, d.valid_to, d.is_current)
+        .where(d.department_id == department_id)
+        .order_by(d.valid_from, d.department_key)
+    ).all()
+    for number, row in enumerate(rows):
+        last = number == len(rows) - 1
+        valid_to = None if last else rows[number + 1].valid_from
+        if row.valid_to != valid_to or bool(row.is_current) != last:
+            conn.execute(
+                update(DIM_DEPARTMENT)
+                .where(d.department_key == row.department_key)
+                .values(valid_to=valid_to, is_current=last)
+            )
+
+
+def _document_group(conn: Connection, sha256: str) -> tuple[str, int, str | None, str | None] | None:
+    """Return the (department_id, fiscal_year, phase, scope) of a document in dim_document, or None."""
+    doc, dep = DIM_DOCUMENT.c, DIM_DEPARTMENT.c
+    row = conn.execute(
+        select(dep.department_id, doc.fiscal_year, doc.phase, doc.scope)
+        .join_from(DIM_DOCUMENT, DIM_DEPARTMENT, dep.department_key == doc.department_key)
+        .where(doc.sha256 == sha256)
+    ).one_or_none()
+    return None if row is None else (str(row[0]), int(row[1]), row[2], row[3])
+
+
+def refresh_currency(
+    conn: Connection, department_id: str, fiscal_year: int, phase: str | None, scope: str | None
+) -> list[str]:
+    """Make the first-loaded-last, unretracted document of the group current; return the sha256s newly superseded.
+
+    The others get ``is_current`` false and ``superseded_by`` the current one (retracted ones
+    keep NULL); ``etl_document.status`` follows: 'loaded', 'superseded' or 'retracted'.
+    """
+    doc, dep, etl = DIM_DOCUMENT.c, DIM_DEPARTMENT.c, ETL_DOCUMENT.c
+    rows = conn.execute(
+        select(doc.document_key, doc.sha256, doc.retracted_at, doc.is_current, etl.status)
+        .join_from(DIM_DOCUMENT, DIM_DEPARTMENT, dep.department_key == doc.department_key)
+        .join(ETL_DOCUMENT, etl.sha256 == doc.sha256)
+        .where(
+            dep.department_id == department_id,
+            doc.fiscal_year == fiscal_year,
+            doc.phase.is_(None) if phase is None else doc.phase == phase,
+            doc.scope.is_(None) if scope is None else doc.scope == scope,
+        )
+        .order_by(doc.first_loaded_at.desc(), doc.document_key.desc())
+    ).all()
+    live = [r for r in rows if r.retracted_at is None]
+    current_key = live[0].document_key if live else None
+    newly_superseded: list[str] = []
+    for row in rows:
+        if row.retracted_at is not None:
+            values: dict[str, Any] = {"is_current": False, "superseded_by": None}
+            status = "retracted"
+        elif row.document_key == current_key:
+            values = {"is_current": True, "superseded_by": None}
+            status = "loaded"
+        else:
+            values = {"is_current": False, "superseded_by": current_key}
+            status = "superseded"
+            if row.status != "superseded":
+                newly_superseded.append(str(row.sha256))
+        conn.execute(update(DIM_DOCUMENT).where(doc.document_key == row.document_key).values(**values))
+        if row.status != status:
+            conn.execute(update(ETL_DOCUMENT).where(etl.sha256 == row.sha256).values(status=status))
+    return newly_superseded
+
+
+def _record_acceptance(conn: Connection, sha256: str, reason: str | None, now: datetime) -> None:
+    """Set accepted_at (unless already set) and the reason (when given) of an accepted document."""
+    e = ETL_DOCUMENT.c
+    conn.execute(
+        update(ETL_DOCUMENT)
+        .where(e.sha256 == sha256)
+        .values(
+            accepted_at=func.coalesce(e.accepted_at, now),
+            accept_reason=func.coalesce(reason, e.accept_reason),
+        )
+    )
+
+
+def _finding_rows(sha256: str, findings: Sequence[FindingLike], *, accept_failures: bool) -> list[dict[str, Any]]:
+    """Check the findings and turn them into etl_finding rows; raise LoadError on a malformed one."""
+    rows: list[dict[str, Any]] = []
+    for number, raw in enumerate(findings):
+        try:
+            finding = raw if isinstance(raw, Finding) else Finding(**dict(raw))
+        except TypeError as exc:
+            raise LoadError(f"document {sha256[:12]}: finding {number} is malformed ({exc})") from None
+        if finding.severity not in FINDING_SEVERITIES:
+            raise LoadError(f"document {sha256[:12]}: finding {number} severity {finding.severity!r} is not error/warn")
+        if finding.outcome not in FINDING_OUTCOMES:
+            raise LoadError(
+                f"document {sha256[:12]}: finding {number} outcome {finding.outcome!r} is not note/warning/failure"
+            )
+        row: dict[str, Any] = {k: (None if v is None else str(v)) for k, v in asdict(finding).items()}
+        row["page"] = None if finding.page is None else int(finding.page)
+        row["accepted"] = bool(finding.accepted) or (accept_failures and finding.outcome == "failure")
+        row["sha256"] = sha256
+        rows.append(row)
+    return rows
+
+
+def _replace_findings(conn: Connection, sha256: str, rows: Sequence[dict[str, Any]]) -> None:
+    """Replace the document's etl_finding rows."""
+    conn.execute(delete(ETL_FINDING).where(ETL_FINDING.c.sha256 == sha256))
+    if rows:
+        conn.execute(insert(ETL_FINDING), list(rows))
 
 
 def _text(value: Any) -> str | None:
@@ -440,8 +812,11 @@ class _Keys:
     measure: dict[tuple[Any, ...], int]
 
 
-def _dimension_keys(conn: Connection, cells: Iterable[_Cell]) -> _Keys:
-    """Get or create every dimension member the cells refer to (a few statements per dimension)."""
+def _dimension_keys(conn: Connection, cells: Iterable[_Cell], year: int) -> _Keys:
+    """Get or create every dimension member the cells refer to (a few statements per dimension).
+
+    Subjects printed in ``year`` have their validity widened to include it.
+    """
     functional: dict[tuple[Any, ...], dict[str, Any]] = {}
     economic: dict[tuple[Any, ...], dict[str, Any]] = {}
     line_items: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -454,6 +829,8 @@ def _dimension_keys(conn: Connection, cells: Iterable[_Cell]) -> _Keys:
                 "name": name,
                 "level": functional_level(code),
                 "parent_code": parent_code(code),
+                "valid_from_year": year,
+                "valid_to_year": year,
             }
         if cell.economic is not None and cell.economic not in economic:
             code, name = cell.economic
@@ -462,15 +839,27 @@ def _dimension_keys(conn: Connection, cells: Iterable[_Cell]) -> _Keys:
                 "name": name,
                 "level": economic_level(code),
                 "parent_code": parent_code(code),
+                "valid_from_year": year,
+                "valid_to_year": year,
             }
         if cell.line_item is not None and cell.line_item not in line_items:
             table, label, parent = cell.line_item
             line_items[cell.line_item] = {"table_code": table, "line_item": label, "parent_line_item": parent}
         if cell.measure not in measures:
-            measures[cell.measure] = {"table_code": cell.measure[0], "header_path": cell.measure[1]}
+            table, path = cell.measure
+            measures[cell.measure] = {
+                "table_code": table,
+                "header_path": path,
+                "stage": measure_stage(table, path),
+                "fund_type": measure_fund_type(table, path),
+            }
+    functional_keys = _get_or_create(conn, DIM_FUNCTIONAL, "functional_key", ("code", "name"), functional)
+    economic_keys = _get_or_create(conn, DIM_ECONOMIC, "economic_key", ("code", "name"), economic)
+    _widen_years(conn, DIM_FUNCTIONAL, "functional_key", functional_keys.values(), year)
+    _widen_years(conn, DIM_ECONOMIC, "economic_key", economic_keys.values(), year)
     return _Keys(
-        functional=_get_or_create(conn, DIM_FUNCTIONAL, "functional_key", ("code", "name"), functional),
-        economic=_get_or_create(conn, DIM_ECONOMIC, "economic_key", ("code", "name"), economic),
+        functional=functional_keys,
+        economic=economic_keys,
         line_item=_get_or_create(
             conn,
             DIM_LINE_ITEM,
@@ -484,13 +873,43 @@ def _dimension_keys(conn: Connection, cells: Iterable[_Cell]) -> _Keys:
     )
 
 
+def _widen_years(conn: Connection, table: Table, key: str, keys: Iterable[int], year: int) -> None:
+    """Extend valid_from_year / valid_to_year of the members ``keys`` to include ``year`` (rarely writes)."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return
+    c = table.c
+    first, last = c.valid_from_year, c.valid_to_year
+    stale = conn.execute(
+        select(c[key], first, last)
+        .where(c[key].in_(wanted))
+        .where(first.is_(None) | last.is_(None) | (first > year) | (last < year))
+        .order_by(c[key])  # one lock order for all writers
+    ).all()
+    for member, low, high in stale:
+        conn.execute(
+            update(table)
+            .where(c[key] == member)
+            .values(
+                valid_from_year=year if low is None else min(low, year),
+                valid_to_year=year if high is None else max(high, year),
+            )
+        )
+
+
 def _reorder(members: dict[tuple[Any, ...], dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
     """Key (table_code, x, …) members by (x, table_code, …) so the SELECT filters on the selective column."""
     return {(k[1], k[0], *k[2:]): v for k, v in members.items()}
 
 
 def _fact_rows(
-    cells: Sequence[_Cell], keys: _Keys, *, document_key: int, department_key: int, year: int
+    cells: Sequence[_Cell],
+    keys: _Keys,
+    *,
+    document_key: int,
+    department_key: int,
+    year: int,
+    dq_flag: str | None = None,
 ) -> list[dict[str, Any]]:
     """Build the fct_amount parameter rows (bound parameters for one executemany)."""
     rows: list[dict[str, Any]] = []
@@ -517,7 +936,7 @@ def _fact_rows(
                 "page": cell.page,
                 "row_index": cell.row_index,
                 "col_index": cell.col_index,
-                "dq_flag": cell.dq_flag,
+                "dq_flag": cell.dq_flag if cell.dq_flag is not None else dq_flag,
             }
         )
     return rows
@@ -537,7 +956,7 @@ def _delete_facts(conn: Connection, document_key: int) -> dict[tuple[str, int, i
 def _insert_facts(
     conn: Connection, rows: Sequence[dict[str, Any]], old_keys: Mapping[tuple[str, int, int, int], int]
 ) -> None:
-    """Insert the fact rows (executemany); a cell loaded before gets its old amount_key back."""
+    """Insert the fact rows; a cell loaded before gets its old amount_key back (COPY on PostgreSQL)."""
     kept: list[dict[str, Any]] = []
     new: list[dict[str, Any]] = []
     for row in rows:
@@ -546,9 +965,49 @@ def _insert_facts(
             new.append(row)
         else:
             kept.append({**row, "amount_key": old})
+    if conn.dialect.name == "postgresql" and rows:
+        _copy_facts(conn, kept, new)
+        return
     for batch in (kept, new):
         if batch:
             conn.execute(insert(FCT_AMOUNT), batch)
+
+
+def _copy_facts(conn: Connection, kept: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
+    """PostgreSQL: take keys for the new cells from the sequence (one query), then COPY every row."""
+    if new:
+        keys = conn.execute(
+            text("SELECT nextval(pg_get_serial_sequence('fct_amount', 'amount_key')) FROM generate_series(1, :n)"),
+            {"n": len(new)},
+        ).scalars()
+        for row, key in zip(new, keys, strict=True):
+            row["amount_key"] = key
+    buffer = io.StringIO()
+    for row in (*kept, *new):
+        buffer.write("\t".join(_copy_value(row[c]) for c in _FACT_COLUMNS))
+        buffer.write("\n")
+    columns = ", ".join(_FACT_COLUMNS)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY fct_amount ({columns}) FROM STDIN") as copy:
+            copy.write(buffer.getvalue())
+    finally:
+        cursor.close()
+
+
+def _copy_value(value: Any) -> str:
+    """Render one value in COPY text format (backslash-N for NULL; text escaped)."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
 
 
 def _upsert_etl_document(
@@ -579,8 +1038,11 @@ def _upsert_etl_document(
         "facts_loaded": facts_loaded,
         "pipeline_version": pipeline_version,
         "updated_at": now,
+        "accepted_at": None,
+        "accept_reason": None,
     }
-    conn.execute(_upsert(conn, ETL_DOCUMENT, values, ("sha256",)))
+    # acceptance is a steward's decision: a reload must not clear it
+    conn.execute(_upsert(conn, ETL_DOCUMENT, values, ("sha256",), insert_only=("accepted_at", "accept_reason")))
 
 
 def _upsert_dim_document(
@@ -592,8 +1054,14 @@ def _upsert_dim_document(
     department_key: int,
     pipeline_version: str,
     now: datetime,
+    source_url: str | None = None,
+    fetched_at: datetime | None = None,
 ) -> int:
-    """Insert or update the document's dim_document row; return its (stable) document_key."""
+    """Insert or update the document's dim_document row; return its (stable) document_key.
+
+    Currency columns are only set on insert (``refresh_currency`` owns them afterwards); the
+    first load time is kept, so a reload does not make an older version current again.
+    """
     values = {
         "sha256": document.sha256,
         "source": document.source,
@@ -607,9 +1075,16 @@ def _upsert_dim_document(
         "pipeline_version": pipeline_version,
         "loaded_at": now,
         "first_loaded_at": now,
+        "scope": facts.scope,
+        "source_url": source_url,
+        "fetched_at": fetched_at,
         "is_current": True,
+        "superseded_by": None,
+        "retracted_at": None,
+        "retract_reason": None,
     }
-    stmt = _upsert(conn, DIM_DOCUMENT, values, ("sha256",), insert_only=("first_loaded_at",)).returning(DIM_DOCUMENT.c.document_key)
+    keep = ("first_loaded_at", "is_current", "superseded_by", "retracted_at", "retract_reason")
+    stmt = _upsert(conn, DIM_DOCUMENT, values, ("sha256",), insert_only=keep).returning(DIM_DOCUMENT.c.document_key)
     return int(conn.execute(stmt).scalar_one())
 
 
