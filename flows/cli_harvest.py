@@ -110,7 +110,8 @@ def harvest_cmd(
     try:
         load_sources(sources_file).select(source)  # fail fast, before Prefect starts
     except (SourcesError, KeyError) as exc:
-        err.print(f"[red]{exc.args[0] if isinstance(exc, KeyError) else exc}[/red]")
+        message = exc.args[0] if isinstance(exc, KeyError) else str(exc)
+        err.print(message, style="red", markup=False, soft_wrap=True)
         raise typer.Exit(2) from exc
     summary = _progress_run(
         harvest_flow, kind=task_runner, address=dask_address, workers=workers, source=source, force=force,
