@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -91,10 +92,53 @@ def upgrade(url_or_engine: str | URL | Engine, revision: str = "head") -> None:
 
 def _upgrade_with_engine(engine: Engine, revision: str) -> None:
     """Run ``alembic upgrade`` on one connection of ``engine`` and commit."""
+    _migrate(engine, lambda cfg: command.upgrade(cfg, revision))
+
+
+def downgrade(url_or_engine: str | URL | Engine, revision: str) -> None:
+    """Revert the warehouse migrations down to ``revision`` ("base": nothing) in one transaction."""
+    if isinstance(url_or_engine, Engine):
+        _migrate(url_or_engine, lambda cfg: command.downgrade(cfg, revision))
+        return
+    engine = make_engine(url_or_engine)
+    try:
+        _migrate(engine, lambda cfg: command.downgrade(cfg, revision))
+    finally:
+        engine.dispose()
+
+
+def _migrate(engine: Engine, run: Callable[[Config], None]) -> None:
+    """Run one Alembic command on one connection in one transaction.
+
+    SQLite rebuilds altered tables (create new, copy, drop old, rename); with foreign keys on,
+    dropping a referenced table counts violations that the rename never clears. So foreign keys
+    are off during the migration (the pragma only works outside a transaction) and
+    ``PRAGMA foreign_key_check`` must come back empty before COMMIT.
+    """
     cfg = alembic_config()
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, revision)
+    with engine.connect() as connection:
+        is_sqlite = connection.dialect.name == "sqlite"
+        if is_sqlite:
+            _sqlite_pragma(connection, "PRAGMA foreign_keys = OFF")
+        try:
+            with connection.begin():
+                cfg.attributes["connection"] = connection
+                run(cfg)
+                if is_sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"migration left dangling foreign keys: {broken[:5]}")
+        finally:
+            if is_sqlite:
+                _sqlite_pragma(connection, "PRAGMA foreign_keys = ON")
+
+
+def _sqlite_pragma(connection: Connection, pragma: str) -> None:
+    """Run a pragma on the raw pysqlite connection, outside any transaction (autocommit mode)."""
+    dbapi = connection.connection.dbapi_connection
+    if dbapi is None:  # pragma: no cover - a connection checked out from the pool always has one
+        raise RuntimeError("no DBAPI connection")
+    dbapi.execute(pragma)
 
 
 def current_revision(engine: Engine) -> str | None:

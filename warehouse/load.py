@@ -70,7 +70,6 @@ FCT_AMOUNT: Table = _T["fct_amount"]
 ETL_DOCUMENT: Table = _T["etl_document"]
 ETL_TABLE: Table = _T["etl_table"]
 ETL_FINDING: Table = _T["etl_finding"]
-ETL_RUN: Table = _T["etl_run"]
 
 _FEN = Decimal("0.01")
 _MAX_AMOUNT_DIGITS = 16  # Numeric(20, 4): 16 digits before the point
@@ -247,7 +246,7 @@ def load_document(
         now = datetime.now(UTC)
         department_id = resolve_department_id(conn, department)
         lock_department(conn, department_id)
-        previous_group = _document_group(conn, sha256)
+        previous_group = document_group(conn, sha256)
         _upsert_etl_document(
             conn,
             document=document,
@@ -332,7 +331,7 @@ def record_document(
 
     def attempt(conn: Connection) -> int:
         """Book the document and clear its star rows, inside one transaction."""
-        group = _document_group(conn, document.sha256)
+        group = document_group(conn, document.sha256)
         if group is not None:
             lock_department(conn, group[0])
         _upsert_etl_document(
@@ -364,47 +363,6 @@ def record_document(
         return max(int(removed), 0)
 
     return run_in_transaction(engine, attempt)
-
-
-def start_run(engine: Engine, run_id: str, flow_run_id: str | None = None) -> None:
-    """Book the start of a pipeline run (status 'running', counts 0); starting an existing run_id restarts it."""
-    values: dict[str, Any] = {
-        "run_id": run_id,
-        "flow_run_id": flow_run_id,
-        "started_at": datetime.now(UTC),
-        "finished_at": None,
-        "status": "running",
-        **dict.fromkeys(RUN_COUNTS, 0),
-    }
-    run_in_transaction(engine, lambda conn: conn.execute(_upsert(conn, ETL_RUN, values, ("run_id",))))
-
-
-#: The counters of ``etl_run`` that ``finish_run`` takes.
-RUN_COUNTS: tuple[str, ...] = (
-    "documents_new",
-    "documents_unchanged",
-    "documents_loaded",
-    "documents_quarantined",
-    "documents_failed",
-    "documents_skipped",
-    "facts_loaded",
-)
-
-
-def finish_run(engine: Engine, run_id: str, counts: Mapping[str, int], status: str = "completed") -> None:
-    """Book the end of a run: its counts (keys from ``RUN_COUNTS``; missing ones stay 0) and status."""
-    unknown = sorted(set(counts) - set(RUN_COUNTS))
-    if unknown:
-        raise ValueError(f"unknown run counts {', '.join(unknown)}; expected some of {', '.join(RUN_COUNTS)}")
-    values = {"finished_at": datetime.now(UTC), "status": status, **{k: int(v) for k, v in counts.items()}}
-
-    def attempt(conn: Connection) -> None:
-        """Update the run row; a run that was never started is an error."""
-        done = conn.execute(update(ETL_RUN).where(ETL_RUN.c.run_id == run_id).values(**values)).rowcount
-        if done != 1:
-            raise LookupError(f"run {run_id!r} was never started (start_run)")
-
-    run_in_transaction(engine, attempt)
 
 
 def run_in_transaction(engine: Engine, work: Callable[[Connection], _R]) -> _R:
@@ -521,7 +479,7 @@ def refresh_department_versions(conn: Connection, department_id: str) -> None:
             )
 
 
-def _document_group(conn: Connection, sha256: str) -> tuple[str, int, str | None, str | None] | None:
+def document_group(conn: Connection, sha256: str) -> tuple[str, int, str | None, str | None] | None:
     """Return the (department_id, fiscal_year, phase, scope) of a document in dim_document, or None."""
     doc, dep = DIM_DOCUMENT.c, DIM_DEPARTMENT.c
     row = conn.execute(
@@ -747,7 +705,7 @@ def _dialect_insert(conn: Connection, table: Table) -> Insert:
     return insert(table)
 
 
-def _upsert(
+def upsert(
     conn: Connection,
     table: Table,
     values: Mapping[str, Any],
@@ -1042,7 +1000,7 @@ def _upsert_etl_document(
         "accept_reason": None,
     }
     # acceptance is a steward's decision: a reload must not clear it
-    conn.execute(_upsert(conn, ETL_DOCUMENT, values, ("sha256",), insert_only=("accepted_at", "accept_reason")))
+    conn.execute(upsert(conn, ETL_DOCUMENT, values, ("sha256",), insert_only=("accepted_at", "accept_reason")))
 
 
 def _upsert_dim_document(
@@ -1084,7 +1042,7 @@ def _upsert_dim_document(
         "retract_reason": None,
     }
     keep = ("first_loaded_at", "is_current", "superseded_by", "retracted_at", "retract_reason")
-    stmt = _upsert(conn, DIM_DOCUMENT, values, ("sha256",), insert_only=keep).returning(DIM_DOCUMENT.c.document_key)
+    stmt = upsert(conn, DIM_DOCUMENT, values, ("sha256",), insert_only=keep).returning(DIM_DOCUMENT.c.document_key)
     return int(conn.execute(stmt).scalar_one())
 
 

@@ -144,21 +144,20 @@ FROM rolled r
 LEFT JOIN {_CURRENT_NAME.format(dep="r")}
 """
 
-# The item is the innermost header segment; "ends with" patterns, the group (购置及运行) before
-# its leaf (运行费) because the group's name ends with 运行费 too. 小计 is the group's subtotal.
+# The item is found anywhere in the header path (Putuo prints 三公/合计/预算数, others 预算数/合计):
+# the leaves 购置费 / 运行(维护)费 before their group (…购置及运行费, its 小计), 合计 last.
 V_THREE_PUBLIC = f"""
 CREATE VIEW v_three_public AS
 WITH cells AS (
     SELECT dep.department_id, f.fiscal_year, m.stage, f.amount_yuan,
         CASE
-            WHEN m.header_path LIKE '%购置及运行费' OR m.header_path LIKE '%购置及运行维护费'
-                 OR m.header_path LIKE '%小计' THEN '公务用车购置及运行费'
-            WHEN m.header_path LIKE '%因公出国（境）费' OR m.header_path LIKE '%因公出国(境)费'
-                 THEN '因公出国（境）费'
-            WHEN m.header_path LIKE '%公务用车购置费' THEN '公务用车购置费'
-            WHEN m.header_path LIKE '%运行费' OR m.header_path LIKE '%运行维护费' THEN '公务用车运行费'
-            WHEN m.header_path LIKE '%公务接待费' THEN '公务接待费'
-            WHEN m.header_path LIKE '%合计' THEN '合计'
+            WHEN m.header_path LIKE '%公务用车购置费%' THEN '公务用车购置费'
+            WHEN m.header_path LIKE '%公务用车运行费%' OR m.header_path LIKE '%公务用车运行维护费%'
+                 THEN '公务用车运行费'
+            WHEN m.header_path LIKE '%购置及运行%' OR m.header_path LIKE '%小计%' THEN '公务用车购置及运行费'
+            WHEN m.header_path LIKE '%因公出国%' THEN '因公出国（境）费'
+            WHEN m.header_path LIKE '%公务接待费%' THEN '公务接待费'
+            WHEN m.header_path LIKE '%合计%' THEN '合计'
         END AS item
     FROM fct_amount f
     JOIN dim_document d ON d.document_key = f.document_key AND d.is_current = TRUE
