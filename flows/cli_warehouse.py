@@ -21,6 +21,9 @@ def report_cmd(
     year: Annotated[int | None, typer.Option(help="Fiscal year.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table (terminal) or csv (every column).")] = "table",
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many rows.")] = None,
+    history: Annotated[
+        bool, typer.Option("--history", help="facts: include superseded and retracted documents too.")
+    ] = False,
 ) -> None:
     """Print a reporting view (see docs/reporting.md) as a table or as CSV."""
     from warehouse.report import REPORTS, UnknownReportError, report_frame, report_spec
@@ -34,26 +37,51 @@ def report_cmd(
         for known, other in REPORTS.items():
             err.print(f"  {known:24} {other.description}")
         raise typer.Exit(2) from exc
-    frame = report_frame(engine_for(warehouse), name, department=department, year=year, limit=limit)
+    frame = report_frame(
+        engine_for(warehouse), name, department=department, year=year, limit=limit, current_only=not history
+    )
     if fmt == "csv":
         write_frame(frame, "csv", None)
         return
+    if name == "facts":
+        # one "row" column for the terminal: the code or label that identifies the printed row
+        frame = frame.assign(
+            row=frame["functional_code"].fillna(frame["economic_code"]).fillna(frame["line_item"])
+        )
     _print_table(frame, spec.table_columns or list(frame.columns), spec.numeric, title=f"{name}: {spec.description}")
 
 
 def _print_table(frame: pd.DataFrame, columns: Sequence[str], numeric: set[str], title: str) -> None:
     """Print a rich table: numbers right-aligned, Decimals as they are (never through float)."""
+    from rich.cells import cell_len
     from rich.console import Console
+    from rich.measure import Measurement
     from rich.table import Table
 
     from warehouse.report import format_value
 
     table = Table(title=title, caption=f"{len(frame)} rows", show_lines=False)
-    for column in columns:
-        table.add_column(column, justify="right" if column in numeric else "left", overflow="fold")
-    for record in frame[list(columns)].itertuples(index=False):
-        table.add_row(*(format_value(v) for v in record))
-    Console().print(table)
+    rendered = [[format_value(v) for v in record] for record in frame[list(columns)].itertuples(index=False)]
+    needed = 1
+    for number, column in enumerate(columns):
+        widest = max([cell_len(row[number]) for row in rendered] + [1])
+        if column in numeric:
+            # never wrap or cut a number: the column is as wide as its widest value (or header)
+            widest = max(widest, cell_len(column))
+            table.add_column(column, justify="right", no_wrap=True, min_width=widest)
+            needed += widest + 3
+        else:
+            # folded text needs room for at least a few CJK characters (2 cells each)
+            table.add_column(column, overflow="fold", min_width=min(widest, 8))
+            needed += min(widest, 8) + 3
+    for row in rendered:
+        table.add_row(*row)
+    console = Console()
+    needed = max(needed, Measurement.get(console, console.options.update(max_width=10_000), table).minimum)
+    if needed > console.width:
+        # rich crops what does not fit: widen the canvas instead (the terminal wraps, no digit is lost)
+        console = Console(width=needed)
+    console.print(table)
 
 
 def export_fdp_cmd(

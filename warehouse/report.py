@@ -34,6 +34,8 @@ class ReportSpec:
     department_columns: Sequence[str] = ("department",)
     #: the view has department_id: --department also matches any name the department was ever printed under
     has_department_id: bool = True
+    #: the view has is_current (document currency): reports show current documents unless asked
+    has_is_current: bool = False
     table_columns: Sequence[str] = field(default_factory=tuple)
 
     @property
@@ -68,20 +70,9 @@ REPORTS: dict[str, ReportSpec] = {
         order_by=("department", "fiscal_year", "document_sha256", "table_code", "page", "row_index", "col_index"),
         description="one row per published amount, with names and lineage",
         department_columns=("department", "department_printed"),
-        table_columns=(
-            "department",
-            "fiscal_year",
-            "table_code",
-            "functional_code",
-            "economic_code",
-            "line_item",
-            "measure",
-            "amount",
-            "unit",
-            "amount_yuan",
-            "page",
-            "is_current",
-        ),
+        has_is_current=True,
+        # "row" is added by the CLI: functional code, else economic code, else the printed label
+        table_columns=("department", "fiscal_year", "table_code", "row", "measure", "amount", "unit", "amount_yuan", "page"),
     ),
     "expenditure-by-function": ReportSpec(
         view="v_expenditure_by_function",
@@ -186,7 +177,11 @@ def report_spec(name: str) -> ReportSpec:
 
 
 def report_query(
-    name: str, department: str | None = None, year: int | None = None, limit: int | None = None
+    name: str,
+    department: str | None = None,
+    year: int | None = None,
+    limit: int | None = None,
+    current_only: bool = True,
 ) -> Select[Any]:
     """Build the SELECT of report ``name`` with the filters as bound parameters."""
     spec = report_spec(name)
@@ -204,6 +199,8 @@ def report_query(
         stmt = stmt.where(or_(*matches))
     if year is not None:
         stmt = stmt.where(view.c.fiscal_year == year)
+    if current_only and spec.has_is_current:
+        stmt = stmt.where(view.c.is_current.is_(True))
     stmt = stmt.order_by(*(view.c[c] for c in spec.order_by))
     if limit is not None:
         stmt = stmt.limit(limit)
@@ -211,15 +208,21 @@ def report_query(
 
 
 def report_frame(
-    engine: Engine, name: str, department: str | None = None, year: int | None = None, limit: int | None = None
+    engine: Engine,
+    name: str,
+    department: str | None = None,
+    year: int | None = None,
+    limit: int | None = None,
+    current_only: bool = True,
 ) -> pd.DataFrame:
     """Return report ``name`` as a DataFrame (columns in the view's documented order), amounts as Decimal.
 
     ``department`` matches, as a substring, the department's current name, the name printed in the
-    document, or any name it was printed under before; ``year`` is the fiscal year.
+    document, or any name it was printed under before; ``year`` is the fiscal year. The facts report
+    keeps to current documents unless ``current_only`` is False (the other views do so themselves).
     """
     spec = report_spec(name)
-    stmt = report_query(name, department, year, limit)
+    stmt = report_query(name, department, year, limit, current_only)
     with engine.connect() as conn:
         rows = [tuple(r) for r in conn.execute(stmt)]
     frame = pd.DataFrame.from_records(rows, columns=list(spec.columns))
