@@ -2,56 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
 
 import pandas as pd
 
-Severity = Literal["error", "warn"]
-Outcome = Literal["pass", "rounding", "fail"]
+from expectations.findings import Finding, Severity
 
 #: The reports warn "金额单位转换时可能存在尾数误差": allow one cent per summand in the published unit.
 TOLERANCE_PER_SUMMAND = Decimal("0.01")
 
 CODED_TABLES = ("02", "03", "05", "08", "09")
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One evaluated identity: where, what was printed, what the parts add up to."""
-
-    rule: str
-    severity: Severity
-    table_code: str
-    row: str  # the row checked, e.g. "合计" or "类 201"
-    measure: str
-    expected: Decimal  # sum of the parts
-    found: Decimal  # printed total
-    tolerance: Decimal
-    page: int | None
-
-    @property
-    def difference(self) -> Decimal:
-        """Printed minus computed."""
-        return self.found - self.expected
-
-    @property
-    def outcome(self) -> Outcome:
-        """Pass when equal, rounding when within tolerance, fail beyond it."""
-        gap = abs(self.difference)
-        if gap == 0:
-            return "pass"
-        return "rounding" if gap <= self.tolerance else "fail"
-
-    def describe(self) -> str:
-        """Human-readable line naming rule, table, row, expected, found and difference."""
-        page = f", page {self.page}" if self.page else ""
-        return (
-            f"{self.rule}: table {self.table_code}{page}, row {self.row}, {self.measure}: "
-            f"printed {self.found} but parts sum to {self.expected} (difference {self.difference:+})"
-        )
 
 
 @dataclass(frozen=True)
@@ -491,6 +454,171 @@ def check_cross_t05_basic_eq_t06(cells: pd.DataFrame, severity: Severity) -> Ite
     )
 
 
+# --- 04 carry-over sub-rows ---------------------------------------------------------------------------
+
+
+def check_carry_over_sub_rows(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
+    """04: 年初(年末)财政拨款结转和结余 = Σ its fund sub-rows (一般公共预算 / 政府性基金 / 国有资本经营), per measure."""
+    frame = cells[cells["table_code"] == "04"]
+    if frame.empty:
+        return
+    parents = frame["parent_line_item"].fillna("").astype(str)
+    for measure in _measures(frame):
+        column = frame[frame["measure"] == measure]
+        column_parents = parents[column.index]
+        for _, line in column[_no_parent(column)].iterrows():
+            label = str(line["line_item"] or "")
+            if "结转和结余" not in label:
+                continue
+            sub_rows = column[column_parents == label]
+            if sub_rows.empty:
+                continue
+            yield _compare("two_sided.carry_over_sub_rows", severity, "04", label, measure, line, _amounts(sub_rows))
+
+
+# --- 06 人员经费 / 公用经费 -----------------------------------------------------------------------------
+
+#: 经济分类 类 that are personnel expenditure wherever they are printed; others follow the column they sit in.
+PERSONNEL_CLASSES = ("301", "303")
+PERSONNEL_TOTAL, PUBLIC_TOTAL = "人员经费合计", "公用经费合计"
+
+
+def _economic_sides(t06: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The 类 cells of 06 on the personnel side and on the public side.
+
+    The side is the caption above the amount column (Changsha: 人员经费/决算数) when printed, else the
+    column group the 类 sits in (Putuo: the column of 人员经费合计), else the code (301/303 → personnel).
+    """
+    labels = _labels(t06)
+    personnel_cols = set(t06.loc[labels == PERSONNEL_TOTAL, "col_index"].astype(int))
+    public_cols = set(t06.loc[labels == PUBLIC_TOTAL, "col_index"].astype(int))
+    classes = t06[t06["economic_code"].fillna("").astype(str).str.len() == 3]
+    personnel: list[bool] = []
+    for code, measure, col in zip(classes["economic_code"], classes["measure"], classes["col_index"], strict=True):
+        if "人员经费" in str(measure) or "公用经费" in str(measure):
+            personnel.append("人员经费" in str(measure))
+        elif int(col) in personnel_cols or int(col) in public_cols:
+            personnel.append(int(col) in personnel_cols)
+        else:
+            personnel.append(str(code) in PERSONNEL_CLASSES)
+    mask = pd.Series(personnel, index=classes.index, dtype=bool)
+    return classes[mask], classes[~mask]
+
+
+def _t06_final(cells: pd.DataFrame) -> pd.DataFrame:
+    """06 cells of the 决算数 columns (a 预算数 column, where printed, is a different figure)."""
+    t06 = cells[cells["table_code"] == "06"]
+    return t06[~t06["measure"].astype(str).str.contains("预算", regex=False)]
+
+
+def _economic_total(cells: pd.DataFrame, severity: Severity, rule: str, label: str, personnel: bool) -> Iterator[Finding]:
+    t06 = _t06_final(cells)
+    total = _first(t06[_labels(t06) == label])
+    if total is None:
+        return
+    side = _economic_sides(t06)[0 if personnel else 1]
+    yield _compare(rule, severity, "06", label, str(total["measure"]), total, _amounts(side))
+
+
+def check_personnel_total(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
+    """06: 人员经费合计 = 301 + 303 (+ 309/399 where printed on the personnel side)."""
+    yield from _economic_total(cells, severity, "economic.personnel_total", PERSONNEL_TOTAL, personnel=True)
+
+
+def check_public_total(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
+    """06: 公用经费合计 = Σ the other 类 (302, 307, 310, 399 …)."""
+    yield from _economic_total(cells, severity, "economic.public_total", PUBLIC_TOTAL, personnel=False)
+
+
+# --- 类 lines of a coded table = the lines of the two-sided table that names them -----------------------
+
+_ORDINAL = re.compile(r"^(?:[一二三四五六七八九十百]+[、.．]|（[一二三四五六七八九十]+）)")
+
+
+def _name_key(name: object) -> str:
+    """A subject name compared across tables: no ordinal, no whitespace, full-width parentheses."""
+    text = re.sub(r"\s+", "", str(name or "")).replace("(", "（").replace(")", "）")
+    return _ORDINAL.sub("", text)
+
+
+def _side_lines(frame: pd.DataFrame, measure: str) -> dict[str, pd.Series]:
+    """Top-level lines of one side of a two-sided table above its 本年…合计 row, by name (the 类 lines)."""
+    column = frame[(frame["measure"] == measure) & _no_parent(frame)]
+    labels = _labels(column)
+    totals = column[labels.map(_is_total_label)]
+    position = _position(column)
+    if not totals.empty:
+        column = column[position < _position(totals).min()]
+    lines: dict[str, pd.Series] = {}
+    for _, line in column.iterrows():
+        label = str(line["line_item"] or "")
+        if label and not _is_total_label(label):
+            lines.setdefault(_name_key(label), line)
+    return lines
+
+
+def _class_lines(frame: pd.DataFrame, measure: str) -> dict[str, pd.Series]:
+    """类 rows (3-digit 功能分类 codes) of one measure of a coded table, by name."""
+    column = frame[(frame["measure"] == measure) & (frame["functional_code"].fillna("").astype(str).str.len() == 3)]
+    return {_name_key(row["functional_name"]): row for _, row in column.iterrows()}
+
+
+def _classes_vs_lines(
+    rule: str, severity: Severity, cells: pd.DataFrame, coded: str, coded_measure: Callable[[str], bool], two_sided: str,
+    line_measure: Callable[[str], bool],
+) -> Iterator[Finding]:
+    """Each 类 of ``coded`` = the line of the same name on the expenditure side of ``two_sided``; absent = 0."""
+    frame = cells[cells["table_code"] == coded]
+    other = cells[cells["table_code"] == two_sided]
+    measures = [m for m in _measures(frame) if coded_measure(m)]
+    side = [m for m in _side_measures(other, "支出") if line_measure(m)]
+    if not measures or not side:
+        return
+    classes = _class_lines(frame, measures[0])
+    lines = _side_lines(other, side[0])
+    if not classes:
+        return
+    for name in dict.fromkeys([*lines, *classes]):
+        line, subject = lines.get(name), classes.get(name)
+        if line is None and subject is None:
+            continue
+        printed = Decimal(line["amount"]) if line is not None else Decimal(0)
+        computed = Decimal(subject["amount"]) if subject is not None else Decimal(0)
+        if line is None and computed == 0 or subject is None and printed == 0:
+            continue  # a zero line with no 类 (or a zero 类 with no line) agrees
+        if line is not None:
+            anchor, row = line, str(line["line_item"])
+        elif subject is not None:
+            anchor, row = subject, f"类 {subject['functional_code']} {subject['functional_name']}"
+        yield Finding(
+            rule=rule,
+            severity=severity,
+            table_code=two_sided,
+            row=row,
+            measure=f"{side[0]} vs {coded} {measures[0]}",
+            expected=computed,
+            found=printed,
+            tolerance=TOLERANCE_PER_SUMMAND,
+            page=int(anchor["page"]),
+        )
+
+
+def check_cross_t03_classes_eq_t01(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
+    """Each 类 of 03 (本年支出合计) = the 01 expenditure line of the same name."""
+    yield from _classes_vs_lines(
+        "cross.t03_classes_eq_t01_lines", severity, cells, "03", lambda m: _last(m) in ("本年支出合计", "合计"),
+        "01", lambda m: True,
+    )
+
+
+def check_cross_t05_classes_eq_t04(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
+    """Each 类 of 05 (合计/小计) = the 04 一般公共预算财政拨款 expenditure line of the same name."""
+    yield from _classes_vs_lines(
+        "cross.t05_classes_eq_t04_lines", severity, cells, "05", lambda m: _last(m) in EXPENDITURE_TOTALS,
+        "04", lambda m: "一般公共预算" in m,
+    )
+
+
 RULES: tuple[Rule, ...] = (
     Rule("hierarchy.total_eq_sum_of_classes", "error", check_total_equals_sum_of_classes),
     Rule("hierarchy.parent_eq_sum_of_children", "error", check_parent_equals_sum_of_children),
@@ -500,10 +628,15 @@ RULES: tuple[Rule, ...] = (
     Rule("two_sided.grand_total_income", "error", check_two_sided_grand_total_income),
     Rule("two_sided.grand_total_expenditure", "error", check_two_sided_grand_total_expenditure),
     Rule("two_sided.both_totals_equal", "error", check_two_sided_both_totals_equal),
+    Rule("two_sided.carry_over_sub_rows", "error", check_carry_over_sub_rows),
+    Rule("economic.personnel_total", "error", check_personnel_total),
+    Rule("economic.public_total", "error", check_public_total),
     Rule("three_public.subtotal", "error", check_three_public_subtotal),
     Rule("three_public.total", "error", check_three_public_total),
     Rule("cross.t01_income_eq_t02", "error", check_cross_t01_income_eq_t02),
     Rule("cross.t01_expenditure_eq_t03", "error", check_cross_t01_expenditure_eq_t03),
+    Rule("cross.t03_classes_eq_t01_lines", "error", check_cross_t03_classes_eq_t01),
+    Rule("cross.t05_classes_eq_t04_lines", "error", check_cross_t05_classes_eq_t04),
     Rule("cross.t05_eq_t04", "error", check_cross_t05_eq_t04),
     Rule("cross.t05_basic_eq_t06", "error", check_cross_t05_basic_eq_t06),
 )

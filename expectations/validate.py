@@ -1,17 +1,23 @@
-"""One entry point: validate a document's stg_cells and say whether it may load."""
+"""One entry point: validate a document's stg_cells (GX suites + accounting identities + completeness)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import pandas as pd
 
-from expectations.identities import RULES, Finding, Rule, evaluate
+from expectations.config import RulesConfig, check_completeness, default_rules, load_rules
+from expectations.findings import Finding, finding_record
+from expectations.identities import RULES, Rule, evaluate
+
+__all__ = ["Finding", "ValidationReport", "build_data_docs", "finding_record", "validate"]
 
 
 @dataclass(frozen=True)
 class ValidationReport:
-    """All findings of one document, split into failures (block the load), notes and passes."""
+    """All findings of one document, split into failures (block the load), warnings, notes and passes."""
 
     findings: tuple[Finding, ...] = field(default_factory=tuple)
 
@@ -35,7 +41,67 @@ class ValidationReport:
         """True when nothing blocks the load."""
         return not self.failures
 
+    def records(self, *, include_passes: bool = False) -> list[dict[str, str | int | None]]:
+        """Findings as ``etl_finding`` records (notes, warnings, failures; passes only when asked)."""
+        return [finding_record(f) for f in self.findings if include_passes or f.outcome != "pass"]
 
-def validate(stg_cells: pd.DataFrame, rules: tuple[Rule, ...] = RULES) -> ValidationReport:
-    """Run every accounting identity over one document's staged cells."""
-    return ValidationReport(tuple(evaluate(stg_cells, rules)))
+
+def _configured(rules: tuple[Rule, ...], config: RulesConfig) -> tuple[Rule, ...]:
+    """The identities with the severities of the rules file."""
+    return tuple(replace(rule, severity=config.severity(rule.name)) for rule in rules)
+
+
+def _with_config(findings: Iterable[Finding], config: RulesConfig) -> list[Finding]:
+    return [f.with_severity(config.severity(f.rule)) for f in findings]
+
+
+def validate(
+    stg_cells: pd.DataFrame,
+    rules: tuple[Rule, ...] = RULES,
+    *,
+    rules_file: Path | None = None,
+    data_docs_dir: Path | None = None,
+    phase: str | None = None,
+    present_tables: Iterable[str] | None = None,
+    gx: bool = True,
+) -> ValidationReport:
+    """Validate one document's staged cells: GX suites per table type, accounting identities, completeness.
+
+    Parameters
+    ----------
+    stg_cells
+        The document's cells (contract in transform/stg_cells.py).
+    rules
+        The accounting identities to evaluate (all by default).
+    rules_file
+        A rules file of the shape of expectations/rules.yaml (severities); the shipped one by default.
+    data_docs_dir
+        When given, GX static HTML Data Docs of this process's validations are (re)written there.
+    phase
+        The document's phase (决算 / 预算): completeness is checked when given.
+    present_tables
+        Table codes present in the document (empty tables included); defaults to the codes with cells.
+    gx
+        Run the Great Expectations suites (turn off only to time or test the identities alone).
+
+    """
+    config = default_rules() if rules_file is None else load_rules(rules_file)
+    findings: list[Finding] = []
+    if phase is not None:
+        present = present_tables if present_tables is not None else set(stg_cells["table_code"].astype(str))
+        findings += check_completeness(present, phase, config)
+    if gx and not stg_cells.empty:
+        from expectations.gx_suites import gx_validator  # GX takes seconds to import: only when validating
+
+        findings += _with_config(gx_validator().validate(stg_cells), config)
+    findings += evaluate(stg_cells, _configured(rules, config))
+    if data_docs_dir is not None:
+        build_data_docs(data_docs_dir)
+    return ValidationReport(tuple(findings))
+
+
+def build_data_docs(directory: Path) -> Path:
+    """Write GX static HTML Data Docs of the suites and of this process's validations; return index.html."""
+    from expectations.gx_suites import build_data_docs as build
+
+    return build(Path(directory))
