@@ -9,7 +9,6 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-import pandas as pd
 import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
@@ -40,14 +39,14 @@ def loaded(warehouse_engine: Engine, warehouse_url: str) -> tuple[Engine, str]:
     return warehouse_engine, warehouse_url
 
 
-def _changsha_next_year(engine: Engine, factor: Decimal) -> None:
-    """Load the Changsha cells again as its 2021 document with every amount multiplied by ``factor``."""
+def _changsha_next_year(engine: Engine, factor: Decimal, year: int = 2021) -> None:
+    """Load the Changsha cells again as another document of ``year`` with every amount times ``factor``."""
     sample = staged_samples()[0]
     assert sample.facts.department == CHANGSHA
     cells = sample.staged.cells.copy()
     cells["amount"] = [a * factor for a in cells["amount"]]
     cells["amount_yuan"] = [a * factor for a in cells["amount_yuan"]]
-    name = "changsha_zwfwzx_2021_juesuan.pdf"
+    name = f"changsha_zwfwzx_{year}_juesuan_v2.pdf"
     load_document(
         engine,
         document=Document(
@@ -58,7 +57,7 @@ def _changsha_next_year(engine: Engine, factor: Decimal) -> None:
             size=1,
         ),
         facts=DocumentFacts(
-            department=CHANGSHA, fiscal_year=2021, phase="决算", unit="万元", title=None, scope="部门"
+            department=CHANGSHA, fiscal_year=year, phase="决算", unit="万元", title=None, scope="部门"
         ),
         pages=sample.pages,
         stg_cells=cells,
@@ -194,9 +193,17 @@ def test_cli_report_table_prints_whole_amounts(loaded: tuple[Engine, str]) -> No
 
 def test_cli_report_facts_hides_superseded_documents_unless_asked(loaded: tuple[Engine, str]) -> None:
     engine, url = loaded
-    current = pd.concat([report_frame(engine, "facts")])
-    history = report_frame(engine, "facts", current_only=False)
-    assert len(history) >= len(current)
-    result = runner.invoke(app, ["report", "facts", "-w", url, "--format", "csv", "--limit", "3", "--history"])
-    assert result.exit_code == 0, result.output
-    assert len(list(csv.DictReader(io.StringIO(result.stdout)))) == 3
+    _changsha_next_year(engine, Decimal("1"), year=2020)  # a corrected republication supersedes the first
+    current = report_frame(engine, "facts", department=CHANGSHA)
+    history = report_frame(engine, "facts", department=CHANGSHA, current_only=False)
+    assert len(current) == 478 and len(history) == 2 * 478
+    assert current["document_sha256"].nunique() == 1
+    assert sorted(history["is_current"].value_counts().items()) == [(False, 478), (True, 478)]
+
+    def csv_rows(*extra: str) -> list[dict[str, str]]:
+        result = runner.invoke(app, ["report", "facts", "-w", url, "--format", "csv", "--year", "2020", *extra])
+        assert result.exit_code == 0, result.output
+        return list(csv.DictReader(io.StringIO(result.stdout)))
+
+    assert len(csv_rows()) == 478
+    assert len(csv_rows("--history")) == 2 * 478
