@@ -192,6 +192,7 @@ def parse_sources(text: str, filename: str = "sources.yaml") -> SourcesFile:
     _node_lines(root, (), lines)
     # construct from the same node tree, so line numbers and values cannot disagree
     data: Any = yaml.SafeLoader("").construct_document(root)
+    _check_duplicate_names(data, lines, filename)
     try:
         return SourcesFile.model_validate(data)
     except ValidationError as exc:
@@ -204,6 +205,24 @@ def parse_sources(text: str, filename: str = "sources.yaml") -> SourcesFile:
             message = str(error["msg"]).removeprefix("Value error, ")
             problems.append(f"{where}: {key}: {message}")
         raise SourcesError("\n".join(problems)) from exc
+
+
+def _check_duplicate_names(data: Any, lines: dict[Location, int], filename: str) -> None:
+    """Name the line of a repeated source name (the model only knows the list as a whole)."""
+    if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
+        return
+    seen: dict[str, int] = {}
+    for index, item in enumerate(data["sources"]):
+        name = item.get("name") if isinstance(item, dict) else None
+        if not isinstance(name, str):
+            continue
+        if name in seen:
+            line = lines.get(("sources", index, "name"))
+            raise SourcesError(
+                f"{filename}:{line}: sources[{index}].name: duplicate source name {name!r} "
+                f"(first at line {lines.get(('sources', seen[name], 'name'))})"
+            )
+        seen[name] = index
 
 
 def load_sources(path: Path) -> SourcesFile:

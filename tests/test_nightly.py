@@ -210,3 +210,23 @@ def test_tiny_harvest_through_dask(site: FakeSite, tmp_path: Path) -> None:
     with engine.connect() as conn:
         statuses = sorted(conn.execute(select(EtlDocument.__table__.c.status)).scalars())
     assert statuses == ["loaded", "skipped", "skipped"]
+
+
+def test_a_cache_hit_the_warehouse_does_not_confirm_is_processed_again(site: FakeSite, tmp_path: Path) -> None:
+    from sqlalchemy import delete
+
+    from warehouse.models import DimDocument, EtlFinding, EtlTable
+
+    params = _setup(tmp_path, site)
+    first = nightly(**params)
+    skipped = next(o for o in first.outcomes if o.status == "skipped")
+    engine = warehouse_engine(params["warehouse_url"])
+    with engine.begin() as conn:  # the warehouse forgets the document; Prefect's cache still has it
+        for model in (EtlFinding, EtlTable, DimDocument, EtlDocument):
+            conn.execute(delete(model.__table__).where(model.__table__.c.sha256 == skipped.sha256))
+    second = nightly(**params)
+    assert [(o.sha256, o.status) for o in second.outcomes] == [(skipped.sha256, "skipped")]
+    assert second.unchanged == 2
+    with engine.connect() as conn:
+        assert conn.execute(select(EtlDocument.__table__.c.status).where(
+            EtlDocument.__table__.c.sha256 == skipped.sha256)).scalar_one() == "skipped"
