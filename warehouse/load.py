@@ -500,7 +500,7 @@ def refresh_currency(
     """
     doc, dep, etl = DIM_DOCUMENT.c, DIM_DEPARTMENT.c, ETL_DOCUMENT.c
     rows = conn.execute(
-        select(doc.document_key, doc.sha256, doc.retracted_at, doc.is_current, etl.status)
+        select(doc.document_key, doc.sha256, doc.retracted_at, doc.is_current, doc.superseded_by, etl.status)
         .join_from(DIM_DOCUMENT, DIM_DEPARTMENT, dep.department_key == doc.department_key)
         .join(ETL_DOCUMENT, etl.sha256 == doc.sha256)
         .where(
@@ -526,7 +526,8 @@ def refresh_currency(
             status = "superseded"
             if row.status != "superseded":
                 newly_superseded.append(str(row.sha256))
-        conn.execute(update(DIM_DOCUMENT).where(doc.document_key == row.document_key).values(**values))
+        if (bool(row.is_current), row.superseded_by) != (values["is_current"], values["superseded_by"]):
+            conn.execute(update(DIM_DOCUMENT).where(doc.document_key == row.document_key).values(**values))
         if row.status != status:
             conn.execute(update(ETL_DOCUMENT).where(etl.sha256 == row.sha256).values(status=status))
     return newly_superseded
@@ -926,9 +927,37 @@ def _insert_facts(
     if conn.dialect.name == "postgresql" and rows:
         _copy_facts(conn, kept, new)
         return
+    if conn.dialect.name == "sqlite" and rows:
+        _sqlite_insert_facts(conn, kept, new)
+        return
     for batch in (kept, new):
         if batch:
             conn.execute(insert(FCT_AMOUNT), batch)
+
+
+def _sqlite_insert_facts(conn: Connection, kept: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
+    """SQLite: one DBAPI executemany of plain tuples (SQLAlchemy's per-row parameter processing is the cost).
+
+    Values are bound as SQLAlchemy would bind them: Decimal as float (SQLite has no decimal type;
+    ``Numeric`` reads them back as Decimal at the column's scale), booleans as 0/1.
+    """
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for batch, names in ((kept, _FACT_COLUMNS), (new, _FACT_COLUMNS[1:])):  # new rows: amount_key by SQLite
+            if batch:
+                sql = f"INSERT INTO fct_amount ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"  # noqa: S608
+                cursor.executemany(sql, [tuple(_sqlite_value(row[c]) for c in names) for row in batch])
+    finally:
+        cursor.close()
+
+
+def _sqlite_value(value: Any) -> Any:
+    """Bind a fact value for sqlite3: Decimal → float (as SQLAlchemy's Numeric does), bool → int."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bool):
+        return int(value)
+    return value
 
 
 def _copy_facts(conn: Connection, kept: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
