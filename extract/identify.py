@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from extract.models import TABLE_CODES, CellGrid, DocumentFacts, ExtractionIssue, Phase, RawTable
+from extract.models import CellGrid, DocumentFacts, ExtractionIssue, Phase, RawTable
 from extract.pdf import PageInfo
 
 _SPACE = re.compile(r"\s+")
@@ -232,9 +232,3 @@ def read_facts(pages: Sequence[PageInfo], tables: Sequence[RawTable]) -> Documen
         title=title,
         scope=scope,
     )
-
-
-def missing_tables(tables: Sequence[RawTable]) -> list[str]:
-    """Standard table codes that were not found at all."""
-    found = {t.table_code for t in tables}
-    return [c for c in TABLE_CODES if c not in found]

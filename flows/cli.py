@@ -34,6 +34,9 @@ from flows.cli_common import (  # noqa: E402
 def run(
     paths: Annotated[list[Path], typer.Argument(help="PDF files or folders of PDFs.")],
     warehouse: WarehouseOption = None,
+    data_docs: Annotated[
+        bool, typer.Option("--data-docs", help="Write Great Expectations Data Docs (HTML) under <data dir>/docs.")
+    ] = False,
 ) -> None:
     """Process PDFs (extract → normalise → validate → load) through the Prefect flow."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -61,7 +64,7 @@ def run(
                 progress.console.print(f"            [dim]{reason}[/dim]")
             progress.advance(bar)
 
-        summary = run_flow(pdfs, settings, progress=advance)
+        summary = run_flow(pdfs, settings, progress=advance, data_docs=data_docs)
     counts = table_counts(engine_for(warehouse))
     err.print(
         f"documents: {len(summary.outcomes)}  loaded: {summary.count('loaded')}  "
@@ -70,6 +73,8 @@ def run(
         f"seconds: {summary.seconds:.1f}"
     )
     err.print("facts per table in the warehouse: " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    if data_docs:
+        err.print(f"Data Docs: {settings.docs_dir / 'index.html'}")
     if not summary.ok:
         raise typer.Exit(1)
 
@@ -173,10 +178,11 @@ def db_upgrade(warehouse: WarehouseOption = None) -> None:
 
 
 # Commands of the warehouse (issue 5) and harvest (issue 6) areas live in their own modules.
-from flows import cli_harvest, cli_warehouse  # noqa: E402
+from flows import cli_harvest, cli_steward, cli_warehouse  # noqa: E402
 
 cli_warehouse.register(app, export_app)
 cli_harvest.register(app)
+cli_steward.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -58,34 +58,40 @@ def warehouse_engine(url: str) -> Engine:
 
 
 @task(name="process-document", cache_policy=NO_CACHE, task_run_name="process {path}")
-def process_document_task(path: str, warehouse_url: str, data_dir: str, source: str | None = None) -> DocumentOutcome:
+def process_document_task(
+    path: str, warehouse_url: str, data_dir: str, source: str | None = None, data_docs: bool = False
+) -> DocumentOutcome:
     """Extract, normalise, validate and load one PDF into the warehouse."""
     settings = Settings(warehouse_url=warehouse_url, data_dir=Path(data_dir))
-    return process_document(Path(path), settings, warehouse_engine(warehouse_url), source=source)
+    return process_document(Path(path), settings, warehouse_engine(warehouse_url), source=source, data_docs=data_docs)
 
 
 _listeners: list[ProgressCallback] = []
 
 
 @flow(name="fiscal-run", log_prints=False)
-def run_documents(paths: Sequence[str], warehouse_url: str, data_dir: str = "data") -> list[DocumentOutcome]:
+def run_documents(
+    paths: Sequence[str], warehouse_url: str, data_dir: str = "data", data_docs: bool = False
+) -> list[DocumentOutcome]:
     """Process documents one after another (camelot already uses both cores within a document)."""
     outcomes = []
     for path in paths:
-        outcome = process_document_task(path, warehouse_url, data_dir)
+        outcome = process_document_task(path, warehouse_url, data_dir, data_docs=data_docs)
         for listener in _listeners:
             listener(outcome)
         outcomes.append(outcome)
     return outcomes
 
 
-def run(paths: Sequence[Path], settings: Settings, progress: ProgressCallback | None = None) -> RunSummary:
+def run(
+    paths: Sequence[Path], settings: Settings, progress: ProgressCallback | None = None, data_docs: bool = False
+) -> RunSummary:
     """Run the Prefect flow over ``paths`` and summarise it."""
     started = time.perf_counter()
     if progress:
         _listeners.append(progress)
     try:
-        outcomes = run_documents([str(p) for p in paths], settings.warehouse_url, str(settings.data_dir))
+        outcomes = run_documents([str(p) for p in paths], settings.warehouse_url, str(settings.data_dir), data_docs)
     finally:
         if progress:
             _listeners.remove(progress)

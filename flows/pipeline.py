@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from expectations.validate import ValidationReport, validate
+from expectations.validate import validate
 from extract.grids import read_grids, triage
-from extract.identify import identify_tables, missing_tables, read_facts
-from extract.models import TABLE_TITLES, Document, DocumentFacts, DocumentStatus, TableSummary
+from extract.identify import identify_tables, read_facts
+from extract.models import Document, DocumentFacts, DocumentStatus, TableSummary
 from extract.pdf import DocumentReadError, check_text_layer, read_pages, readable_copy
 from extract.store import RawStore
 from flows.settings import PIPELINE_VERSION, Settings
 from transform.stage import StagedDocument, stage_document
 from warehouse.errors import LoadError
 from warehouse.load import load_document, record_document
+from warehouse.steward import acceptance
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ def _finish(
     facts: DocumentFacts | None = None,
     pages: int | None = None,
     tables: tuple[TableSummary, ...] = (),
+    findings: Sequence[Mapping[str, object]] = (),
     started: float,
 ) -> DocumentOutcome:
     """Book a document that is not loaded and say so."""
@@ -76,6 +80,7 @@ def _finish(
         reasons=reasons,
         tables=tables,
         pipeline_version=PIPELINE_VERSION,
+        findings=findings,
     )
     return DocumentOutcome(
         sha256=document.sha256,
@@ -89,10 +94,22 @@ def _finish(
     )
 
 
-def process_document(
-    path: Path, settings: Settings, engine: Engine, source: str | None = None, parallel: bool | None = None
+def process_document(  # noqa: C901 - one linear path with early exits, easier to read whole
+    path: Path,
+    settings: Settings,
+    engine: Engine,
+    source: str | None = None,
+    parallel: bool | None = None,
+    *,
+    data_docs: bool = False,
+    rules_file: Path | None = None,
+    fetched_at: datetime | None = None,
 ) -> DocumentOutcome:
-    """Run one PDF through extract → transform → validate → load; never raise for bad input."""
+    """Run one PDF through extract → transform → validate → load; never raise for bad input.
+
+    A document whose error-level rules fail is quarantined, unless a data steward accepted it
+    (``fiscal accept``): then it loads with ``dq_flag='accepted'`` and its failures stay queryable.
+    """
     started = time.perf_counter()
     document = receive(path, RawStore(settings.raw_dir), source)
     name = document.source_file
@@ -122,23 +139,34 @@ def process_document(
         )
     staged = stage_document(tables, facts.unit)
     reasons = [f"{name}: {issue}" for issue in staged.issues if issue.severity == "error"]
-    reasons += [f"{name}: table {code} ({TABLE_TITLES[code]}) not found" for code in missing_tables(tables)]
     if facts.department is None:
         reasons.append(f"{name}: department not printed on the table pages or the cover")
     if facts.fiscal_year is None:
         reasons.append(f"{name}: fiscal year not printed on the table pages or the cover")
-    report: ValidationReport | None = None
-    if not reasons:
-        report = validate(staged.cells)
-        reasons += [f"{name}: {f.describe()}" for f in report.failures]
-    if reasons:
+    report = validate(
+        staged.cells,
+        phase=facts.phase or "决算",
+        present_tables=[t.table_code for t in tables],
+        rules_file=rules_file,
+        data_docs_dir=settings.docs_dir if data_docs else None,
+    )
+    findings = report.records()
+    failures = [f"{name}: {f.describe()}" for f in report.failures]
+    accepted = acceptance(engine, document.sha256) if failures and not reasons else None
+    if reasons or (failures and accepted is None):
+        reasons += failures
         _quarantine_cells(settings, document, staged, reasons)
         return _finish(
-            engine, document, "quarantined", reasons, facts=facts, pages=len(pages), tables=staged.tables, started=started
+            engine, document, "quarantined", reasons, facts=facts, pages=len(pages), tables=staged.tables,
+            findings=findings, started=started,
         )
     notes = [f"{name}: {issue}" for issue in (*id_issues, *staged.issues)]
     notes += [f"{name}: page {page}: camelot: {text}" if page else f"{name}: camelot: {text}" for page, text in camelot_notes]
-    notes += [f"rounding: {f.describe()}" for f in (report.notes + report.warnings if report else [])]
+    notes += [f"warning: {f.describe()}" for f in report.warnings]
+    notes += [f"rounding: {f.describe()}" for f in report.notes]
+    if accepted is not None:
+        notes = [f"accepted despite: {f}" for f in failures] + notes
+    web = source if source and source.startswith(("http://", "https://")) else None
     try:
         result = load_document(
             engine,
@@ -149,11 +177,16 @@ def process_document(
             tables=staged.tables,
             pipeline_version=PIPELINE_VERSION,
             reasons=notes,
+            findings=findings,
+            dq_flag="accepted" if accepted is not None else None,
+            accept_reason=accepted.reason if accepted is not None else None,
+            source_url=web,
+            fetched_at=fetched_at,
         )
     except LoadError as exc:
         _quarantine_cells(settings, document, staged, [f"{name}: {exc}"])
         return _finish(engine, document, "quarantined", [f"{name}: {exc}"], facts=facts, pages=len(pages),
-                       tables=staged.tables, started=started)
+                       tables=staged.tables, findings=findings, started=started)
     return DocumentOutcome(
         sha256=document.sha256,
         source_file=name,
