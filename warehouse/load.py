@@ -564,6 +564,7 @@ def _finding_rows(sha256: str, findings: Sequence[FindingLike], *, accept_failur
         row["page"] = None if finding.page is None else int(finding.page)
         row["accepted"] = bool(finding.accepted) or (accept_failures and finding.outcome == "failure")
         row["sha256"] = sha256
+        row["finding_no"] = number
         rows.append(row)
     return rows
 

@@ -324,12 +324,11 @@ class EtlFinding(Base):
     __table_args__ = (
         CheckConstraint("severity IN ('error', 'warn')", name="severity"),
         CheckConstraint("outcome IN ('note', 'warning', 'failure')", name="outcome"),
-        Index("ix_etl_finding_sha256", "sha256"),
-        {"sqlite_autoincrement": True},
     )
 
-    finding_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    sha256: Mapped[str] = mapped_column(Text, ForeignKey("etl_document.sha256"))
+    # (sha256, finding_no): processing a document twice leaves identical rows (no fresh surrogate keys)
+    sha256: Mapped[str] = mapped_column(Text, ForeignKey("etl_document.sha256"), primary_key=True)
+    finding_no: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     rule: Mapped[str] = mapped_column(Text)
     severity: Mapped[str] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(Text)

@@ -83,8 +83,8 @@ def _create_new_tables() -> None:
     )
     op.create_table(
         "etl_finding",
-        sa.Column("finding_id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("sha256", sa.Text(), nullable=False),
+        sa.Column("finding_no", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("rule", sa.Text(), nullable=False),
         sa.Column("severity", sa.Text(), nullable=False),
         sa.Column("outcome", sa.Text(), nullable=False),
@@ -99,10 +99,8 @@ def _create_new_tables() -> None:
         sa.CheckConstraint("severity IN ('error', 'warn')", name=op.f("ck_etl_finding_severity")),
         sa.CheckConstraint("outcome IN ('note', 'warning', 'failure')", name=op.f("ck_etl_finding_outcome")),
         sa.ForeignKeyConstraint(["sha256"], ["etl_document.sha256"], name=op.f("fk_etl_finding_sha256")),
-        sa.PrimaryKeyConstraint("finding_id", name=op.f("pk_etl_finding")),
-        sqlite_autoincrement=True,
+        sa.PrimaryKeyConstraint("sha256", "finding_no", name=op.f("pk_etl_finding")),
     )
-    op.create_index(op.f("ix_etl_finding_sha256"), "etl_finding", ["sha256"])
     op.create_table(
         "etl_fetch",
         sa.Column("url", sa.Text(), nullable=False),
@@ -275,7 +273,6 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_etl_fetch_history_url"), table_name="etl_fetch_history")
     op.drop_table("etl_fetch_history")
     op.drop_table("etl_fetch")
-    op.drop_index(op.f("ix_etl_finding_sha256"), table_name="etl_finding")
     op.drop_table("etl_finding")
     op.drop_table("etl_run")
     op.drop_table("dim_department_alias")
