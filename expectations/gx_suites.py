@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -50,9 +50,14 @@ SUITE_PREFIX = "stg_cells"
 _GX_LOGGERS = ("great_expectations", "great_expectations.core", "great_expectations.data_context")
 
 
-def suite_name(table_code: str) -> str:
-    """The name of a table type's suite (shown in Data Docs)."""
-    return f"{SUITE_PREFIX}.{table_code}.{TABLE_TITLES.get(table_code, 'table')}"
+DOCUMENT = "document"
+
+
+def suite_name(scope: str) -> str:
+    """The name of a table type's suite (``"03"``) or of the document-wide suite (``"document"``)."""
+    if scope == DOCUMENT:
+        return f"{SUITE_PREFIX}.document.every_cell"
+    return f"{SUITE_PREFIX}.{scope}.{TABLE_TITLES.get(scope, 'table')}"
 
 
 # --- helper columns (pure pandas; the lineage stays beside them, GX sees only what it checks) -------------
@@ -75,29 +80,43 @@ def _amount_text(value: object) -> str:
     return f"{type(value).__name__}:{value}"
 
 
-def helper_frame(table: pd.DataFrame, table_code: str, vocabulary: Vocabulary) -> pd.DataFrame:
-    """The columns one table's suite checks, one row per stg_cells row, index 0 … n-1."""
-    code_column = "economic_code" if CODED_TABLES.get(table_code) == "economic" else "functional_code"
-    name_column = code_column.replace("_code", "_name")
-    codes = [_text(c) for c in table[code_column]]
-    names = [_text(n) for n in table[name_column]]
-    labels = [_text(label) for label in table["line_item"]]
-    parents = [_text(p) for p in table["parent_line_item"]]
-    measures = [str(m) for m in table["measure"]]
-    subjects = [code or label or "" for code, label in zip(codes, labels, strict=True)]
+def helper_frame(cells: pd.DataFrame, vocabulary: Vocabulary) -> pd.DataFrame:
+    """The columns the suites check, one row per stg_cells row (same order, index 0 … n-1)."""
+    tables = [str(t) for t in cells["table_code"]]
+    functional = [_text(c) for c in cells["functional_code"]]
+    economic = [_text(c) for c in cells["economic_code"]]
+    functional_names = [_text(n) for n in cells["functional_name"]]
+    economic_names = [_text(n) for n in cells["economic_name"]]
+    labels = [_text(label) for label in cells["line_item"]]
+    parents = [_text(p) for p in cells["parent_line_item"]]
+    measures = [str(m) for m in cells["measure"]]
+    # the code a table's rows are keyed by: 经济分类 in 06, 功能分类 elsewhere
+    codes = [e if CODED_TABLES.get(t) == "economic" else f for t, f, e in zip(tables, functional, economic, strict=True)]
+    names = [
+        (fn or "") if f else (en or "") if e else None  # "" fails the length check, None is skipped
+        for f, fn, e, en in zip(functional, functional_names, economic, economic_names, strict=True)
+    ]
+    subjects = [code or f or e or label or "" for code, f, e, label in zip(codes, functional, economic, labels, strict=True)]
     return pd.DataFrame(
         {
+            "table_code": tables,
             "subject_code": codes,
-            # "" for a coded row without a name (fails the length check); None where no code (skipped)
-            "subject_name": [(name or "") if code else None for code, name in zip(codes, names, strict=True)],
-            "amount_text": [_amount_text(a) for a in table["amount"]],
-            "canonical_measure": [vocabulary.canonical_measure(table_code, m) for m in measures],
-            "unit": [_text(u) or MISSING for u in table["unit"]],
+            "subject_name": names,
+            "amount_text": [_amount_text(a) for a in cells["amount"]],
+            "measure_key": ["/".join(vocabulary.key(m)) for m in measures],
+            "unit": [_text(u) or MISSING for u in cells["unit"]],
             "cell_key": [
-                f"{s} | {p or ''} | {m}" for s, p, m in zip(subjects, parents, measures, strict=True)
+                f"{t} | {s} | {p or ''} | {m}" for t, s, p, m in zip(tables, subjects, parents, measures, strict=True)
             ],
         }
     )
+
+
+#: the helper columns each suite reads (GX hashes every column of the frame it is given, so give it only these)
+SCOPE_COLUMNS: dict[str, list[str]] = {
+    DOCUMENT: ["subject_name", "amount_text", "unit", "cell_key"],
+    "table": ["subject_code", "measure_key"],
+}
 
 
 # --- the suites ---------------------------------------------------------------------------------------------
@@ -111,58 +130,67 @@ class _Check:
     found: Callable[[pd.Series, pd.Series], str]
 
 
-def _expectations(table_code: str, vocabulary: Vocabulary) -> list[Any]:
-    """The expectations of one table type's suite, each tagged with its rule name in ``meta``."""
+def _measure_keys(table_code: str, vocabulary: Vocabulary) -> list[str]:
+    """Every normalised header key the vocabulary accepts for a table type."""
+    return sorted("/".join(key) for key in vocabulary.lookup.get(table_code, {}))
+
+
+def _expectations(scope: str, vocabulary: Vocabulary) -> list[Any]:
+    """The expectations of one suite, each tagged with its rule name in ``meta``."""
     import great_expectations.expectations as gxe
 
-    units = sorted(UNIT_FACTORS)
-    measures = vocabulary.canonical.get(table_code, ())
+    if scope == DOCUMENT:
+        return [
+            gxe.ExpectColumnValueLengthsToBeBetween(
+                column="subject_name", min_value=1, meta={"rule": NAME_PRESENT}, notes="a coded row prints its name"
+            ),
+            gxe.ExpectColumnValuesToMatchRegex(
+                column="amount_text", regex=DECIMAL_TEXT, meta={"rule": AMOUNT_DECIMAL}, notes="exact Decimal amounts"
+            ),
+            gxe.ExpectColumnValuesToBeInSet(column="unit", value_set=sorted(UNIT_FACTORS), meta={"rule": UNIT_KNOWN}),
+            gxe.ExpectColumnValuesToBeUnique(
+                column="cell_key", meta={"rule": UNIQUE_CELL}, notes="one amount per (table, subject, parent row, measure)"
+            ),
+        ]
     found: list[Any] = []
-    kind = CODED_TABLES.get(table_code)
+    kind = CODED_TABLES.get(scope)
     if kind is not None:
-        found += [
+        found.append(
             gxe.ExpectColumnValuesToMatchRegex(
                 column="subject_code",
                 regex=ECONOMIC_CODE if kind == "economic" else FUNCTIONAL_CODE,
                 meta={"rule": CODE_PATTERN},
-                notes=f"{'经济' if kind == 'economic' else '功能'}分类 codes of table {table_code}",
-            ),
-            gxe.ExpectColumnValueLengthsToBeBetween(
-                column="subject_name", min_value=1, meta={"rule": NAME_PRESENT}, notes="a coded row prints its name"
-            ),
-        ]
-    found += [
-        gxe.ExpectColumnValuesToMatchRegex(
-            column="amount_text", regex=DECIMAL_TEXT, meta={"rule": AMOUNT_DECIMAL}, notes="exact Decimal amounts"
-        ),
-        gxe.ExpectColumnValuesToNotBeNull(
-            column="canonical_measure",
+                notes=f"{'经济' if kind == 'economic' else '功能'}分类 codes of table {scope}",
+            )
+        )
+    found.append(
+        gxe.ExpectColumnValuesToBeInSet(
+            column="measure_key",
+            value_set=_measure_keys(scope, vocabulary),
             meta={"rule": MEASURE_VOCABULARY},
-            notes=f"headers map to a measure of table {table_code}: {', '.join(measures)}",
-        ),
-        gxe.ExpectColumnValuesToBeInSet(column="unit", value_set=units, meta={"rule": UNIT_KNOWN}),
-        gxe.ExpectColumnValuesToBeUnique(
-            column="cell_key", meta={"rule": UNIQUE_CELL}, notes="one amount per (subject, parent row, measure)"
-        ),
-    ]
+            notes=f"headers of table {scope} (tokens sorted, see expectations/measures.yaml): "
+            + ", ".join(vocabulary.canonical.get(scope, ())),
+        )
+    )
     return found
 
 
-def _checks(table_code: str, vocabulary: Vocabulary) -> dict[str, _Check]:
-    """What each rule expects, in words, and the printed value it found in an offending row."""
-    kind = CODED_TABLES.get(table_code)
-    digits = "3/5 digits (经济分类 类/款)" if kind == "economic" else "3/5/7 digits (功能分类 类/款/项)"
-    return {
-        CODE_PATTERN: _Check(f"a code of {digits}", lambda h, c: str(h["subject_code"])),
-        NAME_PRESENT: _Check("the subject name printed beside its code", lambda h, c: f"no name for code {h['subject_code']}"),
-        AMOUNT_DECIMAL: _Check("an exact decimal amount", lambda h, c: str(h["amount_text"])),
-        MEASURE_VOCABULARY: _Check(
-            f"a header of table {table_code}: {' | '.join(vocabulary.canonical.get(table_code, ()))}",
-            lambda h, c: str(c["measure"]),
-        ),
-        UNIT_KNOWN: _Check(f"a unit in {' / '.join(sorted(UNIT_FACTORS))}", lambda h, c: str(h["unit"])),
-        UNIQUE_CELL: _Check("one amount per (subject, parent row, measure)", lambda h, c: f"{c['amount']} (repeated)"),
-    }
+def _checks(vocabulary: Vocabulary) -> dict[str, dict[str, _Check]]:
+    """Per table code: what each rule expects, in words, and the printed value it found in an offending row."""
+    checks: dict[str, dict[str, _Check]] = {}
+    for code in TABLE_CODES:
+        digits = "3/5 digits (经济分类 类/款)" if CODED_TABLES.get(code) == "economic" else "3/5/7 digits (功能分类 类/款/项)"
+        checks[code] = {
+            CODE_PATTERN: _Check(f"a code of {digits}", lambda h, c: str(h["subject_code"])),
+            NAME_PRESENT: _Check("the subject name printed beside its code", lambda h, c: f"no name for code {h['subject_code']}"),
+            AMOUNT_DECIMAL: _Check("an exact decimal amount", lambda h, c: str(h["amount_text"])),
+            MEASURE_VOCABULARY: _Check(
+                f"a header of table {code}: {' | '.join(vocabulary.canonical.get(code, ()))}", lambda h, c: str(c["measure"])
+            ),
+            UNIT_KNOWN: _Check(f"a unit in {' / '.join(sorted(UNIT_FACTORS))}", lambda h, c: str(h["unit"])),
+            UNIQUE_CELL: _Check("one amount per (subject, parent row, measure)", lambda h, c: f"{c['amount']} (repeated)"),
+        }
+    return checks
 
 
 def _row_label(cell: pd.Series) -> str:
@@ -180,10 +208,10 @@ def _row_label(cell: pd.Series) -> str:
 
 
 class GxValidator:
-    """An ephemeral GX context holding one suite, validation definition and checkpoint per table type."""
+    """An ephemeral GX context: one suite, validation definition and checkpoint per table type, plus one for every cell."""
 
     def __init__(self, vocabulary: Vocabulary | None = None) -> None:
-        """Build the context and the nine suites (≈ 0.2 s once GX is imported)."""
+        """Build the context and the ten suites (≈ 0.2 s once GX is imported)."""
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -192,20 +220,21 @@ class GxValidator:
         self.vocabulary = vocabulary or default_vocabulary()
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        asset = self.context.data_sources.add_pandas("stg_cells").add_dataframe_asset("stg_cells_table")
-        batch = asset.add_batch_definition_whole_dataframe("one_table_of_one_document")
+        batches = self.context.data_sources.add_pandas("stg_cells")
         self._checkpoints: dict[str, Any] = {}
         self._definitions: dict[str, Any] = {}
-        self._checks = {code: _checks(code, self.vocabulary) for code in TABLE_CODES}
-        for code in TABLE_CODES:
-            suite = self.context.suites.add(gx.ExpectationSuite(name=suite_name(code)))
-            for expectation in _expectations(code, self.vocabulary):
+        self._checks = _checks(self.vocabulary)
+        for scope in (DOCUMENT, *TABLE_CODES):
+            asset = "every_cell_of_one_document" if scope == DOCUMENT else f"table_{scope}_of_one_document"
+            batch = batches.add_dataframe_asset(asset).add_batch_definition_whole_dataframe("whole_frame")
+            suite = self.context.suites.add(gx.ExpectationSuite(name=suite_name(scope)))
+            for expectation in _expectations(scope, self.vocabulary):
                 suite.add_expectation(expectation)
             definition = self.context.validation_definitions.add(
                 gx.ValidationDefinition(name=f"validate {suite.name}", data=batch, suite=suite)
             )
-            self._definitions[code] = definition
-            self._checkpoints[code] = self.context.checkpoints.add(
+            self._definitions[scope] = definition
+            self._checkpoints[scope] = self.context.checkpoints.add(
                 gx.Checkpoint(
                     name=f"checkpoint {suite.name}",
                     validation_definitions=[definition],
@@ -215,60 +244,69 @@ class GxValidator:
         self.runs = 0
         self._sites: set[str] = set()
 
-    def validate_table(self, table_code: str, table: pd.DataFrame) -> list[Finding]:
-        """Run one table's checkpoint over its stg_cells rows; a pass finding per expectation, a fail per cell."""
-        helper = helper_frame(table, table_code, self.vocabulary)
+    def _run(self, scope: str, helper: pd.DataFrame, cells: pd.DataFrame) -> list[Finding]:
+        """One checkpoint run; on failure the same validation again with every unexpected index."""
+        frame = helper[SCOPE_COLUMNS[DOCUMENT if scope == DOCUMENT else "table"]]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # GX warns about its own deprecations on every run
-            result = self._checkpoints[table_code].run(batch_parameters={"dataframe": helper})
+            result = self._checkpoints[scope].run(batch_parameters={"dataframe": frame})
             self.runs += 1
             if result.success:
-                return list(self._passes(table_code, result, len(helper)))
-            # name the offending cells: validate this table again with every unexpected index
-            complete = self._definitions[table_code].run(
-                batch_parameters={"dataframe": helper}, result_format={"result_format": "COMPLETE"}
+                outcomes = [o for run in result.run_results.values() for o in run.results]
+                return list(self._passes(scope, outcomes, len(frame)))
+            # name the offending cells (rare; speed does not matter then)
+            complete = self._definitions[scope].run(
+                batch_parameters={"dataframe": frame}, result_format={"result_format": "COMPLETE"}
             )
-        return list(self._findings(table_code, complete, helper, table.reset_index(drop=True)))
+        return list(self._findings(scope, complete, helper, cells))
+
+    def validate_table(self, table_code: str, table: pd.DataFrame) -> list[Finding]:
+        """One table's rows through the document suite and its table type's suite (used by tests and tools)."""
+        return self.validate(table[table["table_code"] == table_code])
 
     def validate(self, stg_cells: pd.DataFrame) -> list[Finding]:
-        """Every table of one document through its table type's checkpoint (tables without cells: nothing to check)."""
-        findings: list[Finding] = []
-        for code, table in stg_cells.groupby("table_code", sort=True):
+        """A document: every cell through the document suite, each table through its table type's suite."""
+        if stg_cells.empty:
+            return []
+        cells = stg_cells.reset_index(drop=True)
+        helper = helper_frame(cells, self.vocabulary)
+        findings = self._run(DOCUMENT, helper, cells)
+        for code, rows in helper.groupby("table_code", sort=True).groups.items():
             if str(code) in self._checkpoints:
-                findings += self.validate_table(str(code), table)
+                findings += self._run(str(code), helper.loc[rows].reset_index(drop=True), cells.loc[rows].reset_index(drop=True))
         return findings
 
-    def _passes(self, table_code: str, result: Any, n: int) -> Iterator[Finding]:
-        for run in result.run_results.values():
-            for outcome in run.results:
-                rule = str(outcome.expectation_config.meta.get("rule"))
-                yield Finding(
-                    rule=rule,
-                    severity="error",
-                    table_code=table_code,
-                    row="",
-                    measure="",
-                    expected=self._checks[table_code][rule].expected,
-                    found=f"all {n} cells",
-                    verdict="pass",
-                )
+    def _passes(self, scope: str, outcomes: Iterable[Any], n: int) -> Iterator[Finding]:
+        """One pass finding per expectation that held (table None for the document suite)."""
+        table = None if scope == DOCUMENT else scope
+        for outcome in outcomes:
+            rule = str(outcome.expectation_config.meta.get("rule"))
+            yield Finding(
+                rule=rule,
+                severity="error",
+                table_code=table,
+                row="",
+                measure="",
+                expected=self._checks[table or "01"][rule].expected,
+                found=f"all {n} cells",
+                verdict="pass",
+            )
 
-    def _findings(self, table_code: str, result: Any, helper: pd.DataFrame, cells: pd.DataFrame) -> Iterator[Finding]:
-        checks = self._checks[table_code]
+    def _findings(self, scope: str, result: Any, helper: pd.DataFrame, cells: pd.DataFrame) -> Iterator[Finding]:
         for outcome in result.results:
             rule = str(outcome.expectation_config.meta.get("rule"))
-            check = checks[rule]
             if outcome.success:
-                yield Finding(rule, "error", table_code, "", "", check.expected, f"all {len(helper)} cells", verdict="pass")
+                yield from self._passes(scope, [outcome], len(helper))
                 continue
-            indexes = outcome.result.get("unexpected_index_list") or []
-            for index in indexes:
+            for index in outcome.result.get("unexpected_index_list") or []:
                 position = int(index["index"] if isinstance(index, dict) else index)
                 cell = cells.iloc[position]
+                table = str(cell["table_code"])
+                check = self._checks.get(table, self._checks["01"])[rule]
                 yield Finding(
                     rule=rule,
                     severity="error",
-                    table_code=table_code,
+                    table_code=table,
                     row=_row_label(cell),
                     measure=str(cell["measure"]),
                     expected=check.expected,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, TypeAlias
 
 import pandas as pd
 
@@ -15,6 +16,17 @@ from expectations.findings import Finding, Severity
 TOLERANCE_PER_SUMMAND = Decimal("0.01")
 
 CODED_TABLES = ("02", "03", "05", "08", "09")
+
+#: one stg_cells row: a pandas row, or a plain record where a check loops in Python for speed
+Cell: TypeAlias = pd.Series | Mapping[str, Any]
+
+_RECORD_COLUMNS = ("table_code", "page", "row_index", "functional_code", "economic_code", "line_item", "measure", "amount")
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The cells of a frame as plain dicts (the columns the checks read), in frame order."""
+    columns = [frame[c].tolist() for c in _RECORD_COLUMNS]
+    return [dict(zip(_RECORD_COLUMNS, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -26,31 +38,22 @@ class Rule:
     check: Callable[[pd.DataFrame, Severity], Iterator[Finding]]
 
 
-def _sum_check(
-    rule: str, severity: Severity, table: str, row: str, measure: str, total: pd.Series, parts: pd.DataFrame
-) -> Finding:
-    """Compare one printed total with the sum of its printed parts."""
-    expected = sum((Decimal(a) for a in parts["amount"]), Decimal(0))
-    return Finding(
-        rule=rule,
-        severity=severity,
-        table_code=table,
-        row=row,
-        measure=measure,
-        expected=expected,
-        found=Decimal(total["amount"]),
-        tolerance=TOLERANCE_PER_SUMMAND * max(len(parts), 1),
-        page=int(total["page"]),
-    )
-
-
 def check_total_equals_sum_of_classes(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
     """合计 = Σ 类 for every amount column of the coded tables (02, 03, 05, 08, 09)."""
-    for (table, measure), group in cells[cells["table_code"].isin(CODED_TABLES)].groupby(["table_code", "measure"]):
-        totals = group[group["line_item"] == "合计"]
-        classes = group[group["functional_code"].fillna("").str.len() == 3]
-        for _, total in totals.iterrows():
-            yield _sum_check("hierarchy.total_eq_sum_of_classes", severity, str(table), "合计", str(measure), total, classes)
+    coded = cells[cells["table_code"].isin(CODED_TABLES)]
+    # one pass in plain Python: (table, measure) → printed 合计 cells and 类 amounts
+    totals: dict[tuple[str, str], list[Cell]] = {}
+    classes: dict[tuple[str, str], list[Decimal]] = {}
+    for cell in _records(coded):
+        key = (str(cell["table_code"]), str(cell["measure"]))
+        if cell["line_item"] == "合计":
+            totals.setdefault(key, []).append(cell)
+        code = cell["functional_code"]
+        if isinstance(code, str) and len(code) == 3:
+            classes.setdefault(key, []).append(Decimal(cell["amount"]))
+    for (table, measure), printed in sorted(totals.items()):
+        for total in printed:
+            yield _compare("hierarchy.total_eq_sum_of_classes", severity, table, "合计", measure, total, classes.get((table, measure), []))
 
 
 def check_parent_equals_sum_of_children(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
@@ -111,20 +114,40 @@ def _measures(frame: pd.DataFrame) -> list[str]:
     return [str(m) for m in dict.fromkeys(frame["measure"])]
 
 
+# evaluate() adds these derived columns once per document: the checks filter small frames many times,
+# and recomputing labels / positions on every filter dominated their cost (pandas overhead, not data).
+_LABEL, _NO_PARENT, _POSITION = "_label", "_no_parent", "_position"
+
+
 def _labels(frame: pd.DataFrame) -> pd.Series:
+    if _LABEL in frame.columns:
+        return frame[_LABEL]
     return frame["line_item"].fillna("").astype(str)
 
 
 def _no_parent(frame: pd.DataFrame) -> pd.Series:
+    if _NO_PARENT in frame.columns:
+        return frame[_NO_PARENT]
     return frame["parent_line_item"].isna() | (frame["parent_line_item"].astype(str) == "")
 
 
 def _position(frame: pd.DataFrame) -> pd.Series:
     """Reading order of a row in the document (page, then grid row)."""
+    if _POSITION in frame.columns:
+        return frame[_POSITION]
     return frame["page"].astype(int) * 100000 + frame["row_index"].fillna(0).astype(int)
 
 
-def _row_label(cell: pd.Series) -> str:
+def prepare(cells: pd.DataFrame) -> pd.DataFrame:
+    """A copy of stg_cells with the derived columns the checks use (label text, top-level flag, reading order)."""
+    prepared = cells.copy()
+    prepared[_LABEL] = _labels(cells)
+    prepared[_NO_PARENT] = _no_parent(cells)
+    prepared[_POSITION] = _position(cells)
+    return prepared
+
+
+def _row_label(cell: Cell) -> str:
     for column in ("line_item", "functional_code", "economic_code"):
         value = cell.get(column)
         if isinstance(value, str) and value:
@@ -133,7 +156,7 @@ def _row_label(cell: pd.Series) -> str:
 
 
 def _compare(
-    rule: str, severity: Severity, table: str, row: str, measure: str, total: pd.Series, parts: list[Decimal]
+    rule: str, severity: Severity, table: str, row: str, measure: str, total: Cell, parts: list[Decimal]
 ) -> Finding:
     """Compare one printed figure with the sum of printed parts (blank parts are simply absent: 0)."""
     return Finding(
@@ -170,6 +193,27 @@ def _first(frame: pd.DataFrame) -> pd.Series | None:
 # --- row identities (03, 05, 08, 09 and 02) ----------------------------------------------------------
 
 
+def _printed_rows(frame: pd.DataFrame) -> list[list[Cell]]:
+    """The cells of a table grouped by printed row (page, grid row), in reading order."""
+    rows: dict[tuple[int, int], list[Cell]] = {}
+    for cell in _records(frame):
+        if cell["row_index"] is None or cell["row_index"] != cell["row_index"]:
+            continue  # no grid row: not part of a printed row
+        rows.setdefault((int(cell["page"]), int(cell["row_index"])), []).append(cell)
+    return [rows[key] for key in sorted(rows)]
+
+
+def _row_sum(
+    rule: str, severity: Severity, table: str, row: list[Cell], total_measure: str, part_measures: Collection[str]
+) -> Iterator[Finding]:
+    """Compare a row's printed total with the sum of its printed parts (blank parts are absent: 0)."""
+    total = next((c for c in row if c["measure"] == total_measure), None)
+    if total is None:
+        return
+    parts = [Decimal(c["amount"]) for c in row if c["measure"] in part_measures]
+    yield _compare(rule, severity, table, _row_label(total), total_measure, total, parts)
+
+
 def check_row_expenditure_total(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
     """Per row: 本年支出合计 / 小计 / 合计 = 基本支出 + 项目支出 (+ 上缴上级支出 + 经营支出 + 对附属单位补助支出)."""
     tables = cells[cells["table_code"].isin(("03", "05", "08", "09"))]
@@ -179,18 +223,13 @@ def check_row_expenditure_total(cells: pd.DataFrame, severity: Severity) -> Iter
         for m in measures:
             if _last(m) in EXPENDITURE_PARTS:
                 parts_by_prefix.setdefault(_prefix(m), []).append(m)
+        rows = _printed_rows(group)
         for prefix, part_measures in parts_by_prefix.items():
             totals = [m for m in measures if _prefix(m) == prefix and _last(m) in EXPENDITURE_TOTALS]
             if not totals:
                 continue
-            total_measure = totals[0]
-            for _, row in group.groupby(["page", "row_index"], sort=True):
-                printed = row[row["measure"] == total_measure]
-                if printed.empty:
-                    continue
-                total = printed.iloc[0]
-                parts = _amounts(row[row["measure"].isin(part_measures)])
-                yield _compare("row.expenditure_total", severity, str(table), _row_label(total), total_measure, total, parts)
+            for row in rows:
+                yield from _row_sum("row.expenditure_total", severity, str(table), row, totals[0], set(part_measures))
 
 
 def check_row_income_total(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
@@ -202,14 +241,9 @@ def check_row_income_total(cells: pd.DataFrame, severity: Severity) -> Iterator[
         return
     total_measure = totals[0]
     others = [m for m in measures if m != total_measure and "其中" not in m]
-    parts_measures = [m for m in others if not any(m.startswith(o + "/") for o in others if o != m)]
-    for _, row in group.groupby(["page", "row_index"], sort=True):
-        printed = row[row["measure"] == total_measure]
-        if printed.empty:
-            continue
-        total = printed.iloc[0]
-        parts = _amounts(row[row["measure"].isin(parts_measures)])
-        yield _compare("row.income_total", severity, "02", _row_label(total), total_measure, total, parts)
+    parts_measures = {m for m in others if not any(m.startswith(o + "/") for o in others if o != m)}
+    for row in _printed_rows(group):
+        yield from _row_sum("row.income_total", severity, "02", row, total_measure, parts_measures)
 
 
 # --- two-sided tables (01 收入支出决算总表, 04 财政拨款收入支出决算总表) ------------------------------------
@@ -219,63 +253,84 @@ def _is_total_label(label: str) -> bool:
     return "合计" in label or "总计" in label
 
 
+@dataclass(frozen=True)
+class _Line:
+    """One cell of a two-sided table as the two-sided checks read it."""
+
+    label: str
+    top_level: bool
+    position: int
+    cell: Cell
+
+
+def _two_sided_columns(cells: pd.DataFrame, table: str, side: str) -> dict[str, list[_Line]]:
+    """The cells of one side of a two-sided table, per measure, in frame order (plain Python: one pass)."""
+    frame = cells[cells["table_code"] == table]
+    measures = _side_measures(frame, side)
+    columns: dict[str, list[_Line]] = {m: [] for m in measures}
+    if not measures:
+        return columns
+    labels, top, position = _labels(frame).tolist(), _no_parent(frame).tolist(), _position(frame).tolist()
+    for cell, label, is_top, pos in zip(_records(frame), labels, top, position, strict=True):
+        column = columns.get(str(cell["measure"]))
+        if column is not None:
+            column.append(_Line(label, bool(is_top), int(pos), cell))
+    return columns
+
+
+def _first_line(column: list[_Line], token: str) -> _Line | None:
+    """The first top-level line whose label contains ``token``."""
+    return next((line for line in column if line.top_level and token in line.label), None)
+
+
 def check_two_sided_income_total(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
     """本年收入合计 = Σ income lines above it that are not totals (top-level rows only), per income measure."""
     for table in ("01", "04"):
-        frame = cells[cells["table_code"] == table]
-        for measure in _side_measures(frame, "收入"):
-            column = frame[frame["measure"] == measure]
-            total = _first(_line(column, "本年收入合计"))
+        for measure, column in _two_sided_columns(cells, table, "收入").items():
+            total = _first_line(column, "本年收入合计")
             if total is None:
                 continue
-            labels = _labels(column)
-            position = _position(column)
-            above = column[
-                (position < _position(total.to_frame().T).iloc[0])
-                & _no_parent(column)
-                & (labels != "")
-                & ~labels.map(_is_total_label)
+            above = [
+                Decimal(line.cell["amount"])
+                for line in column
+                if line.position < total.position and line.top_level and line.label and not _is_total_label(line.label)
             ]
-            yield _compare("two_sided.income_total", severity, table, "本年收入合计", measure, total, _amounts(above))
+            yield _compare("two_sided.income_total", severity, table, "本年收入合计", measure, total.cell, above)
 
 
-def _total_with(
-    rule: str, severity: Severity, table: str, column: pd.DataFrame, measure: str, base: str, extra: pd.DataFrame
+def _grand_total_of(
+    cells: pd.DataFrame, rule: str, severity: Severity, table: str, side: str, base: str, extra: Callable[[str], bool]
 ) -> Iterator[Finding]:
-    total = _first(_line(column, "总计"))
-    if total is None:
-        return
-    parts = _amounts(_line(column, base).iloc[:1]) + _amounts(extra)
-    yield _compare(rule, severity, table, "总计", measure, total, parts)
+    """总计 = the side's 本年…合计 + the top-level lines ``extra`` accepts, per measure of the side."""
+    for measure, column in _two_sided_columns(cells, table, side).items():
+        top = [line for line in column if line.top_level]
+        total = _first_line(top, "总计")
+        if total is None:
+            continue
+        first_base = _first_line(top, base)
+        parts = [Decimal(first_base.cell["amount"])] if first_base is not None else []
+        parts += [Decimal(line.cell["amount"]) for line in top if extra(line.label)]
+        yield _compare(rule, severity, table, "总计", measure, total.cell, parts)
 
 
 def check_two_sided_grand_total_income(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
     """Income 总计 = 本年收入合计 + 年初(财政拨款)结转和结余 (+ 使用非财政拨款结余 / 用事业基金弥补收支差额)."""
+
+    def extra(label: str) -> bool:
+        return ("年初" in label and "结余" in label) or "使用非财政拨款结余" in label or "用事业基金弥补" in label
+
     for table in ("01", "04"):
-        frame = cells[cells["table_code"] == table]
-        for measure in _side_measures(frame, "收入"):
-            column = frame[(frame["measure"] == measure) & _no_parent(frame)]
-            labels = _labels(column)
-            extra = column[
-                (labels.str.contains("年初", regex=False) & labels.str.contains("结余", regex=False))
-                | labels.str.contains("使用非财政拨款结余", regex=False)
-                | labels.str.contains("用事业基金弥补", regex=False)
-            ]
-            yield from _total_with("two_sided.grand_total_income", severity, table, column, measure, "本年收入合计", extra)
+        yield from _grand_total_of(cells, "two_sided.grand_total_income", severity, table, "收入", "本年收入合计", extra)
 
 
 def check_two_sided_grand_total_expenditure(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
     """Expenditure 总计 = 本年支出合计 + 结余分配 + 年末(财政拨款)结转和结余, per expenditure measure."""
+
+    def extra(label: str) -> bool:
+        return ("年末" in label and "结余" in label) or "结余分配" in label
+
     for table in ("01", "04"):
-        frame = cells[cells["table_code"] == table]
-        for measure in _side_measures(frame, "支出"):
-            column = frame[(frame["measure"] == measure) & _no_parent(frame)]
-            labels = _labels(column)
-            extra = column[
-                (labels.str.contains("年末", regex=False) & labels.str.contains("结余", regex=False))
-                | labels.str.contains("结余分配", regex=False)
-            ]
-            yield from _total_with("two_sided.grand_total_expenditure", severity, table, column, measure, "本年支出合计", extra)
+        yield from _grand_total_of(cells, "two_sided.grand_total_expenditure", severity, table, "支出", "本年支出合计", extra)
 
 
 def check_two_sided_both_totals_equal(cells: pd.DataFrame, severity: Severity) -> Iterator[Finding]:
@@ -462,18 +517,17 @@ def check_carry_over_sub_rows(cells: pd.DataFrame, severity: Severity) -> Iterat
     frame = cells[cells["table_code"] == "04"]
     if frame.empty:
         return
-    parents = frame["parent_line_item"].fillna("").astype(str)
-    for measure in _measures(frame):
-        column = frame[frame["measure"] == measure]
-        column_parents = parents[column.index]
-        for _, line in column[_no_parent(column)].iterrows():
-            label = str(line["line_item"] or "")
-            if "结转和结余" not in label:
+    parents = [None if top else str(p) for p, top in zip(frame["parent_line_item"], _no_parent(frame), strict=True)]
+    by_measure: dict[str, list[tuple[str, str | None, Cell]]] = {}
+    for cell, label, parent in zip(_records(frame), _labels(frame).tolist(), parents, strict=True):
+        by_measure.setdefault(str(cell["measure"]), []).append((label, parent, cell))
+    for measure, column in by_measure.items():
+        for label, parent, line in column:
+            if parent is not None or "结转和结余" not in label:
                 continue
-            sub_rows = column[column_parents == label]
-            if sub_rows.empty:
-                continue
-            yield _compare("two_sided.carry_over_sub_rows", severity, "04", label, measure, line, _amounts(sub_rows))
+            sub_rows = [Decimal(c["amount"]) for _, p, c in column if p == label]
+            if sub_rows:
+                yield _compare("two_sided.carry_over_sub_rows", severity, "04", label, measure, line, sub_rows)
 
 
 # --- 06 人员经费 / 公用经费 -----------------------------------------------------------------------------
@@ -646,4 +700,5 @@ def evaluate(cells: pd.DataFrame, rules: tuple[Rule, ...] = RULES) -> list[Findi
     """Evaluate every rule over a document's stg_cells; return all findings (pass, rounding, fail)."""
     if cells.empty:
         return []
-    return [finding for rule in rules for finding in rule.check(cells, rule.severity)]
+    prepared = prepare(cells)
+    return [finding for rule in rules for finding in rule.check(prepared, rule.severity)]
