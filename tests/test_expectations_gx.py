@@ -18,7 +18,7 @@ from expectations.config import (
     load_rules,
 )
 from expectations.findings import Finding, finding_record
-from expectations.gx_suites import GX_RULES, gx_validator, suite_name
+from expectations.gx_suites import DOCUMENT, GX_RULES, gx_validator, suite_name
 from expectations.measures import (
     VocabularyError,
     canonical_measure,
@@ -143,13 +143,17 @@ def test_04_sub_rows_repeat_labels_under_their_parent_without_being_duplicates()
     assert [f.outcome for f in gx_findings(cells, "04") if f.rule == "gx.unique_cell"] == ["pass"]
 
 
-def test_every_table_type_has_a_suite_and_uncoded_tables_no_code_checks() -> None:
+def test_one_suite_per_table_type_plus_one_for_every_cell() -> None:
     validator = gx_validator()
     names = {s.name for s in validator.context.suites.all()}
-    assert {suite_name(code) for code in TABLE_CODES} <= names
-    rules_01 = {e.meta["rule"] for e in validator.context.suites.get(suite_name("01")).expectations}
-    rules_06 = {e.meta["rule"] for e in validator.context.suites.get(suite_name("06")).expectations}
-    assert "gx.code_pattern" not in rules_01 and set(GX_RULES) == rules_06
+    assert {suite_name(code) for code in (DOCUMENT, *TABLE_CODES)} <= names
+
+    def rules(scope: str) -> set[str]:
+        return {e.meta["rule"] for e in validator.context.suites.get(suite_name(scope)).expectations}
+
+    assert rules("01") == rules("04") == rules("07") == {"gx.measure_vocabulary"}
+    assert rules("03") == rules("06") == {"gx.code_pattern", "gx.measure_vocabulary"}
+    assert rules(DOCUMENT) == set(GX_RULES) - rules("03")
 
 
 # --- whole documents ----------------------------------------------------------------------------------------
