@@ -17,6 +17,7 @@ import logging
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -244,19 +245,19 @@ class GxValidator:
         self.runs = 0
         self._sites: set[str] = set()
 
-    def _run(self, scope: str, helper: pd.DataFrame, cells: pd.DataFrame) -> list[Finding]:
+    def _run(self, scope: str, helper: pd.DataFrame, cells: pd.DataFrame, run_id: Any) -> list[Finding]:
         """One checkpoint run; on failure the same validation again with every unexpected index."""
         frame = helper[SCOPE_COLUMNS[DOCUMENT if scope == DOCUMENT else "table"]]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # GX warns about its own deprecations on every run
-            result = self._checkpoints[scope].run(batch_parameters={"dataframe": frame})
+            result = self._checkpoints[scope].run(batch_parameters={"dataframe": frame}, run_id=run_id)
             self.runs += 1
             if result.success:
                 outcomes = [o for run in result.run_results.values() for o in run.results]
                 return list(self._passes(scope, outcomes, len(frame)))
             # name the offending cells (rare; speed does not matter then)
             complete = self._definitions[scope].run(
-                batch_parameters={"dataframe": frame}, result_format={"result_format": "COMPLETE"}
+                batch_parameters={"dataframe": frame}, result_format={"result_format": "COMPLETE"}, run_id=run_id
             )
         return list(self._findings(scope, complete, helper, cells))
 
@@ -264,16 +265,23 @@ class GxValidator:
         """One table's rows through the document suite and its table type's suite (used by tests and tools)."""
         return self.validate(table[table["table_code"] == table_code])
 
-    def validate(self, stg_cells: pd.DataFrame) -> list[Finding]:
-        """A document: every cell through the document suite, each table through its table type's suite."""
+    def validate(self, stg_cells: pd.DataFrame, run_name: str | None = None) -> list[Finding]:
+        """A document: every cell through the document suite, each table through its table type's suite.
+
+        ``run_name`` (e.g. the document's file name or sha256) labels the runs in Data Docs.
+        """
         if stg_cells.empty:
             return []
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        run_id = RunIdentifier(run_name=run_name, run_time=datetime.now(UTC))
         cells = stg_cells.reset_index(drop=True)
         helper = helper_frame(cells, self.vocabulary)
-        findings = self._run(DOCUMENT, helper, cells)
+        findings = self._run(DOCUMENT, helper, cells, run_id)
         for code, rows in helper.groupby("table_code", sort=True).groups.items():
             if str(code) in self._checkpoints:
-                findings += self._run(str(code), helper.loc[rows].reset_index(drop=True), cells.loc[rows].reset_index(drop=True))
+                table_helper, table_cells = helper.loc[rows].reset_index(drop=True), cells.loc[rows].reset_index(drop=True)
+                findings += self._run(str(code), table_helper, table_cells, run_id)
         return findings
 
     def _passes(self, scope: str, outcomes: Iterable[Any], n: int) -> Iterator[Finding]:
@@ -314,6 +322,14 @@ class GxValidator:
                     page=int(cell["page"]) if _text(cell.get("page")) else None,
                     verdict="fail",
                 )
+
+    def forget_results(self) -> int:
+        """Drop the validation results kept in memory for Data Docs (≈ 70 KB per document); return how many."""
+        store = self.context.validation_results_store
+        keys = store.list_keys()
+        for key in keys:
+            store.remove_key(key)
+        return len(keys)
 
     def build_data_docs(self, directory: Path) -> Path:
         """Write static HTML Data Docs of the suites and of this process's validations; return index.html."""

@@ -63,6 +63,7 @@ def validate(
     data_docs_dir: Path | None = None,
     phase: str | None = None,
     present_tables: Iterable[str] | None = None,
+    run_name: str | None = None,
     gx: bool = True,
 ) -> ValidationReport:
     """Validate one document's staged cells: GX suites per table type, accounting identities, completeness.
@@ -81,6 +82,8 @@ def validate(
         The document's phase (决算 / 预算): completeness is checked when given.
     present_tables
         Table codes present in the document (empty tables included); defaults to the codes with cells.
+    run_name
+        Labels this document's GX runs in Data Docs (e.g. its file name or sha256).
     gx
         Run the Great Expectations suites (turn off only to time or test the identities alone).
 
@@ -93,7 +96,7 @@ def validate(
     if gx and not stg_cells.empty:
         from expectations.gx_suites import gx_validator  # GX takes seconds to import: only when validating
 
-        findings += _with_config(gx_validator().validate(stg_cells), config)
+        findings += _with_config(gx_validator().validate(stg_cells, run_name), config)
     findings += evaluate(stg_cells, _configured(rules, config))
     if data_docs_dir is not None:
         build_data_docs(data_docs_dir)

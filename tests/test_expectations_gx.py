@@ -349,10 +349,17 @@ def test_finding_record_has_the_etl_finding_keys_as_strings() -> None:
 
 
 def test_data_docs_index_is_written_and_names_a_suite(tmp_path: Path) -> None:
-    validate(staged(PUTUO), data_docs_dir=tmp_path / "docs")
+    validate(staged(PUTUO), data_docs_dir=tmp_path / "docs", run_name="putuo-2024.pdf")
     index = tmp_path / "docs" / "index.html"
     assert index.is_file()
     html = index.read_text(encoding="utf-8")
-    assert suite_name("03") in html
+    assert suite_name("03") in html and "putuo-2024.pdf" in html
     assert list((tmp_path / "docs" / "validations").rglob("*.html"))
     assert build_data_docs(tmp_path / "again") == (tmp_path / "again" / "index.html").resolve()
+
+
+def test_results_kept_for_data_docs_can_be_dropped_in_long_runs() -> None:
+    validator = gx_validator()
+    validator.validate_table("07", seed_cells())
+    assert validator.forget_results() >= 2  # the document suite and the 07 suite
+    assert validator.forget_results() == 0
