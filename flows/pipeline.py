@@ -187,6 +187,10 @@ def process_document(  # noqa: C901 - one linear path with early exits, easier t
         _quarantine_cells(settings, document, staged, [f"{name}: {exc}"])
         return _finish(engine, document, "quarantined", [f"{name}: {exc}"], facts=facts, pages=len(pages),
                        tables=staged.tables, findings=findings, started=started)
+    if result.superseded:
+        notes.append(f"{name}: now current; superseded " + ", ".join(sha[:12] for sha in result.superseded))
+    if not result.is_current:
+        notes.append(f"{name}: loaded as history; a later-loaded version of the same department, year and scope is current")
     return DocumentOutcome(
         sha256=document.sha256,
         source_file=name,
