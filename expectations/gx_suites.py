@@ -14,6 +14,7 @@ Why the structure looks like this (measured on the 2-core machine, see benchmark
 from __future__ import annotations
 
 import logging
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -244,6 +245,9 @@ class GxValidator:
             )
         self.runs = 0
         self._sites: set[str] = set()
+        # a GX context is not thread-safe, and the harvest flow processes documents in threads: one at a time
+        # (GX work holds the GIL anyway, so nothing is lost)
+        self._lock = threading.RLock()
 
     def _run(self, scope: str, helper: pd.DataFrame, cells: pd.DataFrame, run_id: Any) -> list[Finding]:
         """One checkpoint run; on failure the same validation again with every unexpected index."""
@@ -277,11 +281,12 @@ class GxValidator:
         run_id = RunIdentifier(run_name=run_name, run_time=datetime.now(UTC))
         cells = stg_cells.reset_index(drop=True)
         helper = helper_frame(cells, self.vocabulary)
-        findings = self._run(DOCUMENT, helper, cells, run_id)
-        for code, rows in helper.groupby("table_code", sort=True).groups.items():
-            if str(code) in self._checkpoints:
-                table_helper, table_cells = helper.loc[rows].reset_index(drop=True), cells.loc[rows].reset_index(drop=True)
-                findings += self._run(str(code), table_helper, table_cells, run_id)
+        with self._lock:
+            findings = self._run(DOCUMENT, helper, cells, run_id)
+            for code, rows in helper.groupby("table_code", sort=True).groups.items():
+                if str(code) in self._checkpoints:
+                    table_helper, table_cells = helper.loc[rows].reset_index(drop=True), cells.loc[rows].reset_index(drop=True)
+                    findings += self._run(str(code), table_helper, table_cells, run_id)
         return findings
 
     def _passes(self, scope: str, outcomes: Iterable[Any], n: int) -> Iterator[Finding]:
@@ -325,17 +330,22 @@ class GxValidator:
 
     def forget_results(self) -> int:
         """Drop the validation results kept in memory for Data Docs (≈ 70 KB per document); return how many."""
-        store = self.context.validation_results_store
-        keys = store.list_keys()
-        for key in keys:
-            store.remove_key(key)
-        return len(keys)
+        with self._lock:
+            store = self.context.validation_results_store
+            keys = store.list_keys()
+            for key in keys:
+                store.remove_key(key)
+            return len(keys)
 
     def build_data_docs(self, directory: Path) -> Path:
         """Write static HTML Data Docs of the suites and of this process's validations; return index.html."""
         directory = Path(directory).resolve()
         directory.mkdir(parents=True, exist_ok=True)
         site = f"fiscal_{abs(hash(str(directory)))}"
+        with self._lock:
+            return self._build_data_docs(site, directory)
+
+    def _build_data_docs(self, site: str, directory: Path) -> Path:
         if site not in self._sites:
             self._sites.add(site)
             self.context.add_data_docs_site(
@@ -353,14 +363,16 @@ class GxValidator:
 
 
 _VALIDATOR: GxValidator | None = None
+_BUILDING = threading.Lock()
 
 
 def gx_validator() -> GxValidator:
-    """The process's GX validator, built on first use and reused for every later document."""
+    """The process's GX validator, built on first use and reused for every later document (thread-safe)."""
     global _VALIDATOR
-    if _VALIDATOR is None:
-        _VALIDATOR = GxValidator()
-    return _VALIDATOR
+    with _BUILDING:
+        if _VALIDATOR is None:
+            _VALIDATOR = GxValidator()
+        return _VALIDATOR
 
 
 def build_data_docs(directory: Path) -> Path:

@@ -363,3 +363,17 @@ def test_results_kept_for_data_docs_can_be_dropped_in_long_runs() -> None:
     validator.validate_table("07", seed_cells())
     assert validator.forget_results() >= 2  # the document suite and the 07 suite
     assert validator.forget_results() == 0
+
+
+def test_documents_validated_from_several_threads_get_their_own_findings() -> None:
+    """The harvest flow processes documents in a thread pool; the shared GX context must not mix them up."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    good = seed_cells()
+    bad = seed_cells()
+    unknown_unit(bad)
+    expected = {id(good): 0, id(bad): 1}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda c: (id(c), gx_validator().validate(c)), [good, bad, good, bad]))
+    for key, findings in results:
+        assert sum(f.outcome == "fail" for f in findings) == expected[key]
