@@ -216,3 +216,32 @@ def test_fdp_checks_can_fail(loaded: tuple[Engine, str], tmp_path: Path) -> None
     report = frictionless.validate(str(tmp_path / "fdp" / "datapackage.json"))
     assert not report.valid
     assert {e.type for e in report.tasks[0].errors} == {"type-error"}
+
+
+def test_exports_keep_to_current_documents(loaded: tuple[Engine, str], tmp_path: Path) -> None:
+    import hashlib
+
+    from extract.models import Document
+    from tests.sample_loads import staged_samples
+    from warehouse.load import load_document
+
+    engine, url = loaded
+    first = staged_samples()[0]
+    corrected = hashlib.sha256(b"corrected republication").hexdigest()
+    load_document(  # same department, year, phase and scope: supersedes the first document
+        engine,
+        document=Document(sha256=corrected, source="x", source_file="corrected.pdf", path=first.document.path, size=1),
+        facts=first.facts,
+        pages=first.pages,
+        stg_cells=first.staged.cells,
+        tables=first.staged.tables,
+        pipeline_version="test",
+    )
+    _export_fdp(url, tmp_path / "fdp")
+    with (tmp_path / "fdp" / "facts.csv").open(encoding="utf-8", newline="") as handle:
+        shas = [row["document_sha256"] for row in csv.DictReader(handle)]
+    assert len(shas) == 478 + 195
+    assert corrected in shas and first.document.sha256 not in shas
+    path = tmp_path / "facts.parquet"
+    assert runner.invoke(app, ["export", "facts", "-w", url, "--format", "parquet", "--output", str(path)]).exit_code == 0
+    assert set(pq.read_table(path).column("document_sha256").to_pylist()) == set(shas)
