@@ -15,6 +15,7 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
+import threading  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 from collections.abc import Iterable, Sequence  # noqa: E402
@@ -23,7 +24,7 @@ from pathlib import Path  # noqa: E402
 from typing import Any, Literal  # noqa: E402
 
 from prefect import flow, task  # noqa: E402
-from prefect.cache_policies import CachePolicy  # noqa: E402
+from prefect.cache_policies import NO_CACHE, CachePolicy  # noqa: E402
 from prefect.context import TaskRunContext  # noqa: E402
 from prefect.futures import PrefectFuture, as_completed  # noqa: E402
 from prefect.schedules import Cron  # noqa: E402
@@ -70,6 +71,11 @@ class DocumentVersion(CachePolicy):
 
 DOCUMENT_VERSION = DocumentVersion()
 
+# PDFium is not thread-safe (two documents opened at once in one process crash it: measured, a
+# segfault in read_pages): one document at a time per process. Parallelism comes from processes
+# (the Dask task runner); threads still overlap crawling, cache lookups and waiting on the server.
+_PDFIUM = threading.Lock()
+
 
 @task(name="process-stored-document", cache_policy=DOCUMENT_VERSION, task_run_name="process {sha256}")
 def process_stored_document(
@@ -78,10 +84,11 @@ def process_stored_document(
     """Process the stored raw bytes ``<data_dir>/raw/<sha256>.pdf`` (workers connect to the warehouse themselves)."""
     settings = Settings(warehouse_url=warehouse_url, data_dir=Path(data_dir))
     path = RawStore(settings.raw_dir).path_for(sha256)
-    return process_document(path, settings, warehouse_engine(warehouse_url), source=source, parallel=parallel)
+    with _PDFIUM:
+        return process_document(path, settings, warehouse_engine(warehouse_url), source=source, parallel=parallel)
 
 
-@task(name="harvest-source", task_run_name="harvest {source.name}")
+@task(name="harvest-source", task_run_name="harvest {source.name}", cache_policy=NO_CACHE)
 def harvest_source(source: Source, warehouse_url: str, data_dir: str) -> HarvestReport:
     """Crawl one source and download its new or changed documents into the raw store."""
     settings = Settings(warehouse_url=warehouse_url, data_dir=Path(data_dir))
@@ -221,7 +228,11 @@ def _harvest_body(
     try:
         seen: set[str] = set()
         for source in sources:
-            report = harvest_source(source, url, data_dir)
+            try:
+                report = harvest_source(source, url, data_dir)
+            except Exception as exc:  # noqa: BLE001 - one broken source must not stop the others
+                summary.problems.append(f"source {source.name}: harvest failed ({type(exc).__name__}: {exc})")
+                continue
             summary.reports.append(report)
             for observer in _observers:
                 observer.harvested(report)
