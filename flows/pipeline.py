@@ -148,6 +148,7 @@ def process_document(  # noqa: C901 - one linear path with early exits, easier t
         phase=facts.phase or "决算",
         present_tables=[t.table_code for t in tables],
         rules_file=rules_file,
+        run_name=name,
         data_docs_dir=settings.docs_dir if data_docs else None,
     )
     findings = report.records()
