@@ -25,6 +25,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/extract.py
+	$(PY) benchmarks/validate.py
+	$(PY) benchmarks/load.py --documents 200
+	$(PY) benchmarks/harvest.py --documents 100
 
 samples: $(STAMP)
 	$(PY) samples/make_seed_pdf.py --layout one-per-page --out samples/changsha_zwfwzx_2020_juesuan.pdf
