@@ -77,6 +77,11 @@ DOCUMENT_VERSION = DocumentVersion()
 _PDFIUM = threading.Lock()
 
 
+def _pdfium_lock() -> threading.Lock:
+    """The process's PDFium lock (looked up by reference, so Dask can ship the task without the lock)."""
+    return _PDFIUM
+
+
 @task(name="process-stored-document", cache_policy=DOCUMENT_VERSION, task_run_name="process {sha256}")
 def process_stored_document(
     sha256: str, warehouse_url: str, data_dir: str, source: str | None = None, parallel: bool | None = None
@@ -84,7 +89,7 @@ def process_stored_document(
     """Process the stored raw bytes ``<data_dir>/raw/<sha256>.pdf`` (workers connect to the warehouse themselves)."""
     settings = Settings(warehouse_url=warehouse_url, data_dir=Path(data_dir))
     path = RawStore(settings.raw_dir).path_for(sha256)
-    with _PDFIUM:
+    with _pdfium_lock():
         return process_document(path, settings, warehouse_engine(warehouse_url), source=source, parallel=parallel)
 
 
