@@ -143,17 +143,122 @@ def test_04_sub_rows_repeat_labels_under_their_parent_without_being_duplicates()
     assert [f.outcome for f in gx_findings(cells, "04") if f.rule == "gx.unique_cell"] == ["pass"]
 
 
-def test_one_suite_per_table_type_plus_one_for_every_cell() -> None:
+def test_one_suite_per_table_type_holding_every_rule_of_the_issue() -> None:
     validator = gx_validator()
     names = {s.name for s in validator.context.suites.all()}
     assert {suite_name(code) for code in (DOCUMENT, *TABLE_CODES)} <= names
 
-    def rules(scope: str) -> set[str]:
-        return {e.meta["rule"] for e in validator.context.suites.get(suite_name(scope)).expectations}
+    def rules(scope: str) -> list[str]:
+        return sorted((e.meta or {})["rule"] for e in validator.context.suites.get(suite_name(scope)).expectations)
 
-    assert rules("01") == rules("04") == rules("07") == {"gx.measure_vocabulary"}
-    assert rules("03") == rules("06") == {"gx.code_pattern", "gx.measure_vocabulary"}
-    assert rules(DOCUMENT) == set(GX_RULES) - rules("03")
+    uncoded = sorted(set(GX_RULES) - {"gx.code_pattern"})
+    assert rules("01") == rules("04") == rules("07") == uncoded
+    assert all(rules(code) == sorted(GX_RULES) for code in ("02", "03", "05", "06", "08", "09"))
+
+
+def test_document_suite_is_the_union_of_the_table_suites_with_one_expectation_per_rule() -> None:
+    """Generated from the table suites: each merged expectation names the table suites it stands for."""
+    validator = gx_validator()
+    document = validator.context.suites.get(suite_name(DOCUMENT)).expectations
+    assert sorted((e.meta or {})["rule"] for e in document) == sorted(GX_RULES)  # one checkpoint, six expectations
+    for expectation in document:
+        holders = [
+            code
+            for code in TABLE_CODES
+            if (expectation.meta or {})["rule"] in {(e.meta or {})["rule"] for e in validator.context.suites.get(suite_name(code)).expectations}
+        ]
+        assert (expectation.meta or {})["tables"] == holders
+
+
+def measure_of_another_table(cells: pd.DataFrame) -> tuple[str, str]:
+    i = first(cells, cells["table_code"] == "03")
+    cells.loc[i, "measure"] = "收入/金额"  # a header of table 01, not of 03: the merged check stays per table
+    return "03", "收入/金额"
+
+
+def untouched(cells: pd.DataFrame) -> None:
+    """The real seed cells as staged."""
+
+
+def missing_amount(cells: pd.DataFrame) -> tuple[str, str]:
+    amounts = cells["amount"].astype(object)
+    amounts[first(cells, cells["table_code"] == "09")] = None
+    cells["amount"] = amounts
+    return "09", "<missing>"
+
+
+def repeated_cell(cells: pd.DataFrame) -> pd.DataFrame:
+    t03 = cells[cells["table_code"] == "03"]
+    return pd.concat([cells, t03.iloc[[3]].assign(row_index=99)], ignore_index=True)
+
+
+def same_key_in_two_tables(cells: pd.DataFrame) -> pd.DataFrame:
+    """A 08 row copied into 09 is no duplicate: uniqueness holds within a table."""
+    row = cells[cells["table_code"] == "08"].iloc[[0]].assign(table_code="09")
+    return pd.concat([cells[cells["table_code"] != "09"], row], ignore_index=True)
+
+
+def _tampered(tamper: Callable[[pd.DataFrame], object]) -> pd.DataFrame:
+    cells = seed_cells()
+    changed = tamper(cells)
+    return changed if isinstance(changed, pd.DataFrame) else cells
+
+
+EQUIVALENCE_CASES: list[Callable[[pd.DataFrame], object]] = [
+    *(t for _, t in GX_CASES),
+    measure_of_another_table,
+    untouched,
+    missing_amount,
+    repeated_cell,
+    same_key_in_two_tables,
+]
+
+
+@pytest.mark.parametrize("tamper", EQUIVALENCE_CASES, ids=[t.__name__ for t in EQUIVALENCE_CASES])
+def test_merged_document_suite_finds_exactly_what_the_table_suites_find(tamper: Callable[[pd.DataFrame], object]) -> None:
+    """One checkpoint of the merged suite ≡ one checkpoint per table with its own suite, finding for finding."""
+    cells = _tampered(tamper)
+    validator = gx_validator()
+
+    def key(findings: list[Finding]) -> list[tuple[object, ...]]:
+        return sorted((f.rule, f.table_code, f.row, f.measure, f.expected, str(f.found), f.page, f.outcome) for f in findings)
+
+    merged, per_table = key(validator.validate(cells)), key(validator.validate_per_table(cells))
+    assert merged == per_table
+    failures = [k for k in merged if k[-1] == "fail"]
+    if tamper in (untouched, same_key_in_two_tables):
+        assert failures == [] and len(merged) > 40  # a pass per (rule, table present)
+    else:
+        assert failures, "the tampered cell must fail"
+
+
+def test_merged_suite_is_exact_for_other_expectations_too() -> None:
+    """Arguments the key columns cannot fold (mostly < 1, a regex with inner anchors) get one wide column per table."""
+    import great_expectations.expectations as gxe
+
+    from expectations.gx_merge import merge_expectations
+
+    merged = merge_expectations(
+        {
+            "a": [
+                gxe.ExpectColumnValuesToBeInSet(column="x", value_set=["1"], mostly=0.5, meta={"rule": "r"}),
+                gxe.ExpectColumnValuesToMatchRegex(column="y", regex="^a$|^b$", meta={"rule": "s"}),
+            ],
+            "b": [
+                gxe.ExpectColumnValuesToBeInSet(column="x", value_set=["2"], mostly=0.5, meta={"rule": "r"}),
+                gxe.ExpectColumnValuesToMatchRegex(column="y", regex="^c$", meta={"rule": "s"}),
+            ],
+        }
+    )
+    assert [(m.column.name, m.tables) for m in merged.expectations] == [
+        ("x__a", ("a",)),
+        ("x__b", ("b",)),
+        ("y__a", ("a",)),
+        ("y__b", ("b",)),
+    ]
+    frame = merged.frame(pd.DataFrame({"x": ["1", "2", None], "y": ["a", "c", "b"]}), ["a", "b", "a"])
+    assert frame["x__a"].tolist()[0] == "1" and pd.isna(frame["x__a"].tolist()[1]) and pd.isna(frame["x__a"].tolist()[2])
+    assert frame["y__b"].tolist()[1] == "c" and frame["y__b"].isna().sum() == 2
 
 
 # --- whole documents ----------------------------------------------------------------------------------------
@@ -166,7 +271,7 @@ def test_real_documents_have_zero_failures_and_zero_warnings(path: Path) -> None
     assert report.warnings == [], [f.describe() for f in report.warnings]
     gx_rules = {f.rule for f in report.findings if f.rule.startswith("gx.")}
     assert gx_rules == set(GX_RULES)
-    assert all(abs(f.difference or 0) <= Decimal("0.02") for f in report.notes)
+    assert all(abs(f.difference or Decimal(0)) <= Decimal("0.02") for f in report.notes)
 
 
 def test_one_03_cell_changed_by_100_is_a_failure_naming_table_row_and_difference() -> None:
@@ -354,14 +459,16 @@ def test_data_docs_index_is_written_and_names_a_suite(tmp_path: Path) -> None:
     assert index.is_file()
     html = index.read_text(encoding="utf-8")
     assert suite_name("03") in html and "putuo-2024.pdf" in html
-    assert list((tmp_path / "docs" / "validations").rglob("*.html"))
+    pages = {p.name for p in (tmp_path / "docs" / "validations").rglob("*.html")}
+    # the document's one merged run, and for Data Docs each present table type's own suite as well
+    assert "stg_cells-all_tables_of_one_document.html" in pages and "stg_cells-table_03_of_one_document.html" in pages
     assert build_data_docs(tmp_path / "again") == (tmp_path / "again" / "index.html").resolve()
 
 
 def test_results_kept_for_data_docs_can_be_dropped_in_long_runs() -> None:
     validator = gx_validator()
     validator.validate_table("07", seed_cells())
-    assert validator.forget_results() >= 2  # the document suite and the 07 suite
+    assert validator.forget_results() >= 1  # the document suite's run
     assert validator.forget_results() == 0
 
 
