@@ -19,7 +19,6 @@ violation, deadlock or serialization failure is retried from the start (``_RETRI
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import random
@@ -33,7 +32,19 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple, TypeVar
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    case,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert
@@ -246,8 +257,8 @@ def load_document(
         now = datetime.now(UTC)
         department_id = resolve_department_id(conn, department)
         lock_department(conn, department_id)
-        previous_group = document_group(conn, sha256)
-        _upsert_etl_document(
+        previous_group, known = _document_state(conn, sha256)
+        inserted = _upsert_etl_document(
             conn,
             document=document,
             facts=facts,
@@ -259,6 +270,8 @@ def load_document(
             pipeline_version=pipeline_version,
             now=now,
         )
+        # a document etl_document did not know has no facts, findings or etl_table rows to replace
+        fresh = not known if inserted is None else inserted
         if dq_flag == "accepted":
             _record_acceptance(conn, sha256, accept_reason, now)
         department_key = _department_version(conn, department, department_id, year, region, city)
@@ -275,25 +288,18 @@ def load_document(
         )
         keys = _dimension_keys(conn, cells, year)
         rows = _fact_rows(
-            cells,
-            keys,
-            document_key=document_key,
-            department_key=department_key,
-            year=year,
-            dq_flag=dq_flag,
+            cells, keys, document_key=document_key, department_key=department_key, year=year, dq_flag=dq_flag
         )
-        old_keys = _delete_facts(conn, document_key)
+        old_keys = {} if fresh else _delete_facts(conn, document_key)
         _insert_facts(conn, rows, old_keys)
-        _replace_findings(conn, sha256, finding_rows)
-        _replace_etl_tables(conn, sha256, summaries)
+        _replace_findings(conn, sha256, finding_rows, fresh=fresh)
+        _replace_etl_tables(conn, sha256, summaries, fresh=fresh)
         superseded: list[str] = []
         if previous_group is not None and previous_group != (department_id, year, facts.phase, facts.scope):
-            superseded += refresh_currency(conn, *previous_group)
-        superseded += refresh_currency(conn, department_id, year, facts.phase, facts.scope)
-        current = conn.execute(
-            select(DIM_DOCUMENT.c.is_current).where(DIM_DOCUMENT.c.document_key == document_key)
-        ).scalar_one()
-        return bool(current), tuple(s for s in superseded if s != sha256)
+            superseded += _refresh_currency(conn, *previous_group)[0]
+        newly, current_key = _refresh_currency(conn, department_id, year, facts.phase, facts.scope)
+        superseded += newly
+        return current_key == document_key, tuple(s for s in superseded if s != sha256)
 
     is_current, superseded = run_in_transaction(engine, attempt)
     return LoadResult(
@@ -406,57 +412,60 @@ def lock_department(conn: Connection, department_id: str) -> None:
 
 def resolve_department_id(conn: Connection, name: str) -> str:
     """Return the department identity of a printed name: its alias, else its version row, else the name."""
-    alias = conn.execute(
-        select(DIM_DEPARTMENT_ALIAS.c.department_id).where(DIM_DEPARTMENT_ALIAS.c.alias_name == name)
-    ).scalar_one_or_none()
+    alias, known = conn.execute(
+        select(
+            select(DIM_DEPARTMENT_ALIAS.c.department_id)
+            .where(DIM_DEPARTMENT_ALIAS.c.alias_name == name)
+            .scalar_subquery(),
+            select(DIM_DEPARTMENT.c.department_id).where(DIM_DEPARTMENT.c.name == name).scalar_subquery(),
+        )
+    ).one()  # one round trip for both lookups
     if alias is not None:
         return str(alias)
-    known = conn.execute(
-        select(DIM_DEPARTMENT.c.department_id).where(DIM_DEPARTMENT.c.name == name)
-    ).scalar_one_or_none()
     return str(known) if known is not None else name
 
 
 def _department_version(
     conn: Connection, name: str, department_id: str, year: int, region: str | None, city: str | None
 ) -> int:
-    """Get or create the version row of the printed ``name``; widen its validity; return its key."""
+    """Get or create the version row of the printed ``name``; widen its validity; return its key.
+
+    One SELECT reads the name's row and the department's versions together; they are written
+    only when something changed.
+    """
     d = DIM_DEPARTMENT.c
-    row = conn.execute(
-        select(d.department_key, d.department_id, d.valid_from, d.region, d.city).where(d.name == name)
-    ).one_or_none()
+    rows = conn.execute(
+        select(d.department_key, d.name, d.department_id, d.valid_from, d.valid_to, d.is_current, d.region, d.city)
+        .where((d.name == name) | (d.department_id == department_id))
+        .order_by(d.valid_from, d.department_key)
+    ).all()
+    row = next((r for r in rows if r.name == name), None)
     if row is None:
         key = _get_or_create(
             conn,
             DIM_DEPARTMENT,
             "department_key",
             ("name",),
-            {
-                (name,): {
-                    "name": name,
-                    "department_id": department_id,
-                    "region": region,
-                    "city": city,
-                    "valid_from": year,
-                    "valid_to": None,
-                    "is_current": True,
-                }
-            },
-        )[(name,)]
-    else:
-        key = int(row.department_key)
-        changes: dict[str, Any] = {}
-        if row.department_id != department_id:
-            changes["department_id"] = department_id  # an alias added since the version was created
-        if year < row.valid_from:
-            changes["valid_from"] = year
-        if region is not None and region != row.region:
-            changes["region"] = region
-        if city is not None and city != row.city:
-            changes["city"] = city
-        if changes:
-            conn.execute(update(DIM_DEPARTMENT).where(d.department_key == key).values(**changes))
-    refresh_department_versions(conn, department_id)
+            ("name", "department_id", "region", "city", "valid_from", "valid_to", "is_current"),
+            {(name,): (name, department_id, region, city, year, None, True)},
+        )[(name,)][0]
+        refresh_department_versions(conn, department_id)
+        return key
+    key = int(row.department_key)
+    changes: dict[str, Any] = {}
+    if row.department_id != department_id:
+        changes["department_id"] = department_id  # an alias added since the version was created
+    if year < row.valid_from:
+        changes["valid_from"] = year
+    if region is not None and region != row.region:
+        changes["region"] = region
+    if city is not None and city != row.city:
+        changes["city"] = city
+    if changes:
+        conn.execute(update(DIM_DEPARTMENT).where(d.department_key == key).values(**changes))
+        refresh_department_versions(conn, department_id)
+    else:  # the rows read are the department's versions as they stand
+        _apply_department_versions(conn, [r for r in rows if r.department_id == department_id])
     return key
 
 
@@ -468,6 +477,12 @@ def refresh_department_versions(conn: Connection, department_id: str) -> None:
         .where(d.department_id == department_id)
         .order_by(d.valid_from, d.department_key)
     ).all()
+    _apply_department_versions(conn, rows)
+
+
+def _apply_department_versions(conn: Connection, rows: Sequence[Any]) -> None:
+    """Write valid_to / is_current of version rows given in (valid_from, department_key) order, where they differ."""
+    d = DIM_DEPARTMENT.c
     for number, row in enumerate(rows):
         last = number == len(rows) - 1
         valid_to = None if last else rows[number + 1].valid_from
@@ -490,6 +505,23 @@ def document_group(conn: Connection, sha256: str) -> tuple[str, int, str | None,
     return None if row is None else (str(row[0]), int(row[1]), row[2], row[3])
 
 
+def _document_state(conn: Connection, sha256: str) -> tuple[tuple[str, int, str | None, str | None] | None, bool]:
+    """Return the document's group (as ``document_group``) and whether etl_document knows it, in one SELECT."""
+    doc, dep, etl = DIM_DOCUMENT.c, DIM_DEPARTMENT.c, ETL_DOCUMENT.c
+    row = conn.execute(
+        select(dep.department_id, doc.fiscal_year, doc.phase, doc.scope)
+        .select_from(ETL_DOCUMENT)
+        .outerjoin(DIM_DOCUMENT, doc.sha256 == etl.sha256)
+        .outerjoin(DIM_DEPARTMENT, dep.department_key == doc.department_key)
+        .where(etl.sha256 == sha256)
+    ).one_or_none()
+    if row is None:
+        return None, False
+    if row[0] is None:
+        return None, True
+    return (str(row[0]), int(row[1]), row[2], row[3]), True
+
+
 def refresh_currency(
     conn: Connection, department_id: str, fiscal_year: int, phase: str | None, scope: str | None
 ) -> list[str]:
@@ -498,6 +530,13 @@ def refresh_currency(
     The others get ``is_current`` false and ``superseded_by`` the current one (retracted ones
     keep NULL); ``etl_document.status`` follows: 'loaded', 'superseded' or 'retracted'.
     """
+    return _refresh_currency(conn, department_id, fiscal_year, phase, scope)[0]
+
+
+def _refresh_currency(
+    conn: Connection, department_id: str, fiscal_year: int, phase: str | None, scope: str | None
+) -> tuple[list[str], int | None]:
+    """``refresh_currency``, also returning the document_key now current in the group (None if none)."""
     doc, dep, etl = DIM_DOCUMENT.c, DIM_DEPARTMENT.c, ETL_DOCUMENT.c
     rows = conn.execute(
         select(doc.document_key, doc.sha256, doc.retracted_at, doc.is_current, doc.superseded_by, etl.status)
@@ -530,7 +569,7 @@ def refresh_currency(
             conn.execute(update(DIM_DOCUMENT).where(doc.document_key == row.document_key).values(**values))
         if row.status != status:
             conn.execute(update(ETL_DOCUMENT).where(etl.sha256 == row.sha256).values(status=status))
-    return newly_superseded
+    return newly_superseded, (None if current_key is None else int(current_key))
 
 
 def _record_acceptance(conn: Connection, sha256: str, reason: str | None, now: datetime) -> None:
@@ -569,9 +608,10 @@ def _finding_rows(sha256: str, findings: Sequence[FindingLike], *, accept_failur
     return rows
 
 
-def _replace_findings(conn: Connection, sha256: str, rows: Sequence[dict[str, Any]]) -> None:
-    """Replace the document's etl_finding rows."""
-    conn.execute(delete(ETL_FINDING).where(ETL_FINDING.c.sha256 == sha256))
+def _replace_findings(conn: Connection, sha256: str, rows: Sequence[dict[str, Any]], *, fresh: bool = False) -> None:
+    """Replace the document's etl_finding rows (``fresh``: it has none yet, nothing to delete)."""
+    if not fresh:
+        conn.execute(delete(ETL_FINDING).where(ETL_FINDING.c.sha256 == sha256))
     if rows:
         conn.execute(insert(ETL_FINDING), list(rows))
 
@@ -725,21 +765,66 @@ def upsert(
     raise NotImplementedError(f"upsert is implemented for SQLite and PostgreSQL, not {conn.dialect.name}")
 
 
+_SUBJECT_COLUMNS: tuple[str, ...] = ("code", "name", "level", "parent_code", "valid_from_year", "valid_to_year")
+_SUBJECT_EXTRA: tuple[str, ...] = ("valid_from_year", "valid_to_year")
+#: PostgreSQL get-or-create statements, built once per (table, columns) and prepared by psycopg.
+_PG_GET_OR_CREATE: dict[tuple[str, tuple[str, ...], tuple[str, ...]], str] = {}
+
+
 def _select_keys(
-    conn: Connection, table: Table, key: str, natural: Sequence[str], wanted: Collection[tuple[Any, ...]]
-) -> dict[tuple[Any, ...], int]:
-    """Return {natural key: surrogate key} for the wanted members that exist (one SELECT)."""
+    conn: Connection,
+    table: Table,
+    key: str,
+    natural: Sequence[str],
+    wanted: Collection[tuple[Any, ...]],
+    *,
+    extra: Sequence[str] = (),
+    filter_on: int = 0,
+) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """Return {natural key: (surrogate key, *extra)} for the wanted members that exist (one SELECT).
+
+    The SELECT filters on natural column ``filter_on`` (the selective one) and keeps exact matches.
+    """
     if not wanted:
         return {}
-    first = sorted({k[0] for k in wanted})
+    values = sorted({k[filter_on] for k in wanted})
     columns = [table.c[name] for name in natural]
-    stmt = select(table.c[key], *columns).where(columns[0].in_(first))
-    found: dict[tuple[Any, ...], int] = {}
+    stmt = select(table.c[key], *columns, *(table.c[name] for name in extra)).where(columns[filter_on].in_(values))
+    found: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    width = 1 + len(natural)
     for row in conn.execute(stmt):
-        natural_key = tuple(row[1:])
+        natural_key = tuple(row[1:width])
         if natural_key in wanted:
-            found[natural_key] = int(row[0])
+            found[natural_key] = (int(row[0]), *row[width:])
     return found
+
+
+def _pg_get_or_create_sql(table: Table, key: str, natural: Sequence[str], columns: Sequence[str], extra: Sequence[str]) -> str:
+    """One statement: insert the members not there yet (in natural-key order), return the keys of all of them.
+
+    The final SELECT reads the statement's snapshot, so a member a concurrent transaction committed
+    meanwhile (its INSERT here did nothing) is missing from the answer; the caller selects those again.
+    """
+    cache_key = (table.name, tuple(columns), tuple(extra))
+    sql = _PG_GET_OR_CREATE.get(cache_key)
+    if sql is None:
+        dialect = postgresql.dialect()
+        types = {c: table.c[c].type.compile(dialect=dialect).lower() for c in columns}
+        arrays = ", ".join(f"%({c})s::{types[c]}[]" for c in columns)
+        match = " AND ".join(f"t.{n} = i.{n}" for n in natural)
+        out = [key, *natural, *extra]
+        sql = (
+            f"WITH i ({', '.join(columns)}) AS (SELECT * FROM unnest({arrays})), "  # noqa: S608 - names from the models
+            f"ins AS (INSERT INTO {table.name} ({', '.join(columns)}) "
+            f"SELECT {', '.join('i.' + c for c in columns)} FROM i "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table.name} t WHERE {match}) "
+            f"ORDER BY {', '.join('i.' + n for n in natural)} "  # one insertion order for all writers
+            f"ON CONFLICT DO NOTHING RETURNING {', '.join(out)}) "
+            f"SELECT {', '.join(out)} FROM ins "
+            f"UNION ALL SELECT {', '.join('t.' + c for c in out)} FROM {table.name} t JOIN i ON {match}"
+        )
+        _PG_GET_OR_CREATE[cache_key] = sql
+    return sql
 
 
 def _get_or_create(
@@ -747,159 +832,127 @@ def _get_or_create(
     table: Table,
     key: str,
     natural: Sequence[str],
-    members: Mapping[tuple[Any, ...], Mapping[str, Any]],
-) -> dict[tuple[Any, ...], int]:
-    """Return surrogate keys of ``members`` (natural key → row), inserting the missing ones in bulk."""
-    wanted = set(members)
-    found = _select_keys(conn, table, key, natural, wanted)
-    missing = sorted(k for k in members if k not in found)  # one order for all writers: no deadlocks on PG
+    columns: Sequence[str],
+    members: Mapping[tuple[Any, ...], tuple[Any, ...]],
+    *,
+    extra: Sequence[str] = (),
+    filter_on: int = 0,
+) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """Return {natural key: (surrogate key, *extra)} of ``members`` (natural key → row in ``columns`` order).
+
+    PostgreSQL: one INSERT … SELECT FROM unnest(…) … RETURNING statement. Elsewhere: one SELECT,
+    one multi-row INSERT of the missing members in natural-key order, one SELECT of their keys.
+    Either way a member another writer inserted concurrently is selected afterwards.
+    """
+    if not members:
+        return {}
+    if conn.dialect.name == "postgresql":
+        params = {c: [row[i] for row in members.values()] for i, c in enumerate(columns)}
+        width = 1 + len(natural)
+        found = {
+            tuple(row[1:width]): (int(row[0]), *row[width:])
+            for row in conn.exec_driver_sql(_pg_get_or_create_sql(table, key, natural, columns, extra), params)
+        }
+        missing_keys = {k for k in members if k not in found}
+        if missing_keys:  # committed by a concurrent writer after this statement's snapshot
+            found.update(_select_keys(conn, table, key, natural, missing_keys, extra=extra, filter_on=filter_on))
+        return found
+    found = _select_keys(conn, table, key, natural, set(members), extra=extra, filter_on=filter_on)
+    missing = sorted(k for k in members if k not in found)  # one order for all writers: no deadlocks
     if missing:
         stmt = _dialect_insert(conn, table)
         if isinstance(stmt, postgresql.Insert | sqlite.Insert):
             stmt = stmt.on_conflict_do_nothing(index_elements=list(natural))
-        conn.execute(stmt, [dict(members[k]) for k in missing])
-        found.update(_select_keys(conn, table, key, natural, set(missing)))
+        conn.execute(stmt, [dict(zip(columns, members[k], strict=True)) for k in missing])
+        found.update(_select_keys(conn, table, key, natural, set(missing), extra=extra, filter_on=filter_on))
     return found
 
 
 @dataclass(frozen=True)
 class _Keys:
-    """Surrogate keys of the dimension members the cells refer to."""
+    """Surrogate keys of the dimension members the cells refer to, by the cells' own natural-key tuples."""
 
-    functional: dict[tuple[Any, ...], int]
-    economic: dict[tuple[Any, ...], int]
-    line_item: dict[tuple[Any, ...], int]
-    measure: dict[tuple[Any, ...], int]
+    functional: dict[tuple[str, str], int]
+    economic: dict[tuple[str, str], int]
+    line_item: dict[tuple[str, str, str], int]
+    measure: dict[tuple[str, str], int]
 
 
 def _dimension_keys(conn: Connection, cells: Iterable[_Cell], year: int) -> _Keys:
-    """Get or create every dimension member the cells refer to (a few statements per dimension).
+    """Get or create every dimension member the cells refer to (one statement per dimension on PostgreSQL).
 
-    Subjects printed in ``year`` have their validity widened to include it.
+    Subjects printed in ``year`` have their validity widened to include it (an UPDATE only when needed).
     """
-    functional: dict[tuple[Any, ...], dict[str, Any]] = {}
-    economic: dict[tuple[Any, ...], dict[str, Any]] = {}
-    line_items: dict[tuple[Any, ...], dict[str, Any]] = {}
-    measures: dict[tuple[Any, ...], dict[str, Any]] = {}
+    functional: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    economic: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    line_items: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    measures: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     for cell in cells:
-        if cell.functional is not None and cell.functional not in functional:
-            code, name = cell.functional
-            functional[cell.functional] = {
-                "code": code,
-                "name": name,
-                "level": functional_level(code),
-                "parent_code": parent_code(code),
-                "valid_from_year": year,
-                "valid_to_year": year,
-            }
-        if cell.economic is not None and cell.economic not in economic:
-            code, name = cell.economic
-            economic[cell.economic] = {
-                "code": code,
-                "name": name,
-                "level": economic_level(code),
-                "parent_code": parent_code(code),
-                "valid_from_year": year,
-                "valid_to_year": year,
-            }
+        subject = cell.functional
+        if subject is not None and subject not in functional:
+            code = subject[0]
+            functional[subject] = (*subject, functional_level(code), parent_code(code), year, year)
+        subject = cell.economic
+        if subject is not None and subject not in economic:
+            code = subject[0]
+            economic[subject] = (*subject, economic_level(code), parent_code(code), year, year)
         if cell.line_item is not None and cell.line_item not in line_items:
-            table, label, parent = cell.line_item
-            line_items[cell.line_item] = {"table_code": table, "line_item": label, "parent_line_item": parent}
+            line_items[cell.line_item] = cell.line_item
         if cell.measure not in measures:
             table, path = cell.measure
-            measures[cell.measure] = {
-                "table_code": table,
-                "header_path": path,
-                "stage": measure_stage(table, path),
-                "fund_type": measure_fund_type(table, path),
-            }
-    functional_keys = _get_or_create(conn, DIM_FUNCTIONAL, "functional_key", ("code", "name"), functional)
-    economic_keys = _get_or_create(conn, DIM_ECONOMIC, "economic_key", ("code", "name"), economic)
-    _widen_years(conn, DIM_FUNCTIONAL, "functional_key", functional_keys.values(), year)
-    _widen_years(conn, DIM_ECONOMIC, "economic_key", economic_keys.values(), year)
+            measures[cell.measure] = (table, path, measure_stage(table, path), measure_fund_type(table, path))
+    natural = ("code", "name")
+    functional_rows = _get_or_create(
+        conn, DIM_FUNCTIONAL, "functional_key", natural, _SUBJECT_COLUMNS, functional, extra=_SUBJECT_EXTRA
+    )
+    economic_rows = _get_or_create(
+        conn, DIM_ECONOMIC, "economic_key", natural, _SUBJECT_COLUMNS, economic, extra=_SUBJECT_EXTRA
+    )
+    _widen_years(conn, DIM_FUNCTIONAL, "functional_key", functional_rows.values(), year)
+    _widen_years(conn, DIM_ECONOMIC, "economic_key", economic_rows.values(), year)
+    line_item_columns = ("table_code", "line_item", "parent_line_item")
+    line_item_rows = _get_or_create(
+        conn, DIM_LINE_ITEM, "line_item_key", line_item_columns, line_item_columns, line_items, filter_on=1
+    )
+    measure_rows = _get_or_create(
+        conn,
+        DIM_MEASURE,
+        "measure_key",
+        ("table_code", "header_path"),
+        ("table_code", "header_path", "stage", "fund_type"),
+        measures,
+        filter_on=1,
+    )
     return _Keys(
-        functional=functional_keys,
-        economic=economic_keys,
-        line_item=_get_or_create(
-            conn,
-            DIM_LINE_ITEM,
-            "line_item_key",
-            ("line_item", "table_code", "parent_line_item"),
-            _reorder(line_items),
-        ),
-        measure=_get_or_create(
-            conn, DIM_MEASURE, "measure_key", ("header_path", "table_code"), _reorder(measures)
-        ),
+        functional={k: v[0] for k, v in functional_rows.items()},
+        economic={k: v[0] for k, v in economic_rows.items()},
+        line_item={k: v[0] for k, v in line_item_rows.items()},
+        measure={k: v[0] for k, v in measure_rows.items()},
     )
 
 
-def _widen_years(conn: Connection, table: Table, key: str, keys: Iterable[int], year: int) -> None:
-    """Extend valid_from_year / valid_to_year of the members ``keys`` to include ``year`` (rarely writes)."""
-    wanted = sorted(set(keys))
-    if not wanted:
-        return
+def _widen_years(conn: Connection, table: Table, key: str, members: Iterable[tuple[Any, ...]], year: int) -> None:
+    """Extend valid_from_year / valid_to_year of members (key, valid_from_year, valid_to_year) to include ``year``.
+
+    Validity only ever widens, so a member seen valid for ``year`` stays so; the UPDATE computes
+    the new bounds from the row itself (a concurrent writer may have widened it meanwhile).
+    """
+    stale = sorted(
+        member
+        for member, low, high in members
+        if low is None or high is None or low > year or high < year
+    )
     c = table.c
     first, last = c.valid_from_year, c.valid_to_year
-    stale = conn.execute(
-        select(c[key], first, last)
-        .where(c[key].in_(wanted))
-        .where(first.is_(None) | last.is_(None) | (first > year) | (last < year))
-        .order_by(c[key])  # one lock order for all writers
-    ).all()
-    for member, low, high in stale:
+    for member in stale:  # one statement per member, in key order: one lock order for all writers
         conn.execute(
             update(table)
             .where(c[key] == member)
             .values(
-                valid_from_year=year if low is None else min(low, year),
-                valid_to_year=year if high is None else max(high, year),
+                valid_from_year=case((first.is_(None) | (first > year), year), else_=first),
+                valid_to_year=case((last.is_(None) | (last < year), year), else_=last),
             )
         )
-
-
-def _reorder(members: dict[tuple[Any, ...], dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
-    """Key (table_code, x, …) members by (x, table_code, …) so the SELECT filters on the selective column."""
-    return {(k[1], k[0], *k[2:]): v for k, v in members.items()}
-
-
-def _fact_rows(
-    cells: Sequence[_Cell],
-    keys: _Keys,
-    *,
-    document_key: int,
-    department_key: int,
-    year: int,
-    dq_flag: str | None = None,
-) -> list[dict[str, Any]]:
-    """Build the fct_amount parameter rows (bound parameters for one executemany)."""
-    rows: list[dict[str, Any]] = []
-    for cell in cells:
-        line_item_key = None
-        if cell.line_item is not None:
-            table, label, parent = cell.line_item
-            line_item_key = keys.line_item[(label, table, parent)]
-        rows.append(
-            {
-                "document_key": document_key,
-                "department_key": department_key,
-                "fiscal_year": year,
-                "table_code": cell.table_code,
-                "functional_key": keys.functional[cell.functional] if cell.functional is not None else None,
-                "economic_key": keys.economic[cell.economic] if cell.economic is not None else None,
-                "line_item_key": line_item_key,
-                "measure_key": keys.measure[(cell.measure[1], cell.measure[0])],
-                "amount": cell.amount,
-                "amount_text": cell.amount_text,
-                "unit": cell.unit,
-                "amount_yuan": cell.amount_yuan,
-                "is_total": cell.is_total,
-                "page": cell.page,
-                "row_index": cell.row_index,
-                "col_index": cell.col_index,
-                "dq_flag": cell.dq_flag if cell.dq_flag is not None else dq_flag,
-            }
-        )
-    return rows
 
 
 def _delete_facts(conn: Connection, document_key: int) -> dict[tuple[str, int, int, int], int]:
@@ -913,30 +966,71 @@ def _delete_facts(conn: Connection, document_key: int) -> dict[tuple[str, int, i
     return {(table, page, row, col): key for key, table, page, row, col in conn.execute(stmt).tuples()}
 
 
+#: Where a fact row (``_fact_rows``: _FACT_COLUMNS without amount_key) holds the cell's position.
+_POSITION = (_FACT_COLUMNS.index("table_code") - 1, _FACT_COLUMNS.index("page") - 1)
+
+
+def _fact_rows(
+    cells: Sequence[_Cell],
+    keys: _Keys,
+    *,
+    document_key: int,
+    department_key: int,
+    year: int,
+    dq_flag: str | None = None,
+) -> list[tuple[Any, ...]]:
+    """Build the fct_amount rows as plain tuples in ``_FACT_COLUMNS`` order, amount_key left out."""
+    functional, economic, line_item, measure = keys.functional, keys.economic, keys.line_item, keys.measure
+    return [
+        (
+            document_key,
+            department_key,
+            year,
+            cell.table_code,
+            None if cell.functional is None else functional[cell.functional],
+            None if cell.economic is None else economic[cell.economic],
+            None if cell.line_item is None else line_item[cell.line_item],
+            measure[cell.measure],
+            cell.amount,
+            cell.amount_text,
+            cell.unit,
+            cell.amount_yuan,
+            cell.is_total,
+            cell.page,
+            cell.row_index,
+            cell.col_index,
+            cell.dq_flag if cell.dq_flag is not None else dq_flag,
+        )
+        for cell in cells
+    ]
+
+
 def _insert_facts(
-    conn: Connection, rows: Sequence[dict[str, Any]], old_keys: Mapping[tuple[str, int, int, int], int]
+    conn: Connection, rows: Sequence[tuple[Any, ...]], old_keys: Mapping[tuple[str, int, int, int], int]
 ) -> None:
     """Insert the fact rows; a cell loaded before gets its old amount_key back (COPY on PostgreSQL)."""
-    kept: list[dict[str, Any]] = []
-    new: list[dict[str, Any]] = []
+    if not rows:
+        return
+    kept: list[tuple[Any, ...]] = []
+    new: list[tuple[Any, ...]] = []
+    table_at, page_at = _POSITION
     for row in rows:
-        old = old_keys.get((row["table_code"], row["page"], row["row_index"], row["col_index"]))
+        old = old_keys.get((row[table_at], *row[page_at : page_at + 3]))
         if old is None:
             new.append(row)
         else:
-            kept.append({**row, "amount_key": old})
-    if conn.dialect.name == "postgresql" and rows:
+            kept.append((old, *row))
+    if conn.dialect.name == "postgresql":
         _copy_facts(conn, kept, new)
-        return
-    if conn.dialect.name == "sqlite" and rows:
+    elif conn.dialect.name == "sqlite":
         _sqlite_insert_facts(conn, kept, new)
-        return
-    for batch in (kept, new):
-        if batch:
-            conn.execute(insert(FCT_AMOUNT), batch)
+    else:
+        for batch, names in ((kept, _FACT_COLUMNS), (new, _FACT_COLUMNS[1:])):
+            if batch:
+                conn.execute(insert(FCT_AMOUNT), [dict(zip(names, row, strict=True)) for row in batch])
 
 
-def _sqlite_insert_facts(conn: Connection, kept: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
+def _sqlite_insert_facts(conn: Connection, kept: list[tuple[Any, ...]], new: list[tuple[Any, ...]]) -> None:
     """SQLite: one DBAPI executemany of plain tuples (SQLAlchemy's per-row parameter processing is the cost).
 
     Values are bound as SQLAlchemy would bind them: Decimal as float (SQLite has no decimal type;
@@ -947,7 +1041,7 @@ def _sqlite_insert_facts(conn: Connection, kept: list[dict[str, Any]], new: list
         for batch, names in ((kept, _FACT_COLUMNS), (new, _FACT_COLUMNS[1:])):  # new rows: amount_key by SQLite
             if batch:
                 sql = f"INSERT INTO fct_amount ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"  # noqa: S608
-                cursor.executemany(sql, [tuple(_sqlite_value(row[c]) for c in names) for row in batch])
+                cursor.executemany(sql, [tuple(_sqlite_value(v) for v in row) for row in batch])
     finally:
         cursor.close()
 
@@ -961,41 +1055,42 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
-def _copy_facts(conn: Connection, kept: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
-    """PostgreSQL: take keys for the new cells from the sequence (one query), then COPY every row."""
-    if new:
-        keys = conn.execute(
-            text("SELECT nextval(pg_get_serial_sequence('fct_amount', 'amount_key')) FROM generate_series(1, :n)"),
-            {"n": len(new)},
-        ).scalars()
-        for row, key in zip(new, keys, strict=True):
-            row["amount_key"] = key
-    buffer = io.StringIO()
-    for row in (*kept, *new):
-        buffer.write("\t".join(_copy_value(row[c]) for c in _FACT_COLUMNS))
-        buffer.write("\n")
-    columns = ", ".join(_FACT_COLUMNS)
+#: COPY text format escapes (backslash, tab, newline, carriage return).
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_facts(conn: Connection, kept: list[tuple[Any, ...]], new: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL: COPY the rows in text format (lines formatted directly, no per-value dispatch).
+
+    Kept rows carry their old amount_key; new rows go in a COPY without the column, so its
+    default (the sequence) numbers them on the server, in document order, with no extra round trip.
+    """
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        with cursor.copy(f"COPY fct_amount ({columns}) FROM STDIN") as copy:
-            copy.write(buffer.getvalue())
+        for batch, names, lead in ((kept, _FACT_COLUMNS, 1), (new, _FACT_COLUMNS[1:], 0)):
+            if batch:
+                lines = [_copy_line(row[lead:], f"{row[0]}\t" if lead else "") for row in batch]
+                with cursor.copy(f"COPY fct_amount ({', '.join(names)}) FROM STDIN") as copy:
+                    copy.write("".join(lines))
     finally:
         cursor.close()
 
 
-def _copy_value(value: Any) -> str:
-    """Render one value in COPY text format (backslash-N for NULL; text escaped)."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
+_NULL = "\\N"  # COPY text format
+
+
+def _copy_line(row: tuple[Any, ...], lead: str) -> str:
+    """One fact row (``_fact_rows`` order) as a COPY text line; NULL is backslash-N."""
+    (document, department, year, table, f_key, e_key, l_key, m_key, amount, amount_text, unit, yuan, total) = row[:13]
+    page, row_index, col_index, flag = row[13:]
+    return (
+        f"{lead}{document}\t{department}\t{year}\t{table.translate(_COPY_ESCAPES)}\t"
+        f"{_NULL if f_key is None else f_key}\t{_NULL if e_key is None else e_key}\t"
+        f"{_NULL if l_key is None else l_key}\t{m_key}\t{format(amount, 'f')}\t"
+        f"{amount_text.translate(_COPY_ESCAPES)}\t{unit.translate(_COPY_ESCAPES)}\t{format(yuan, 'f')}\t"
+        f"{'t' if total else 'f'}\t{page}\t{row_index}\t{col_index}\t"
+        f"{_NULL if flag is None else flag.translate(_COPY_ESCAPES)}\n"
+    )
 
 
 def _upsert_etl_document(
@@ -1010,8 +1105,12 @@ def _upsert_etl_document(
     facts_loaded: int,
     pipeline_version: str,
     now: datetime,
-) -> None:
-    """Insert or update the document's etl_document row."""
+) -> bool | None:
+    """Insert or update the document's etl_document row; on PostgreSQL return whether it was inserted.
+
+    PostgreSQL says it in the same statement (``xmax = 0`` only on a row this INSERT created);
+    elsewhere None: SQLite's writer holds the database's write lock, so a read before tells.
+    """
     values = {
         "sha256": document.sha256,
         "source": document.source,
@@ -1030,7 +1129,11 @@ def _upsert_etl_document(
         "accept_reason": None,
     }
     # acceptance is a steward's decision: a reload must not clear it
-    conn.execute(upsert(conn, ETL_DOCUMENT, values, ("sha256",), insert_only=("accepted_at", "accept_reason")))
+    stmt = upsert(conn, ETL_DOCUMENT, values, ("sha256",), insert_only=("accepted_at", "accept_reason"))
+    if conn.dialect.name != "postgresql":
+        conn.execute(stmt)
+        return None
+    return bool(conn.execute(stmt.returning(literal_column("xmax = 0"))).scalar_one())
 
 
 def _upsert_dim_document(
@@ -1076,9 +1179,12 @@ def _upsert_dim_document(
     return int(conn.execute(stmt).scalar_one())
 
 
-def _replace_etl_tables(conn: Connection, sha256: str, tables: Sequence[TableSummary]) -> None:
-    """Replace the document's etl_table rows with ``tables``."""
-    conn.execute(delete(ETL_TABLE).where(ETL_TABLE.c.sha256 == sha256))
+def _replace_etl_tables(
+    conn: Connection, sha256: str, tables: Sequence[TableSummary], *, fresh: bool = False
+) -> None:
+    """Replace the document's etl_table rows with ``tables`` (``fresh``: it has none yet, nothing to delete)."""
+    if not fresh:
+        conn.execute(delete(ETL_TABLE).where(ETL_TABLE.c.sha256 == sha256))
     rows = [
         {
             "sha256": sha256,
