@@ -218,7 +218,7 @@ def _row_label(cell: pd.Series) -> str:
 def _outcome_tables(outcome: Any, default: str) -> list[str]:
     """The table suites a result stands for: the merged expectation's ``meta["tables"]``, else the one table run."""
     tables = (outcome.expectation_config.meta or {}).get("tables")
-    return [str(t) for t in tables] if tables else [default]
+    return str(tables).split() if tables else [default]
 
 
 class GxValidator:
