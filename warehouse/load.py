@@ -618,6 +618,8 @@ def _replace_findings(conn: Connection, sha256: str, rows: Sequence[dict[str, An
 
 def _text(value: Any) -> str | None:
     """Return ``value`` as text, or None when missing (None, NaN, pd.NA, '')."""
+    if type(value) is str:
+        return value or None
     if value is None or value is pd.NA:
         return None
     if isinstance(value, float) and math.isnan(value):
@@ -672,61 +674,92 @@ def _prepare_cells(sha256: str, frame: pd.DataFrame) -> list[_Cell]:
 
 
 def _to_cell(sha256: str, number: int, record: tuple[Any, ...]) -> _Cell:
-    """Convert one stg_cells record (STG_CELLS_COLUMNS order, then dq_flag) to a _Cell."""
+    """Convert one stg_cells record (STG_CELLS_COLUMNS order, then dq_flag) to a _Cell.
+
+    Written for speed (it runs once per fact): plain values take fast paths, anything unusual
+    goes through the general checks, which name the cell in the error.
+    """
     (table_code, page, row_index, col_index, f_code, f_name, e_code, e_name, line_item, parent, measure) = (
         record[:11]
     )
     amount, unit, amount_yuan, is_total, _raw_text, flag = record[11:17]
-    table = str(table_code)
-
-    def fail(problem: str) -> LoadError:
-        """Build a LoadError naming the cell as precisely as it is known."""
-        where = f"document {sha256[:12]} table {table}"
-        where += f" page {page} row {row_index} column {col_index} (stg_cells row {number})"
-        return LoadError(f"{where}: {problem}")
-
-    position = []
-    for what, value in (("page", page), ("row_index", row_index), ("col_index", col_index)):
-        try:
-            position.append(_integer(value))
-        except (TypeError, ValueError, OverflowError):
-            raise fail(f"{what} must be an integer, got {value!r}") from None
+    table = table_code if type(table_code) is str else str(table_code)
+    if type(page) is not int or type(row_index) is not int or type(col_index) is not int:
+        position = []
+        for what, value in (("page", page), ("row_index", row_index), ("col_index", col_index)):
+            try:
+                position.append(_integer(value))
+            except (TypeError, ValueError, OverflowError):
+                raise _cell_error(
+                    sha256, number, table, page, row_index, col_index, f"{what} must be an integer, got {value!r}"
+                ) from None
+        page, row_index, col_index = position
     functional = economic = None
     code = _text(f_code)
     if code is not None:
         if len(code) not in FUNCTIONAL_LEVELS:
-            raise fail(f"functional code {code!r} is not 3, 5 or 7 digits long")
+            raise _cell_error(
+                sha256, number, table, page, row_index, col_index, f"functional code {code!r} is not 3, 5 or 7 digits long"
+            )
         functional = (code, _text(f_name) or "")
     code = _text(e_code)
     if code is not None:
         if len(code) not in ECONOMIC_LEVELS:
-            raise fail(f"economic code {code!r} is not 3 or 5 digits long")
+            raise _cell_error(
+                sha256, number, table, page, row_index, col_index, f"economic code {code!r} is not 3 or 5 digits long"
+            )
         economic = (code, _text(e_name) or "")
-    problem = _amount_problem(amount, max_digits=_MAX_AMOUNT_DIGITS, max_scale=4)
-    if problem:
-        raise fail(f"amount {problem}")
+    amount_text = format(amount, "f")
+    if not _plain_decimal(amount_text, max_digits=_MAX_AMOUNT_DIGITS, max_scale=4):
+        problem = _amount_problem(amount, max_digits=_MAX_AMOUNT_DIGITS, max_scale=4)
+        if problem:
+            raise _cell_error(sha256, number, table, page, row_index, col_index, f"amount {problem}")
     if amount_yuan.is_finite() and amount_yuan.adjusted() < _MAX_YUAN_DIGITS:
         amount_yuan = amount_yuan.quantize(_FEN, rounding=ROUND_HALF_UP)
-    problem = _amount_problem(amount_yuan, max_digits=_MAX_YUAN_DIGITS, max_scale=2)
-    if problem:
-        raise fail(f"amount_yuan {problem}")
+    if not (amount_yuan.is_finite() and amount_yuan.adjusted() < _MAX_YUAN_DIGITS):  # 0 → adjusted() <= 0
+        problem = _amount_problem(amount_yuan, max_digits=_MAX_YUAN_DIGITS, max_scale=2)
+        if problem:
+            raise _cell_error(sha256, number, table, page, row_index, col_index, f"amount_yuan {problem}")
     label = _text(line_item)
+    if is_total is not True and is_total is not False:
+        is_total = is_total is not None and not pd.isna(is_total) and bool(is_total)
     return _Cell(
-        table_code=table,
-        page=position[0],
-        row_index=position[1],
-        col_index=position[2],
-        functional=functional,
-        economic=economic,
-        line_item=(table, label, _text(parent) or "") if label is not None else None,
-        measure=(table, str(measure)),
-        amount=amount,
-        amount_text=format(amount, "f"),
-        unit=str(unit),
-        amount_yuan=amount_yuan,
-        is_total=is_total is True or (is_total is not None and not pd.isna(is_total) and bool(is_total)),
-        dq_flag=_text(flag),
+        table,
+        page,
+        row_index,
+        col_index,
+        functional,
+        economic,
+        (table, label, _text(parent) or "") if label is not None else None,
+        (table, measure if type(measure) is str else str(measure)),
+        amount,
+        amount_text,
+        unit if type(unit) is str else str(unit),
+        amount_yuan,
+        is_total,
+        _text(flag),
     )
+
+
+def _plain_decimal(text: str, *, max_digits: int, max_scale: int) -> bool:
+    """True when the 'f'-formatted decimal ``text`` has at most max_digits before and max_scale after the point.
+
+    A fast sufficient test: False only sends the value to ``_amount_problem`` for the exact verdict.
+    """
+    point = text.find(".")
+    sign = 1 if text[:1] == "-" else 0
+    if point < 0:
+        return text[sign:].isdigit() and len(text) - sign <= max_digits
+    return point - sign <= max_digits and len(text) - point - 1 <= max_scale and text[sign:point].isdigit()
+
+
+def _cell_error(
+    sha256: str, number: int, table: str, page: Any, row_index: Any, col_index: Any, problem: str
+) -> LoadError:
+    """Build a LoadError naming the cell as precisely as it is known."""
+    where = f"document {sha256[:12]} table {table}"
+    where += f" page {page} row {row_index} column {col_index} (stg_cells row {number})"
+    return LoadError(f"{where}: {problem}")
 
 
 def _check_tables(sha256: str, tables: Sequence[TableSummary]) -> list[TableSummary]:
