@@ -238,6 +238,11 @@ class GxValidator:
         self._checkpoints: dict[str, Any] = {}
         self._definitions: dict[str, Any] = {}
         self._checks = _checks(self.vocabulary)
+        # a row of a table code without a suite is still checked by the rules every suite holds
+        self._unknown_table = {
+            **self._checks["01"],
+            MEASURE_VOCABULARY: _Check(f"a table type with a suite ({' '.join(TABLE_CODES)})", lambda h, c: str(c["measure"])),
+        }
         per_table = {code: table_expectations(code, self.vocabulary) for code in TABLE_CODES}
         #: the document suite, generated from the table suites (one source of truth)
         self.merged: MergedSuite = merge_expectations(per_table)
@@ -342,7 +347,7 @@ class GxValidator:
                     cell = cells.iloc[position]
                     table = str(cell["table_code"])
                     failed.add(table)
-                    check = self._checks.get(table, self._checks["01"])[rule]
+                    check = self._checks.get(table, self._unknown_table)[rule]
                     yield Finding(
                         rule=rule,
                         severity="error",

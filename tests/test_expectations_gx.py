@@ -232,6 +232,16 @@ def test_merged_document_suite_finds_exactly_what_the_table_suites_find(tamper: 
         assert failures, "the tampered cell must fail"
 
 
+def test_a_row_of_a_table_code_without_a_suite_is_still_checked() -> None:
+    cells = staged(PUTUO).copy()
+    cells.loc[cells.index[0], "table_code"] = "10"
+    cells.loc[cells.index[0], "unit"] = "美元"
+    failing = {f.rule: f for f in gx_validator().validate(cells) if f.outcome == "fail"}
+    assert set(failing) == {"gx.measure_vocabulary", "gx.unit_known"}
+    assert all(f.table_code == "10" for f in failing.values())
+    assert "a table type with a suite" in str(failing["gx.measure_vocabulary"].expected)
+
+
 def test_merged_suite_is_exact_for_other_expectations_too() -> None:
     """Arguments the key columns cannot fold (mostly < 1, a regex with inner anchors) get one wide column per table."""
     import great_expectations.expectations as gxe
