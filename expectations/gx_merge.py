@@ -10,7 +10,7 @@ exactly when it passes the expectation of ``t``'s own suite:
   column populated for those tables' rows only (NaN elsewhere: GX column-map expectations skip nulls);
 - ``ExpectColumnValuesToBeInSet`` / ``…ToMatchRegex`` whose arguments differ per table, and
   ``ExpectColumnValuesToBeUnique`` (unique *within* a table), become one expectation on a ``"table|value"``
-  key column: ``value_set`` = ∪ {``"t|v"``}, ``regex`` = an alternation of ``^(?:t1|t2)\|(?:regex)``;
+  key column: ``value_set`` = ∪ {``"t|v"``}, ``regex`` = an alternation of ``^(?:t1|t2)\|(?:regex)`` (for regexes anchored by ``^``, without ``|``);
 - anything else (another expectation type, ``mostly`` < 1, a ``row_condition``) gets one wide column per
   table (``column__03``) and its own expectation — still exact, only less compact.
 """
@@ -91,14 +91,24 @@ def _arguments(expectation: Any) -> dict[str, Any]:
 
 
 def _keyed_regex(by_regex: Mapping[str, list[str]]) -> str | None:
-    """One regex over "table|value" keys from each table's regex, or None when a regex cannot be prefixed safely."""
+    """One regex over "table|value" keys from each table's regex, or None when a regex cannot be prefixed exactly.
+
+    Only a regex anchored at the start with no alternation and no other anchor keeps its meaning once the
+    ``^`` moves in front of the table prefix (``^a|b`` would not); the others get wide columns.
+    """
     branches = []
     for regex, tables in by_regex.items():
-        body = regex[1:] if regex.startswith("^") else f".*?(?:{regex})"
-        if "^" in body.replace("[^", "").replace("\\^", ""):  # another anchor (e.g. top-level ^a|^b) would not survive
+        body = regex[1:]
+        if not regex.startswith("^") or "|" in body or "^" in body.replace("[^", "").replace("\\^", ""):
             return None
         branches.append(f"^(?:{'|'.join(re.escape(t) for t in tables)}){re.escape(SEPARATOR)}(?:{body})")
     return "|".join(branches)
+
+
+def _same_except(arguments: Sequence[dict[str, Any]], varying: str) -> bool:
+    """Whether the tables' expectations differ in nothing but ``varying`` (else folding them would lose a difference)."""
+    rest = [{k: v for k, v in a.items() if k != varying} for a in arguments]
+    return all(r == rest[0] for r in rest)
 
 
 def merge_expectations(suites: Mapping[str, Sequence[Any]], rule_of: Any = None) -> MergedSuite:
@@ -130,17 +140,20 @@ def merge_expectations(suites: Mapping[str, Sequence[Any]], rule_of: Any = None)
             merged.append(MergedExpectation(_copy(template, column.name, meta, notes), rule, tables, column))
             continue
         keyed = MergedColumn(f"{source}__table", source, tables, True, everywhere)
-        if exact and kind == "expect_column_values_to_be_unique":
+        if exact and kind == "expect_column_values_to_be_unique" and _same_except(arguments, ""):
             merged.append(MergedExpectation(_copy(template, keyed.name, meta, notes), rule, tables, keyed))
             continue
-        if exact and kind == "expect_column_values_to_be_in_set" and all(
-            all(isinstance(v, str) for v in e.value_set) for _, e in members
+        if (
+            exact
+            and kind == "expect_column_values_to_be_in_set"
+            and _same_except(arguments, "value_set")
+            and all(all(isinstance(v, str) for v in e.value_set) for _, e in members)
         ):
             value_set = sorted({f"{t}{SEPARATOR}{v}" for t, e in members for v in e.value_set})
             expectation = _copy(template, keyed.name, meta, notes, value_set=value_set)
             merged.append(MergedExpectation(expectation, rule, tables, keyed))
             continue
-        if exact and kind == "expect_column_values_to_match_regex":
+        if exact and kind == "expect_column_values_to_match_regex" and _same_except(arguments, "regex"):
             by_regex: dict[str, list[str]] = {}
             for t, e in members:
                 by_regex.setdefault(e.regex, []).append(t)

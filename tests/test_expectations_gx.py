@@ -253,10 +253,13 @@ def test_merged_suite_is_exact_for_other_expectations_too() -> None:
             "a": [
                 gxe.ExpectColumnValuesToBeInSet(column="x", value_set=["1"], mostly=0.5, meta={"rule": "r"}),
                 gxe.ExpectColumnValuesToMatchRegex(column="y", regex="^a$|^b$", meta={"rule": "s"}),
+                gxe.ExpectColumnValuesToMatchRegex(column="z", regex=r"^\d$", meta={"rule": "t"}),
             ],
             "b": [
                 gxe.ExpectColumnValuesToBeInSet(column="x", value_set=["2"], mostly=0.5, meta={"rule": "r"}),
                 gxe.ExpectColumnValuesToMatchRegex(column="y", regex="^c$", meta={"rule": "s"}),
+                gxe.ExpectColumnValuesToMatchRegex(column="z", regex="b", meta={"rule": "t"}),
+                gxe.ExpectColumnValuesToMatchRegex(column="w", regex="^b+$", meta={"rule": "u"}),
             ],
         }
     )
@@ -265,8 +268,12 @@ def test_merged_suite_is_exact_for_other_expectations_too() -> None:
         ("x__b", ("b",)),
         ("y__a", ("a",)),
         ("y__b", ("b",)),
+        ("z__a", ("a",)),  # an unanchored regex cannot move behind the table prefix
+        ("z__b", ("b",)),
+        ("w__b", ("b",)),  # held by one suite only: its rows only
     ]
-    frame = merged.frame(pd.DataFrame({"x": ["1", "2", None], "y": ["a", "c", "b"]}), ["a", "b", "a"])
+    frame = merged.frame(pd.DataFrame({"x": ["1", "2", None], "y": ["a", "c", "b"], "z": ["1", "b", "2"], "w": ["b", "bb", "c"]}), ["a", "b", "a"])
+    assert frame["w__b"].tolist()[1] == "bb" and frame["w__b"].isna().sum() == 2
     assert frame["x__a"].tolist()[0] == "1" and pd.isna(frame["x__a"].tolist()[1]) and pd.isna(frame["x__a"].tolist()[2])
     assert frame["y__b"].tolist()[1] == "c" and frame["y__b"].isna().sum() == 2
 
