@@ -572,6 +572,25 @@ def _refresh_currency(
     return newly_superseded, (None if current_key is None else int(current_key))
 
 
+def _insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert rows (dicts with the same keys); on PostgreSQL one INSERT … SELECT FROM unnest(arrays).
+
+    One constant statement (prepared after a few uses) instead of an executemany's pipeline.
+    """
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(table), [dict(row) for row in rows])
+        return
+    columns = tuple(rows[0])
+    cache_key = (table.name, columns, ("insert",))
+    sql = _PG_GET_OR_CREATE.get(cache_key)
+    if sql is None:
+        types = _pg_array_types(table, columns)
+        arrays = ", ".join(f"%({c})s::{types[c]}[]" for c in columns)
+        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"  # noqa: S608
+        _PG_GET_OR_CREATE[cache_key] = sql
+    conn.exec_driver_sql(sql, {c: [row[c] for row in rows] for c in columns})
+
+
 def _record_acceptance(conn: Connection, sha256: str, reason: str | None, now: datetime) -> None:
     """Set accepted_at (unless already set) and the reason (when given) of an accepted document."""
     e = ETL_DOCUMENT.c
@@ -613,7 +632,7 @@ def _replace_findings(conn: Connection, sha256: str, rows: Sequence[dict[str, An
     if not fresh:
         conn.execute(delete(ETL_FINDING).where(ETL_FINDING.c.sha256 == sha256))
     if rows:
-        conn.execute(insert(ETL_FINDING), list(rows))
+        _insert_rows(conn, ETL_FINDING, rows)
 
 
 def _text(value: Any) -> str | None:
@@ -860,6 +879,84 @@ def _pg_get_or_create_sql(table: Table, key: str, natural: Sequence[str], column
     return sql
 
 
+class _Dimension(NamedTuple):
+    """How to get or create members of one dimension table."""
+
+    table: Table
+    key: str
+    natural: tuple[str, ...]
+    columns: tuple[str, ...]
+    extra: tuple[str, ...] = ()
+    filter_on: int = 0
+
+
+def _pg_array_types(table: Table, columns: Sequence[str]) -> dict[str, str]:
+    """PostgreSQL type names of ``columns`` (for the array casts of unnest parameters)."""
+    dialect = postgresql.dialect()
+    return {c: table.c[c].type.compile(dialect=dialect).lower() for c in columns}
+
+
+def _pg_get_or_create_many_sql(dimensions: Sequence[_Dimension]) -> str:
+    """One statement getting or creating the members of several dimensions (see ``_pg_get_or_create_sql``).
+
+    Rows come back as (dimension number, key, natural key padded to 3 texts, extra padded to 2 ints).
+    """
+    cache_key = ("*", tuple((d.table.name, d.columns, d.extra) for d in dimensions), ())
+    sql = _PG_GET_OR_CREATE.get(cache_key)  # type: ignore[arg-type]
+    if sql is not None:
+        return sql
+    ctes: list[str] = []
+    selects: list[str] = []
+    for number, d in enumerate(dimensions):
+        types = _pg_array_types(d.table, d.columns)
+        name = d.table.name
+        arrays = ", ".join(f"%(d{number}_{c})s::{types[c]}[]" for c in d.columns)
+        match = " AND ".join(f"t.{n} = i.{n}" for n in d.natural)
+        out = [d.key, *d.natural, *d.extra]
+        # every name below comes from the models, every value is a bound array: no injection
+        ctes.append(f"i{number} ({', '.join(d.columns)}) AS (SELECT * FROM unnest({arrays}))")  # noqa: S608
+        ctes.append(
+            f"ins{number} AS (INSERT INTO {name} ({', '.join(d.columns)}) "  # noqa: S608
+            f"SELECT {', '.join('i.' + c for c in d.columns)} FROM i{number} i "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {name} t WHERE {match}) "
+            f"ORDER BY {', '.join('i.' + n for n in d.natural)} "
+            f"ON CONFLICT DO NOTHING RETURNING {', '.join(out)})"
+        )
+        naturals = [f"{{p}}{n}::text" for n in d.natural] + ["NULL::text"] * (3 - len(d.natural))
+        extras = [f"{{p}}{e}::integer" for e in d.extra] + ["NULL::integer"] * (2 - len(d.extra))
+        columns = ", ".join([f"{number}", f"{{p}}{d.key}", *naturals, *extras])
+        selects.append(f"SELECT {columns.format(p='')} FROM ins{number}")  # noqa: S608
+        selects.append(f"SELECT {columns.format(p='t.')} FROM {name} t JOIN i{number} i ON {match}")  # noqa: S608
+    sql = f"WITH {', '.join(ctes)} {' UNION ALL '.join(selects)}"
+    _PG_GET_OR_CREATE[cache_key] = sql  # type: ignore[index]
+    return sql
+
+
+def _pg_get_or_create_many(
+    conn: Connection, wanted: Sequence[tuple[_Dimension, Mapping[tuple[Any, ...], tuple[Any, ...]]]]
+) -> list[dict[tuple[Any, ...], tuple[Any, ...]]]:
+    """PostgreSQL: ``_get_or_create`` for several dimensions in one round trip.
+
+    Members a concurrent writer committed after the statement's snapshot are selected afterwards.
+    """
+    params: dict[str, list[Any]] = {}
+    for number, (d, members) in enumerate(wanted):
+        for i, c in enumerate(d.columns):
+            params[f"d{number}_{c}"] = [row[i] for row in members.values()]
+    found: list[dict[tuple[Any, ...], tuple[Any, ...]]] = [{} for _ in wanted]
+    sql = _pg_get_or_create_many_sql([d for d, _ in wanted])
+    for row in conn.exec_driver_sql(sql, params):
+        d = wanted[row[0]][0]
+        found[row[0]][tuple(row[2 : 2 + len(d.natural)])] = (int(row[1]), *row[5 : 5 + len(d.extra)])
+    for (d, members), got in zip(wanted, found, strict=True):
+        missing = {k for k in members if k not in got}
+        if missing:
+            got.update(
+                _select_keys(conn, d.table, d.key, d.natural, missing, extra=d.extra, filter_on=d.filter_on)
+            )
+    return found
+
+
 def _get_or_create(
     conn: Connection,
     table: Table,
@@ -901,6 +998,24 @@ def _get_or_create(
     return found
 
 
+_FUNCTIONAL = _Dimension(DIM_FUNCTIONAL, "functional_key", ("code", "name"), _SUBJECT_COLUMNS, _SUBJECT_EXTRA)
+_ECONOMIC = _Dimension(DIM_ECONOMIC, "economic_key", ("code", "name"), _SUBJECT_COLUMNS, _SUBJECT_EXTRA)
+_LINE_ITEM = _Dimension(
+    DIM_LINE_ITEM,
+    "line_item_key",
+    ("table_code", "line_item", "parent_line_item"),
+    ("table_code", "line_item", "parent_line_item"),
+    filter_on=1,
+)
+_MEASURE = _Dimension(
+    DIM_MEASURE,
+    "measure_key",
+    ("table_code", "header_path"),
+    ("table_code", "header_path", "stage", "fund_type"),
+    filter_on=1,
+)
+
+
 @dataclass(frozen=True)
 class _Keys:
     """Surrogate keys of the dimension members the cells refer to, by the cells' own natural-key tuples."""
@@ -934,28 +1049,20 @@ def _dimension_keys(conn: Connection, cells: Iterable[_Cell], year: int) -> _Key
         if cell.measure not in measures:
             table, path = cell.measure
             measures[cell.measure] = (table, path, measure_stage(table, path), measure_fund_type(table, path))
-    natural = ("code", "name")
-    functional_rows = _get_or_create(
-        conn, DIM_FUNCTIONAL, "functional_key", natural, _SUBJECT_COLUMNS, functional, extra=_SUBJECT_EXTRA
-    )
-    economic_rows = _get_or_create(
-        conn, DIM_ECONOMIC, "economic_key", natural, _SUBJECT_COLUMNS, economic, extra=_SUBJECT_EXTRA
-    )
+    wanted = [
+        (_FUNCTIONAL, functional),
+        (_ECONOMIC, economic),
+        (_LINE_ITEM, line_items),
+        (_MEASURE, measures),
+    ]
+    if conn.dialect.name == "postgresql":
+        functional_rows, economic_rows, line_item_rows, measure_rows = _pg_get_or_create_many(conn, wanted)
+    else:
+        functional_rows, economic_rows, line_item_rows, measure_rows = (
+            _get_or_create(conn, *d[:4], members, extra=d.extra, filter_on=d.filter_on) for d, members in wanted
+        )
     _widen_years(conn, DIM_FUNCTIONAL, "functional_key", functional_rows.values(), year)
     _widen_years(conn, DIM_ECONOMIC, "economic_key", economic_rows.values(), year)
-    line_item_columns = ("table_code", "line_item", "parent_line_item")
-    line_item_rows = _get_or_create(
-        conn, DIM_LINE_ITEM, "line_item_key", line_item_columns, line_item_columns, line_items, filter_on=1
-    )
-    measure_rows = _get_or_create(
-        conn,
-        DIM_MEASURE,
-        "measure_key",
-        ("table_code", "header_path"),
-        ("table_code", "header_path", "stage", "fund_type"),
-        measures,
-        filter_on=1,
-    )
     return _Keys(
         functional={k: v[0] for k, v in functional_rows.items()},
         economic={k: v[0] for k, v in economic_rows.items()},
@@ -1236,4 +1343,4 @@ def _replace_etl_tables(
         for t in tables
     ]
     if rows:
-        conn.execute(insert(ETL_TABLE), rows)
+        _insert_rows(conn, ETL_TABLE, rows)
