@@ -7,7 +7,8 @@ Every document is staged first (not timed). Then, in one process:
               pipeline does), measured in the same run; ratio = baseline / warm
 and the warm time split into its GX part (one checkpoint run of the document suite merged from the nine
 table suites) and its identities part; "9 suites s" is the GX time when every present table type is run
-through its own suite, one checkpoint each (the previous design; what Data Docs runs add). Target: warm
+through its own suite, one checkpoint each (the per-table design the merge replaces; what a Data Docs
+run adds per document). Target: warm
 ≤ 0.15 s per document.
 Times are wall-clock (time.perf_counter) with CPU time (time.process_time) beside them: on a shared
 2-core machine the CPU figure is the steadier one.
