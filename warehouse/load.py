@@ -36,6 +36,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Table,
+    bindparam,
     case,
     delete,
     func,
@@ -410,19 +411,36 @@ def lock_department(conn: Connection, department_id: str) -> None:
     conn.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": _ADVISORY_NAMESPACE, "key": key})
 
 
+_RESOLVE = select(
+    select(DIM_DEPARTMENT_ALIAS.c.department_id)
+    .where(DIM_DEPARTMENT_ALIAS.c.alias_name == bindparam("name"))
+    .scalar_subquery(),
+    select(DIM_DEPARTMENT.c.department_id).where(DIM_DEPARTMENT.c.name == bindparam("name")).scalar_subquery(),
+)
+
+
 def resolve_department_id(conn: Connection, name: str) -> str:
     """Return the department identity of a printed name: its alias, else its version row, else the name."""
-    alias, known = conn.execute(
-        select(
-            select(DIM_DEPARTMENT_ALIAS.c.department_id)
-            .where(DIM_DEPARTMENT_ALIAS.c.alias_name == name)
-            .scalar_subquery(),
-            select(DIM_DEPARTMENT.c.department_id).where(DIM_DEPARTMENT.c.name == name).scalar_subquery(),
-        )
-    ).one()  # one round trip for both lookups
+    alias, known = conn.execute(_RESOLVE, {"name": name}).one()  # one round trip for both lookups
     if alias is not None:
         return str(alias)
     return str(known) if known is not None else name
+
+
+_DEPARTMENT_ROWS = (
+    select(
+        DIM_DEPARTMENT.c.department_key,
+        DIM_DEPARTMENT.c.name,
+        DIM_DEPARTMENT.c.department_id,
+        DIM_DEPARTMENT.c.valid_from,
+        DIM_DEPARTMENT.c.valid_to,
+        DIM_DEPARTMENT.c.is_current,
+        DIM_DEPARTMENT.c.region,
+        DIM_DEPARTMENT.c.city,
+    )
+    .where((DIM_DEPARTMENT.c.name == bindparam("name")) | (DIM_DEPARTMENT.c.department_id == bindparam("department_id")))
+    .order_by(DIM_DEPARTMENT.c.valid_from, DIM_DEPARTMENT.c.department_key)
+)
 
 
 def _department_version(
@@ -434,11 +452,7 @@ def _department_version(
     only when something changed.
     """
     d = DIM_DEPARTMENT.c
-    rows = conn.execute(
-        select(d.department_key, d.name, d.department_id, d.valid_from, d.valid_to, d.is_current, d.region, d.city)
-        .where((d.name == name) | (d.department_id == department_id))
-        .order_by(d.valid_from, d.department_key)
-    ).all()
+    rows = conn.execute(_DEPARTMENT_ROWS, {"name": name, "department_id": department_id}).all()
     row = next((r for r in rows if r.name == name), None)
     if row is None:
         key = _get_or_create(
@@ -505,16 +519,18 @@ def document_group(conn: Connection, sha256: str) -> tuple[str, int, str | None,
     return None if row is None else (str(row[0]), int(row[1]), row[2], row[3])
 
 
+_DOCUMENT_STATE = (
+    select(DIM_DEPARTMENT.c.department_id, DIM_DOCUMENT.c.fiscal_year, DIM_DOCUMENT.c.phase, DIM_DOCUMENT.c.scope)
+    .select_from(ETL_DOCUMENT)
+    .outerjoin(DIM_DOCUMENT, DIM_DOCUMENT.c.sha256 == ETL_DOCUMENT.c.sha256)
+    .outerjoin(DIM_DEPARTMENT, DIM_DEPARTMENT.c.department_key == DIM_DOCUMENT.c.department_key)
+    .where(ETL_DOCUMENT.c.sha256 == bindparam("sha256"))
+)
+
+
 def _document_state(conn: Connection, sha256: str) -> tuple[tuple[str, int, str | None, str | None] | None, bool]:
     """Return the document's group (as ``document_group``) and whether etl_document knows it, in one SELECT."""
-    doc, dep, etl = DIM_DOCUMENT.c, DIM_DEPARTMENT.c, ETL_DOCUMENT.c
-    row = conn.execute(
-        select(dep.department_id, doc.fiscal_year, doc.phase, doc.scope)
-        .select_from(ETL_DOCUMENT)
-        .outerjoin(DIM_DOCUMENT, doc.sha256 == etl.sha256)
-        .outerjoin(DIM_DEPARTMENT, dep.department_key == doc.department_key)
-        .where(etl.sha256 == sha256)
-    ).one_or_none()
+    row = conn.execute(_DOCUMENT_STATE, {"sha256": sha256}).one_or_none()
     if row is None:
         return None, False
     if row[0] is None:
@@ -537,19 +553,25 @@ def _refresh_currency(
     conn: Connection, department_id: str, fiscal_year: int, phase: str | None, scope: str | None
 ) -> tuple[list[str], int | None]:
     """``refresh_currency``, also returning the document_key now current in the group (None if none)."""
-    doc, dep, etl = DIM_DOCUMENT.c, DIM_DEPARTMENT.c, ETL_DOCUMENT.c
-    rows = conn.execute(
-        select(doc.document_key, doc.sha256, doc.retracted_at, doc.is_current, doc.superseded_by, etl.status)
-        .join_from(DIM_DOCUMENT, DIM_DEPARTMENT, dep.department_key == doc.department_key)
-        .join(ETL_DOCUMENT, etl.sha256 == doc.sha256)
-        .where(
-            dep.department_id == department_id,
-            doc.fiscal_year == fiscal_year,
-            doc.phase.is_(None) if phase is None else doc.phase == phase,
-            doc.scope.is_(None) if scope is None else doc.scope == scope,
+    doc, etl = DIM_DOCUMENT.c, ETL_DOCUMENT.c
+    key = ("currency", phase is None, scope is None)
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:  # built once per NULL pattern of (phase, scope)
+        dep = DIM_DEPARTMENT.c
+        stmt = _STATEMENTS[key] = (
+            select(doc.document_key, doc.sha256, doc.retracted_at, doc.is_current, doc.superseded_by, etl.status)
+            .join_from(DIM_DOCUMENT, DIM_DEPARTMENT, dep.department_key == doc.department_key)
+            .join(ETL_DOCUMENT, etl.sha256 == doc.sha256)
+            .where(
+                dep.department_id == bindparam("department_id"),
+                doc.fiscal_year == bindparam("fiscal_year"),
+                doc.phase.is_(None) if phase is None else doc.phase == bindparam("phase"),
+                doc.scope.is_(None) if scope is None else doc.scope == bindparam("scope"),
+            )
+            .order_by(doc.first_loaded_at.desc(), doc.document_key.desc())
         )
-        .order_by(doc.first_loaded_at.desc(), doc.document_key.desc())
-    ).all()
+    params = {"department_id": department_id, "fiscal_year": fiscal_year, "phase": phase, "scope": scope}
+    rows = conn.execute(stmt, params).all()
     live = [r for r in rows if r.retracted_at is None]
     current_key = live[0].document_key if live else None
     newly_superseded: list[str] = []
@@ -1233,6 +1255,31 @@ def _copy_line(row: tuple[Any, ...], lead: str) -> str:
     )
 
 
+#: Statements built once per process with named bind parameters (building a big upsert per call
+#: costs more than running it; SQLAlchemy then finds the compiled form in its cache at once).
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _cached_upsert(
+    conn: Connection,
+    table: Table,
+    values: Mapping[str, Any],
+    conflict: Sequence[str],
+    insert_only: Collection[str],
+    returning: Any = None,
+) -> Insert:
+    """``upsert`` with a bind parameter per column of ``values``, built once per (dialect, table, columns)."""
+    key = (conn.dialect.name, table.name, tuple(values), tuple(conflict), tuple(insert_only), str(returning))
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        params = {c: bindparam(c, type_=table.c[c].type) for c in values}
+        stmt = upsert(conn, table, params, conflict, insert_only=insert_only)
+        if returning is not None:
+            stmt = stmt.returning(returning)
+        _STATEMENTS[key] = stmt
+    return stmt
+
+
 def _upsert_etl_document(
     conn: Connection,
     *,
@@ -1269,11 +1316,19 @@ def _upsert_etl_document(
         "accept_reason": None,
     }
     # acceptance is a steward's decision: a reload must not clear it
-    stmt = upsert(conn, ETL_DOCUMENT, values, ("sha256",), insert_only=("accepted_at", "accept_reason"))
-    if conn.dialect.name != "postgresql":
-        conn.execute(stmt)
+    postgres = conn.dialect.name == "postgresql"
+    stmt = _cached_upsert(
+        conn,
+        ETL_DOCUMENT,
+        values,
+        ("sha256",),
+        ("accepted_at", "accept_reason"),
+        literal_column("xmax = 0") if postgres else None,
+    )
+    if not postgres:
+        conn.execute(stmt, values)
         return None
-    return bool(conn.execute(stmt.returning(literal_column("xmax = 0"))).scalar_one())
+    return bool(conn.execute(stmt, values).scalar_one())
 
 
 def _upsert_dim_document(
@@ -1315,8 +1370,8 @@ def _upsert_dim_document(
         "retract_reason": None,
     }
     keep = ("first_loaded_at", "is_current", "superseded_by", "retracted_at", "retract_reason")
-    stmt = upsert(conn, DIM_DOCUMENT, values, ("sha256",), insert_only=keep).returning(DIM_DOCUMENT.c.document_key)
-    return int(conn.execute(stmt).scalar_one())
+    stmt = _cached_upsert(conn, DIM_DOCUMENT, values, ("sha256",), keep, DIM_DOCUMENT.c.document_key)
+    return int(conn.execute(stmt, values).scalar_one())
 
 
 def _replace_etl_tables(
