@@ -1104,17 +1104,21 @@ def _widen_years(conn: Connection, table: Table, key: str, members: Iterable[tup
         for member, low, high in members
         if low is None or high is None or low > year or high < year
     )
+    if not stale:
+        return
     c = table.c
     first, last = c.valid_from_year, c.valid_to_year
-    for member in stale:  # one statement per member, in key order: one lock order for all writers
-        conn.execute(
-            update(table)
-            .where(c[key] == member)
-            .values(
-                valid_from_year=case((first.is_(None) | (first > year), year), else_=first),
-                valid_to_year=case((last.is_(None) | (last < year), year), else_=last),
-            )
+    # one statement; on PostgreSQL the rows are locked first in key order (one lock order for all
+    # writers: no deadlock between two loads widening overlapping subjects)
+    locked = select(c[key]).where(c[key].in_(stale)).order_by(c[key]).with_for_update().subquery()
+    conn.execute(
+        update(table)
+        .where(c[key] == locked.c[key])
+        .values(
+            valid_from_year=case((first.is_(None) | (first > year), year), else_=first),
+            valid_to_year=case((last.is_(None) | (last < year), year), else_=last),
         )
+    )
 
 
 def _delete_facts(conn: Connection, document_key: int) -> dict[tuple[str, int, int, int], int]:
