@@ -23,7 +23,6 @@ import json
 import math
 import random
 import time
-import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -256,8 +255,7 @@ def load_document(
     def attempt(conn: Connection) -> tuple[bool, tuple[str, ...]]:
         """The whole load, on one connection inside one transaction (retried as a unit)."""
         now = datetime.now(UTC)
-        department_id = resolve_department_id(conn, department)
-        lock_department(conn, department_id)
+        department_id = _resolve_and_lock(conn, department)
         previous_group, known = _document_state(conn, sha256)
         inserted = _upsert_etl_document(
             conn,
@@ -407,8 +405,26 @@ def lock_department(conn: Connection, department_id: str) -> None:
     """Serialise writers of one department on PostgreSQL (transaction-scoped advisory lock); no-op on SQLite."""
     if conn.dialect.name != "postgresql":
         return  # SQLite: BEGIN IMMEDIATE already holds the database's only write lock
-    key = zlib.crc32(department_id.encode("utf-8")) - (1 << 31)  # signed int4
-    conn.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": _ADVISORY_NAMESPACE, "key": key})
+    # the key is hashtext(department_id), computed by the server, so that ``_resolve_and_lock``
+    # can resolve the identity and lock it in one statement
+    conn.execute(_LOCK, {"ns": _ADVISORY_NAMESPACE, "id": department_id})
+
+
+_LOCK = text("SELECT pg_advisory_xact_lock(:ns, hashtext(:id))")
+_RESOLVE_AND_LOCK = text(
+    "SELECT r.id, pg_advisory_xact_lock(:ns, hashtext(r.id)) FROM (SELECT COALESCE("
+    "(SELECT department_id FROM dim_department_alias WHERE alias_name = :name),"
+    " (SELECT department_id FROM dim_department WHERE name = :name), :name) AS id) AS r"
+)
+
+
+def _resolve_and_lock(conn: Connection, name: str) -> str:
+    """``resolve_department_id`` then ``lock_department``; on PostgreSQL in one statement (one round trip)."""
+    if conn.dialect.name != "postgresql":
+        department_id = resolve_department_id(conn, name)
+        lock_department(conn, department_id)
+        return department_id
+    return str(conn.execute(_RESOLVE_AND_LOCK, {"ns": _ADVISORY_NAMESPACE, "name": name}).one()[0])
 
 
 _RESOLVE = select(
