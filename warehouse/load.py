@@ -256,8 +256,10 @@ def load_document(
         """The whole load, on one connection inside one transaction (retried as a unit)."""
         now = datetime.now(UTC)
         department_id = _resolve_and_lock(conn, department)
-        previous_group, known = _document_state(conn, sha256)
-        inserted = _upsert_etl_document(
+        postgres = conn.dialect.name == "postgresql"
+        # PostgreSQL: the etl_document upsert itself returns the group and whether it inserted
+        previous_group, known = (None, False) if postgres else _document_state(conn, sha256)
+        inserted, group = _upsert_etl_document(
             conn,
             document=document,
             facts=facts,
@@ -270,6 +272,8 @@ def load_document(
             now=now,
         )
         # a document etl_document did not know has no facts, findings or etl_table rows to replace
+        if postgres:
+            previous_group = group
         fresh = not known if inserted is None else inserted
         if dq_flag == "accepted":
             _record_acceptance(conn, sha256, accept_reason, now)
@@ -1286,18 +1290,36 @@ def _cached_upsert(
     values: Mapping[str, Any],
     conflict: Sequence[str],
     insert_only: Collection[str],
-    returning: Any = None,
+    *returning: Any,
 ) -> Insert:
     """``upsert`` with a bind parameter per column of ``values``, built once per (dialect, table, columns)."""
-    key = (conn.dialect.name, table.name, tuple(values), tuple(conflict), tuple(insert_only), str(returning))
+    key = (conn.dialect.name, table.name, tuple(values), tuple(conflict), tuple(insert_only), len(returning))
     stmt = _STATEMENTS.get(key)
     if stmt is None:
         params = {c: bindparam(c, type_=table.c[c].type) for c in values}
         stmt = upsert(conn, table, params, conflict, insert_only=insert_only)
-        if returning is not None:
-            stmt = stmt.returning(returning)
+        if returning:
+            stmt = stmt.returning(*returning)
         _STATEMENTS[key] = stmt
     return stmt
+
+
+def _group_column(column: str) -> Any:
+    """A RETURNING column of the etl_document upsert: ``column`` of the document's group (scalar subquery)."""
+    return literal_column(
+        f"(SELECT {column} FROM dim_document d JOIN dim_department p ON p.department_key = d.department_key"  # noqa: S608 - fixed column names
+        " WHERE d.sha256 = etl_document.sha256)"
+    )
+
+
+#: PostgreSQL: what the etl_document upsert returns (inserted?, then the group as ``document_group``).
+_ETL_RETURNING: tuple[Any, ...] = (
+    literal_column("xmax = 0"),
+    _group_column("p.department_id"),
+    _group_column("d.fiscal_year"),
+    _group_column("d.phase"),
+    _group_column("d.scope"),
+)
 
 
 def _upsert_etl_document(
@@ -1312,11 +1334,12 @@ def _upsert_etl_document(
     facts_loaded: int,
     pipeline_version: str,
     now: datetime,
-) -> bool | None:
-    """Insert or update the document's etl_document row; on PostgreSQL return whether it was inserted.
+) -> tuple[bool | None, tuple[str, int, str | None, str | None] | None]:
+    """Insert or update the document's etl_document row; on PostgreSQL return (inserted, group).
 
-    PostgreSQL says it in the same statement (``xmax = 0`` only on a row this INSERT created);
-    elsewhere None: SQLite's writer holds the database's write lock, so a read before tells.
+    PostgreSQL says both in the same statement: ``xmax = 0`` only on a row this INSERT created,
+    and the group (as ``document_group``) read by the statement, after the department lock.
+    Elsewhere (None, None): SQLite's writer holds the database's write lock, so a read before tells.
     """
     values = {
         "sha256": document.sha256,
@@ -1343,12 +1366,14 @@ def _upsert_etl_document(
         values,
         ("sha256",),
         ("accepted_at", "accept_reason"),
-        literal_column("xmax = 0") if postgres else None,
+        *(_ETL_RETURNING if postgres else ()),
     )
     if not postgres:
         conn.execute(stmt, values)
-        return None
-    return bool(conn.execute(stmt, values).scalar_one())
+        return None, None
+    inserted, department_id, year, phase, scope = conn.execute(stmt, values).one()
+    group = None if department_id is None else (str(department_id), int(year), phase, scope)
+    return bool(inserted), group
 
 
 def _upsert_dim_document(
