@@ -7,7 +7,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.engine import Engine
 
@@ -40,11 +41,25 @@ class DocumentOutcome:
     seconds: float = 0.0
 
 
+def display_name(path: Path, source: str | None) -> str:
+    """The name people know a document by: the URL's last path segment for downloads, else the file name.
+
+    Only a label for messages and listings; stored files are always named by their sha256.
+    """
+    if source and source.startswith(("http://", "https://")):
+        tail = unquote(PurePosixPath(urlsplit(source).path).name).rsplit("/", 1)[-1]
+        if tail.strip():
+            return tail
+    return path.name
+
+
 def receive(path: Path, store: RawStore, source: str | None = None) -> Document:
     """Keep the file's bytes in the raw store and describe it (sha256, source, name as received)."""
     data = path.read_bytes()
     sha256, stored = store.put(data)
-    return Document(sha256=sha256, source=source or str(path), source_file=path.name, path=stored, size=len(data))
+    return Document(
+        sha256=sha256, source=source or str(path), source_file=display_name(path, source), path=stored, size=len(data)
+    )
 
 
 def _quarantine_cells(settings: Settings, document: Document, staged: StagedDocument, reasons: list[str]) -> None:

@@ -7,7 +7,6 @@ import io
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,15 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SEED_PDF = ROOT / "samples" / "changsha_zwfwzx_2020_juesuan.pdf"
 PUTUO_PDF = ROOT / "samples" / "shanghai-putuo_finance-bureau_2024_juesuan.pdf"
 
-pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="session", autouse=True)
-def prefect_harness() -> Iterator[None]:
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
 
 @pytest.fixture

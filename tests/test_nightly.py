@@ -20,7 +20,7 @@ from warehouse.models import EtlDocument, EtlFetch, EtlRun
 ROOT = Path(__file__).resolve().parents[1]
 SEED_PDF = ROOT / "samples" / "changsha_zwfwzx_2020_juesuan.pdf"
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
 LISTING = """<html><head><meta charset="gb2312"></head><body>
 <a href="art/1.html">长沙市政务服务中心2020年度部门决算</a>
@@ -35,14 +35,6 @@ ARTICLE_2 = """<html><body>
 <a href="/files/gone.pdf">已删除</a>
 <a href="/files/flaky.pdf">服务器错误后成功</a>
 </body></html>"""
-
-
-@pytest.fixture(scope="module", autouse=True)
-def prefect_harness() -> Iterator[None]:
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 @pytest.fixture
