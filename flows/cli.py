@@ -25,6 +25,7 @@ from flows.cli_common import (  # noqa: E402
     collect_pdfs,
     engine_for,
     err,
+    print_outcome,
     settings_for,
     write_frame,
 )
@@ -42,6 +43,7 @@ def run(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from flows.flow import run as run_flow
+    from flows.pipeline import DocumentOutcome
     from warehouse.export import table_counts
 
     settings = settings_for(warehouse)
@@ -54,14 +56,8 @@ def run(
     ) as progress:
         bar = progress.add_task("documents", total=len(pdfs))
 
-        def advance(outcome):  # type: ignore[no-untyped-def]
-            colour = {"loaded": "green", "skipped": "cyan"}.get(outcome.status, "red")
-            progress.console.print(
-                f"[{colour}]{outcome.status:11}[/{colour}] {outcome.source_file}  "
-                f"{outcome.department or ''} {outcome.fiscal_year or ''}  facts={outcome.facts_loaded}"
-            )
-            for reason in outcome.reasons[:5]:
-                progress.console.print(f"            [dim]{reason}[/dim]")
+        def advance(outcome: DocumentOutcome) -> None:
+            print_outcome(progress.console, outcome, outcome.source_file)
             progress.advance(bar)
 
         summary = run_flow(pdfs, settings, progress=advance, data_docs=data_docs)

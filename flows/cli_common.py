@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
@@ -13,6 +13,9 @@ from rich.table import Table
 from sqlalchemy.engine import Engine
 
 from flows.settings import Settings
+
+if TYPE_CHECKING:
+    from flows.pipeline import DocumentOutcome
 
 err = Console(stderr=True)
 
@@ -66,3 +69,12 @@ def write_frame(frame: pd.DataFrame, fmt: str, output: Path | None) -> None:
     Console().print(table)
 
 
+def print_outcome(console: Console, outcome: DocumentOutcome, label: str, max_reasons: int = 5) -> None:
+    """One coloured line per processed document (status, label, department, year, facts), then its first reasons."""
+    colour = {"loaded": "green", "skipped": "cyan"}.get(outcome.status, "red")
+    console.print(
+        f"[{colour}]{outcome.status:11}[/{colour}] {label}  "
+        f"{outcome.department or ''} {outcome.fiscal_year or ''}  facts={outcome.facts_loaded}"
+    )
+    for reason in outcome.reasons[:max_reasons]:
+        console.print(f"            [dim]{reason}[/dim]")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flows.cli_common import WarehouseOption, err, settings_for
+from flows.cli_common import WarehouseOption, err, print_outcome, settings_for
 
 if TYPE_CHECKING:
     from extract.harvest import HarvestReport
@@ -63,13 +63,7 @@ def _progress_run(run: object, *, kind: RunnerName, address: str | None, workers
                 progress.update(bar, total=(progress.tasks[0].total or 0) + documents)
 
             def processed(self, outcome: DocumentOutcome) -> None:
-                colour = {"loaded": "green", "skipped": "cyan"}.get(outcome.status, "red")
-                progress.console.print(
-                    f"[{colour}]{outcome.status:11}[/{colour}] {outcome.sha256[:12]}  "
-                    f"{outcome.department or ''} {outcome.fiscal_year or ''}  facts={outcome.facts_loaded}"
-                )
-                for reason in outcome.reasons[:3]:
-                    progress.console.print(f"            [dim]{reason}[/dim]")
+                print_outcome(progress.console, outcome, f"{outcome.sha256[:12]} {outcome.source_file}", max_reasons=3)
                 progress.advance(bar)
 
         observer = Bars()

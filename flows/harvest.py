@@ -34,7 +34,7 @@ from prefect.utilities.hashing import hash_objects  # noqa: E402
 from extract.harvest import FetchResult, HarvestReport, PageProblem, harvest  # noqa: E402
 from extract.sources import Source, load_sources  # noqa: E402
 from extract.store import RawStore  # noqa: E402
-from flows.flow import warehouse_engine  # noqa: E402
+from flows.flow import RunSummary, warehouse_engine  # noqa: E402
 from flows.pipeline import DocumentOutcome, process_document  # noqa: E402
 from flows.settings import PIPELINE_VERSION, Settings  # noqa: E402
 from warehouse.manifest import (  # noqa: E402
@@ -104,25 +104,14 @@ def harvest_source(source: Source, warehouse_url: str, data_dir: str) -> Harvest
 
 
 @dataclass
-class HarvestSummary:
+class HarvestSummary(RunSummary):
     """What a harvest or rerun did: documents new / unchanged / loaded / quarantined / failed / skipped."""
 
-    run_id: str
+    run_id: str = ""
     reports: list[HarvestReport] = field(default_factory=list)
-    outcomes: list[DocumentOutcome] = field(default_factory=list)
     new: int = 0
     unchanged: int = 0
     problems: list[str] = field(default_factory=list)  # documents that could not be fetched or found
-    seconds: float = 0.0
-
-    def count(self, status: str) -> int:
-        """Documents processed in this run that ended with ``status``."""
-        return sum(1 for o in self.outcomes if o.status == status)
-
-    @property
-    def facts_loaded(self) -> int:
-        """Facts loaded by this run."""
-        return sum(o.facts_loaded for o in self.outcomes)
 
     @property
     def fetch_errors(self) -> list[FetchResult]:
