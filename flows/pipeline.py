@@ -22,6 +22,7 @@ from flows.settings import PIPELINE_VERSION, Settings
 from transform.stage import StagedDocument, stage_document
 from warehouse.errors import LoadError
 from warehouse.load import load_document, record_document
+from warehouse.manifest import first_fetched_at
 from warehouse.steward import acceptance
 
 
@@ -183,6 +184,8 @@ def process_document(  # noqa: C901 - one linear path with early exits, easier t
     if accepted is not None:
         notes = [f"accepted despite: {f}" for f in failures] + notes
     web = source if source and source.startswith(("http://", "https://")) else None
+    if fetched_at is None and web is not None:
+        fetched_at = first_fetched_at(engine, document.sha256)
     try:
         result = load_document(
             engine,

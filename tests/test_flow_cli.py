@@ -162,3 +162,14 @@ def test_cli_export_of_one_document_by_prefix(tmp_path: Path, monkeypatch: pytes
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert len(rows) == 478 and {r["document_sha256"] for r in rows} == {sha}
     assert {r["unit"] for r in rows} == {"万元"}
+
+
+def test_cli_run_with_data_docs_writes_the_gx_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FISCAL_DATA_DIR", str(tmp_path / "data"))
+    url = f"sqlite:///{tmp_path / 'docs.sqlite'}"
+    result = CliRunner().invoke(app, ["run", str(PUTUO_PDF), "--warehouse", url, "--data-docs"])
+    assert result.exit_code == 0, result.output
+    index = tmp_path / "data" / "docs" / "index.html"
+    assert index.is_file() and "Data Docs" in result.stderr
+    html = index.read_text(encoding="utf-8")
+    assert "stg_cells" in html  # the suites validated in this run are listed

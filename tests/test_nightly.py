@@ -15,7 +15,7 @@ from flows.cli import app
 from flows.flow import warehouse_engine
 from flows.harvest import NIGHTLY_CRON, NIGHTLY_TIMEZONE, nightly, nightly_deployment, rerun, task_runner
 from tests.test_harvest_site import FakeSite, tiny_pdf
-from warehouse.models import EtlDocument, EtlFetch, EtlRun
+from warehouse.models import DimDocument, EtlDocument, EtlFetch, EtlRun
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_PDF = ROOT / "samples" / "changsha_zwfwzx_2020_juesuan.pdf"
@@ -112,6 +112,13 @@ def test_nightly_fetches_processes_and_a_second_run_downloads_and_extracts_nothi
         ("completed", 3, 1, 2, 478)
     ]
     assert runs[0].flow_run_id
+    # the loaded document says where and when it was downloaded, and is listed by the URL's file name
+    with engine.connect() as conn:
+        loaded = conn.execute(
+            select(DimDocument.__table__.c.source_url, DimDocument.__table__.c.fetched_at, DimDocument.__table__.c.source_file)
+        ).one()
+    assert loaded.source_url in {site.url("/files/20210601.pdf"), site.url("/files/copy/20210601.pdf")}
+    assert loaded.fetched_at is not None and loaded.source_file == "20210601.pdf"
 
     # unchanged rerun: conditional requests only (304), nothing processed
     before = len(site.log)

@@ -158,6 +158,17 @@ def processed_documents(engine: Engine, shas: Iterable[str], pipeline_version: s
     return done
 
 
+def first_fetched_at(engine: Engine, sha256: str) -> datetime | None:
+    """When these bytes were first downloaded (any URL), or None for files that were never fetched."""
+    with engine.connect() as conn:
+        value = conn.execute(select(func.min(_HISTORY.c.fetched_at)).where(_HISTORY.c.sha256 == sha256)).scalar()
+    if isinstance(value, str):  # SQLite without declared types in an aggregate
+        value = datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
 @dataclass(frozen=True)
 class StoredDocument:
     """A document the warehouse knows, for a rerun from its stored bytes."""
