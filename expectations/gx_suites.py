@@ -229,7 +229,9 @@ class GxValidator:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
-        for name in _GX_LOGGERS:  # GX logs every store write at INFO; the pipeline's log is ours
+        # GX logs every store write at INFO, and some of its modules pin their own logger to INFO
+        gx_loggers = [n for n in logging.root.manager.loggerDict if n.startswith("great_expectations")]
+        for name in (*_GX_LOGGERS, *gx_loggers):
             logging.getLogger(name).setLevel(logging.WARNING)
         self.vocabulary = vocabulary or default_vocabulary()
         self.context = gx.get_context(mode="ephemeral")
