@@ -69,6 +69,8 @@ class Source(_Strict):
     allowed_hosts: list[str] = Field(default_factory=list)
     department: str | None = None
     year: Annotated[int | None, Field(ge=1990, le=2100)] = None
+    region: str | None = None  # province / region of the publishing departments (dim_department.region)
+    city: str | None = None  # city (dim_department.city)
     politeness: Politeness = Politeness()
     host_politeness: dict[str, Politeness] = Field(default_factory=dict)
     max_bytes: Annotated[int, Field(ge=1024)] = 50 * 1024 * 1024

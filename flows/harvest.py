@@ -84,13 +84,21 @@ def _pdfium_lock() -> threading.Lock:
 
 @task(name="process-stored-document", cache_policy=DOCUMENT_VERSION, task_run_name="process {sha256}")
 def process_stored_document(
-    sha256: str, warehouse_url: str, data_dir: str, source: str | None = None, parallel: bool | None = None
+    sha256: str,
+    warehouse_url: str,
+    data_dir: str,
+    source: str | None = None,
+    parallel: bool | None = None,
+    region: str | None = None,
+    city: str | None = None,
 ) -> DocumentOutcome:
     """Process the stored raw bytes ``<data_dir>/raw/<sha256>.pdf`` (workers connect to the warehouse themselves)."""
     settings = Settings(warehouse_url=warehouse_url, data_dir=Path(data_dir))
     path = RawStore(settings.raw_dir).path_for(sha256)
     with _pdfium_lock():
-        return process_document(path, settings, warehouse_engine(warehouse_url), source=source, parallel=parallel)
+        return process_document(
+            path, settings, warehouse_engine(warehouse_url), source=source, parallel=parallel, region=region, city=city
+        )
 
 
 @task(name="harvest-source", task_run_name="harvest {source.name}", cache_policy=NO_CACHE)
@@ -172,6 +180,8 @@ class _Job:
 
     sha256: str
     source: str | None
+    region: str | None = None
+    city: str | None = None
 
 
 def _process(jobs: Sequence[_Job], warehouse_url: str, data_dir: str, *, force: bool, parallel: bool | None,
@@ -184,7 +194,7 @@ def _process(jobs: Sequence[_Job], warehouse_url: str, data_dir: str, *, force: 
     task_ = process_stored_document.with_options(refresh_cache=True) if force else process_stored_document
     by_sha = {job.sha256: job for job in jobs}
     futures: list[PrefectFuture[DocumentOutcome]] = [
-        task_.submit(job.sha256, warehouse_url, data_dir, job.source, parallel) for job in jobs
+        task_.submit(job.sha256, warehouse_url, data_dir, job.source, parallel, job.region, job.city) for job in jobs
     ]
     stale: list[_Job] = []
     cached: list[DocumentOutcome] = []
@@ -237,7 +247,7 @@ def _harvest_body(
             summary.new += len(report.documents("new", "changed").keys() & documents.keys())
             done = set() if force else processed_documents(engine, documents, PIPELINE_VERSION)
             summary.unchanged += len(done)
-            jobs = [_Job(sha, f.url) for sha, f in documents.items() if sha not in done]
+            jobs = [_Job(sha, f.url, source.region, source.city) for sha, f in documents.items() if sha not in done]
             _process(jobs, url, data_dir, force=force, parallel=parallel, summary=summary)
         status = "completed"
     finally:

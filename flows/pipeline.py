@@ -120,6 +120,8 @@ def process_document(  # noqa: C901 - one linear path with early exits, easier t
     data_docs: bool = False,
     rules_file: Path | None = None,
     fetched_at: datetime | None = None,
+    region: str | None = None,
+    city: str | None = None,
 ) -> DocumentOutcome:
     """Run one PDF through extract → transform → validate → load; never raise for bad input.
 
@@ -201,6 +203,8 @@ def process_document(  # noqa: C901 - one linear path with early exits, easier t
             accept_reason=accepted.reason if accepted is not None else None,
             source_url=web,
             fetched_at=fetched_at,
+            region=region or settings.region,
+            city=city or settings.city,
         )
     except LoadError as exc:
         _quarantine_cells(settings, document, staged, [f"{name}: {exc}"])

@@ -17,6 +17,9 @@ class Settings(BaseSettings):
     warehouse_url: str = "sqlite:///data/warehouse.sqlite"
     data_dir: Path = Path("data")
     sources_file: Path = Path("sources.yaml")
+    #: where the documents of `fiscal run` come from (dim_department.region / city); sources.yaml sets them per source
+    region: str | None = None
+    city: str | None = None
 
     @property
     def raw_dir(self) -> Path:

@@ -15,7 +15,7 @@ from flows.cli import app
 from flows.flow import warehouse_engine
 from flows.harvest import NIGHTLY_CRON, NIGHTLY_TIMEZONE, nightly, nightly_deployment, rerun, task_runner
 from tests.test_harvest_site import FakeSite, tiny_pdf
-from warehouse.models import DimDocument, EtlDocument, EtlFetch, EtlRun
+from warehouse.models import DimDepartment, DimDocument, EtlDocument, EtlFetch, EtlRun
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_PDF = ROOT / "samples" / "changsha_zwfwzx_2020_juesuan.pdf"
@@ -65,6 +65,8 @@ def _setup(tmp_path: Path, site: FakeSite) -> dict[str, str]:
                 link_pattern: '\\.pdf$'
                 depth: 2
                 allowed_hosts: [127.0.0.1]
+                region: 湖南省
+                city: 长沙市
                 politeness: {{concurrency: 4, delay: 0}}
                 timeout: 5
                 retries: 2
@@ -119,6 +121,10 @@ def test_nightly_fetches_processes_and_a_second_run_downloads_and_extracts_nothi
         ).one()
     assert loaded.source_url in {site.url("/files/20210601.pdf"), site.url("/files/copy/20210601.pdf")}
     assert loaded.fetched_at is not None and loaded.source_file == "20210601.pdf"
+    with engine.connect() as conn:
+        where = conn.execute(select(DimDepartment.__table__.c.name, DimDepartment.__table__.c.region,
+                                    DimDepartment.__table__.c.city)).all()
+    assert [tuple(w) for w in where] == [("长沙市政务服务中心", "湖南省", "长沙市")]  # from the source's hints
 
     # unchanged rerun: conditional requests only (304), nothing processed
     before = len(site.log)
