@@ -26,6 +26,7 @@ from flows.cli_common import (  # noqa: E402
     engine_for,
     err,
     print_outcome,
+    resolve_or_exit,
     settings_for,
     write_frame,
 )
@@ -85,19 +86,14 @@ def export_facts_cmd(
     output: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """One row per published amount cell of the current loaded documents."""
-    from warehouse.errors import DocumentLookupError
-    from warehouse.export import export_facts, resolve_document, write_facts_parquet
+    from warehouse.export import export_facts, write_facts_parquet
 
     if fmt not in ("csv", "parquet"):
         raise typer.BadParameter(f"{fmt!r} is not one of csv, parquet", param_hint="--format")
     if fmt == "parquet" and output is None:
         raise typer.BadParameter("parquet is binary: give a file with --output", param_hint="--output")
     engine = engine_for(warehouse)
-    try:
-        sha = resolve_document(engine, document) if document else None
-    except DocumentLookupError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+    sha = resolve_or_exit(engine, document) if document else None
     frame = export_facts(engine, sha)
     if fmt == "parquet" and output is not None:
         write_facts_parquet(frame, output)
@@ -134,15 +130,10 @@ def show(
     warehouse: WarehouseOption = None,
 ) -> None:
     """A document's status, reasons and the tables found with pages, rows, cells and quality signals."""
-    from warehouse.errors import DocumentLookupError
-    from warehouse.export import list_documents, list_tables, resolve_document
+    from warehouse.export import list_documents, list_tables
 
     engine = engine_for(warehouse)
-    try:
-        sha = resolve_document(engine, document)
-    except DocumentLookupError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+    sha = resolve_or_exit(engine, document)
     docs = list_documents(engine)
     row = docs[docs["sha256"] == sha].iloc[0].to_dict()
     console = Console()

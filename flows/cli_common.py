@@ -78,3 +78,15 @@ def print_outcome(console: Console, outcome: DocumentOutcome, label: str, max_re
     )
     for reason in outcome.reasons[:max_reasons]:
         console.print(f"            [dim]{reason}[/dim]")
+
+
+def resolve_or_exit(engine: Engine, document: str) -> str:
+    """The full sha256 of a document given by a unique prefix; exit 2 with the lookup error otherwise."""
+    from warehouse.errors import DocumentLookupError
+    from warehouse.export import resolve_document
+
+    try:
+        return resolve_document(engine, document)
+    except DocumentLookupError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc

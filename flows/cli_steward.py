@@ -5,25 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from sqlalchemy.engine import Engine
 
-from flows.cli_common import WarehouseOption, engine_for, err, settings_for
+from flows.cli_common import WarehouseOption, engine_for, err, resolve_or_exit, settings_for
 
 department_app = typer.Typer(help="Department identities (aliases for renamed or merged departments).", no_args_is_help=True)
 
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why (kept with the document, shown in v_data_quality).")]
-
-
-def _resolve(engine: Engine, document: str) -> str:
-    """The full sha256 of a document given by a unique prefix, or exit 2 with the lookup error."""
-    from warehouse.errors import DocumentLookupError
-    from warehouse.export import resolve_document
-
-    try:
-        return resolve_document(engine, document)
-    except DocumentLookupError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
 
 
 def accept_cmd(
@@ -38,7 +25,7 @@ def accept_cmd(
 
     settings = settings_for(warehouse)
     engine = engine_for(warehouse)
-    sha = _resolve(engine, document)
+    sha = resolve_or_exit(engine, document)
     docs = list_documents(engine)
     status = str(docs.loc[docs["sha256"] == sha, "status"].iloc[0])
     if status != "quarantined":
@@ -73,7 +60,7 @@ def retract_cmd(
     from warehouse.steward import retract_document
 
     engine = engine_for(warehouse)
-    sha = _resolve(engine, document)
+    sha = resolve_or_exit(engine, document)
     try:
         current = retract_document(engine, sha, reason)
     except WarehouseError as exc:
@@ -91,7 +78,7 @@ def restore_cmd(
     from warehouse.steward import restore_document
 
     engine = engine_for(warehouse)
-    sha = _resolve(engine, document)
+    sha = resolve_or_exit(engine, document)
     try:
         current = restore_document(engine, sha)
     except WarehouseError as exc:

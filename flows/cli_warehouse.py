@@ -9,7 +9,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from flows.cli_common import WarehouseOption, engine_for, err, write_frame
+from flows.cli_common import WarehouseOption, engine_for, err, resolve_or_exit, write_frame
 
 
 def report_cmd(
@@ -90,16 +90,10 @@ def export_fdp_cmd(
     document: Annotated[str | None, typer.Option(help="Only this document (sha256 or a unique prefix).")] = None,
 ) -> None:
     """A Fiscal Data Package (datapackage.json + facts.csv, amounts in CNY) of the loaded documents."""
-    from warehouse.errors import DocumentLookupError
-    from warehouse.export import resolve_document
     from warehouse.fdp import export_fdp
 
     engine = engine_for(warehouse)
-    try:
-        sha = resolve_document(engine, document) if document else None
-    except DocumentLookupError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+    sha = resolve_or_exit(engine, document) if document else None
     path = export_fdp(engine, directory, sha)
     err.print(f"Fiscal Data Package written: {path}")
 
