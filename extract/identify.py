@@ -194,10 +194,19 @@ def _assign(titles: list[tuple[str, str]], grids: list[CellGrid]) -> dict[str, l
         return {code: [grid] for (code, _), grid in zip(titles, grids, strict=True)}
     result: dict[str, list[CellGrid]] = {}
     codes = [c for c, _ in titles]
+    last: str | None = None
     for grid in grids:
         guessed = classify_header(grid)
-        code = guessed if guessed in codes and guessed not in result else next(c for c in codes if c not in result)
+        unused = [c for c in codes if c not in result]
+        if guessed in codes and guessed not in result:
+            code = guessed
+        elif unused:
+            code = unused[0]
+        else:
+            # more grids than titles: a grid the title's table continues in (camelot split it at a rule)
+            code = guessed if guessed in codes else (last or codes[-1])
         result.setdefault(code, []).append(grid)
+        last = code
     return result
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -110,7 +111,7 @@ def _finish(
     )
 
 
-def process_document(  # noqa: C901 - one linear path with early exits, easier to read whole
+def process_document(
     path: Path,
     settings: Settings,
     engine: Engine,
@@ -130,7 +131,38 @@ def process_document(  # noqa: C901 - one linear path with early exits, easier t
     """
     started = time.perf_counter()
     document = receive(path, RawStore(settings.raw_dir), source)
+    options = _Options(data_docs, rules_file, fetched_at, region, city, parallel)
+    try:
+        return _process_received(document, settings, engine, source, options, started)
+    except Exception as exc:  # noqa: BLE001 - one odd document must not stop the batch (a dead warehouse still
+        # stops it: booking the failure below needs the warehouse too)
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        reason = (
+            f"{document.source_file}: internal error while processing ({type(exc).__name__}: {exc} at "
+            f"{Path(where.filename).name}:{where.lineno} in {where.name}); raw bytes kept for a rerun"
+        )
+        return _finish(engine, document, "failed", [reason], started=started)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """How to process a document (see ``process_document``)."""
+
+    data_docs: bool
+    rules_file: Path | None
+    fetched_at: datetime | None
+    region: str | None
+    city: str | None
+    parallel: bool | None
+
+
+def _process_received(  # noqa: C901 - one linear path with early exits, easier to read whole
+    document: Document, settings: Settings, engine: Engine, source: str | None, options: _Options, started: float
+) -> DocumentOutcome:
+    """The body of ``process_document`` for a document already in the raw store."""
     name = document.source_file
+    data_docs, rules_file, fetched_at = options.data_docs, options.rules_file, options.fetched_at
+    region, city, parallel = options.region, options.city, options.parallel
     try:
         pages = read_pages(document.path, name)
         check_text_layer(pages, name)
