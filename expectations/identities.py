@@ -630,7 +630,9 @@ def _classes_vs_lines(
         return
     classes = _class_lines(frame, measures[0])
     lines = _side_lines(other, side[0])
-    if not classes:
+    if not classes or not lines.keys() & classes.keys():
+        # no line of the two-sided table is named after a 类: that side lists its expenditure another
+        # way (基本支出 / 项目支出 … in some formats), so there is nothing to compare line by line
         return
     for name in dict.fromkeys([*lines, *classes]):
         line, subject = lines.get(name), classes.get(name)

@@ -408,3 +408,14 @@ def test_a_01_expenditure_line_without_a_03_class_is_compared_with_zero() -> Non
     no_education = cells[~((cells["table_code"] == "03") & (cells["functional_code"] == "205"))]
     (education,) = [f for f in findings("cross.t03_classes_eq_t01_lines", no_education) if f.row == "教育支出"]
     assert education.outcome == "fail" and education.expected == Decimal(0) and education.found == Decimal("5.00")
+
+
+def test_a_01_side_listed_by_expenditure_type_is_not_compared_with_the_03_classes() -> None:
+    # some formats list 01's expenditure side as 基本支出 / 项目支出 …, not by 功能分类 类
+    cells = cross_03_01("95.00")
+    side = (cells["table_code"] == "01") & cells["line_item"].fillna("").str.endswith("支出") & (
+        cells["line_item"] != "本年支出合计"
+    )
+    names = iter(["基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出"])
+    cells.loc[side, "line_item"] = [next(names) for _ in range(int(side.sum()))]
+    assert findings("cross.t03_classes_eq_t01_lines", cells) == []
