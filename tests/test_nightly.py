@@ -205,8 +205,10 @@ def test_deployment_has_the_nightly_schedule_and_registers_with_it() -> None:
     ]
 
 
-def test_tiny_harvest_through_dask(site: FakeSite, tmp_path: Path) -> None:
-    params = _setup(tmp_path, site)
+@pytest.mark.postgres
+def test_tiny_harvest_through_dask_into_postgresql(site: FakeSite, tmp_path: Path, postgres_url: str) -> None:
+    # the scale-out setup: Dask worker processes, each connecting to the PostgreSQL warehouse itself
+    params = {**_setup(tmp_path, site), "warehouse_url": postgres_url}
     flow_ = nightly.with_options(task_runner=task_runner("dask", workers=2))
     summary = flow_(parallel=False, **params)
     assert sorted(o.status for o in summary.outcomes) == ["loaded", "skipped", "skipped"]
