@@ -356,6 +356,26 @@ def test_every_view_exists_and_excludes_superseded_documents(warehouse_engine: E
     assert [Decimal(str(r["amount_yuan"])) for r in rolled] == [Decimal("110000")]
 
 
+def test_rollups_count_the_consolidated_document_not_its_units_as_well(warehouse_engine: Engine) -> None:
+    from dataclasses import replace
+
+    unit_facts = replace(make_facts(), scope="单位")
+    # a 单位决算 alone is what the rollups have for the department-year
+    load(warehouse_engine, make_document("unit.pdf"), make_stg(health(2020, "卫生健康支出", "4.00")), facts=unit_facts)
+    rolled = rows(warehouse_engine, "SELECT amount_yuan FROM v_expenditure_by_function WHERE code = '210'")
+    assert [Decimal(str(r["amount_yuan"])) for r in rolled] == [Decimal("40000")]
+    # the 部门决算 (consolidated over its units) arrives: the rollups count it alone, never both
+    load(warehouse_engine, make_document("dept.pdf"), make_stg(health(2020, "卫生健康支出", "10.00")),
+         facts=replace(make_facts(), scope="部门"))
+    rolled = rows(warehouse_engine, "SELECT amount_yuan FROM v_expenditure_by_function WHERE code = '210'")
+    assert [Decimal(str(r["amount_yuan"])) for r in rolled] == [Decimal("100000")]
+    yoy = rows(warehouse_engine, "SELECT amount_yuan FROM v_yoy WHERE functional_code = '210'")
+    assert [Decimal(str(r["amount_yuan"])) for r in yoy] == [Decimal("100000")]
+    # both stay current and queryable, each with its scope
+    facts = rows(warehouse_engine, "SELECT DISTINCT scope FROM v_fiscal_facts WHERE is_current")
+    assert {f["scope"] for f in facts} == {"部门", "单位"}
+
+
 # ---------------------------------------------------------------- findings and acceptance
 
 
@@ -479,7 +499,7 @@ def test_v1_warehouse_upgrades_with_its_data(warehouse_url: str) -> None:
                     {"key": number},
                 )
         upgrade(engine)
-        assert current_revision(engine) == "0003"
+        assert current_revision(engine) == "0004"
         assert rows(engine, "SELECT department_id, valid_from, is_current FROM dim_department") == [
             {"department_id": "甲局", "valid_from": 2020, "is_current": True}
         ]

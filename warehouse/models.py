@@ -44,8 +44,9 @@ FUND_TYPES: tuple[str, ...] = ("一般公共预算", "政府性基金", "国有�
 FINDING_SEVERITIES: tuple[str, ...] = ("error", "warn")
 FINDING_OUTCOMES: tuple[str, ...] = ("note", "warning", "failure")
 RUN_STATUSES: tuple[str, ...] = ("running", "completed", "failed")
-#: Reporting views created by migration 0003 (not models; read them with plain SELECTs).
+#: Reporting views created by migrations 0003 and 0004 (not models; read them with plain SELECTs).
 REPORTING_VIEWS: tuple[str, ...] = (
+    "v_rollup_documents",
     "v_fiscal_facts",
     "v_expenditure_by_function",
     "v_basic_expenditure_by_economic",
