@@ -57,6 +57,9 @@ CODED_TABLES: dict[str, str] = {"02": "functional", "03": "functional", "05": "f
 MISSING = "<missing>"
 SUITE_PREFIX = "stg_cells"
 _GX_LOGGERS = ("great_expectations", "great_expectations.core", "great_expectations.data_context")
+#: validation results kept in memory (for Data Docs); older ones are dropped so a long-running process
+#: (`fiscal serve`, night after night) does not grow without bound
+KEEP_RESULTS = 64
 #: documents whose per-table runs Data Docs still owe (bounded: a run that never builds Data Docs keeps no more)
 PENDING_FOR_DATA_DOCS = 16
 
@@ -311,7 +314,17 @@ class GxValidator:
         with self._lock:
             _, outcomes = self._run(DOCUMENT, frame, run_id)
             self._pending.append((helper, run_id))
+            self._trim_results()
         return list(self._findings(outcomes, helper, cells, DOCUMENT))
+
+    def _trim_results(self) -> None:
+        """Keep only the newest ``KEEP_RESULTS`` validation results in the context's (in-memory) store."""
+        store = self.context.validation_results_store
+        keys = store.list_keys()
+        if len(keys) > KEEP_RESULTS:
+            oldest_first = sorted(keys, key=lambda k: str(k.run_id.run_time))  # type: ignore[attr-defined]
+            for key in oldest_first[: len(keys) - KEEP_RESULTS]:
+                store.remove_key(key)
 
     def validate_table(self, table_code: str, table: pd.DataFrame) -> list[Finding]:
         """One table's rows through the document suite (used by tests and tools)."""

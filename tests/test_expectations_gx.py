@@ -489,6 +489,18 @@ def test_results_kept_for_data_docs_can_be_dropped_in_long_runs() -> None:
     assert validator.forget_results() == 0
 
 
+def test_a_long_running_process_keeps_a_bounded_number_of_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    import expectations.gx_suites as gx_suites
+
+    monkeypatch.setattr(gx_suites, "KEEP_RESULTS", 3)
+    validator = gx_validator()
+    validator.forget_results()
+    for _ in range(6):  # a passing table: one stored result per validation
+        validator.validate_table("07", seed_cells())
+    assert len(validator.context.validation_results_store.list_keys()) == 3
+    assert validator.forget_results() == 3
+
+
 def test_documents_validated_from_several_threads_get_their_own_findings() -> None:
     """The harvest flow processes documents in a thread pool; the shared GX context must not mix them up."""
     from concurrent.futures import ThreadPoolExecutor
