@@ -14,9 +14,14 @@ merged header cells, then one narrative page of 第三部分.  ``--layout`` choo
 The committed files: ``samples/changsha_zwfwzx_2020_juesuan.pdf`` (one-per-page) and
 ``tests/data/seed_layouts/<layout>.pdf`` for the other layouts.
 
+Every PDF embeds its font: a subset of WenQuanYi Micro Hei committed as ``samples/fonts/`` (a machine
+without CJK fonts, as CI is, must still read the Chinese text).  ``--make-font-subset`` rebuilds that
+subset from the system font (Debian ``fonts-wqy-microhei``; needs fontTools, the ``gen`` extra).
+
 Usage::
 
     python samples/make_seed_pdf.py --layout one-per-page --out samples/changsha_zwfwzx_2020_juesuan.pdf
+    python samples/make_seed_pdf.py --make-font-subset
 """
 
 from __future__ import annotations
@@ -29,11 +34,19 @@ from pathlib import Path
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 SEED = Path(__file__).with_name("seed") / "changsha_zwfwzx_2020_juesuan.txt"
-FONT = "STSong-Light"  # Adobe CID font: not embedded, text maps to Unicode through UniGB-UCS2-H
+FONTS = Path(__file__).with_name("fonts")
+# TrueType (glyf) fonts reportlab embeds as subsets; (registered name, committed subset, system source)
+FONT_FILES = {
+    "WQYMicroHei": (
+        FONTS / "wqy-microhei-subset.ttf",
+        Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+    ),
+}
+FONT = "WQYMicroHei"  # every text of every generated PDF
 LAYOUTS = ("one-per-page", "landscape", "rotated", "continued-repeat-header", "continued-no-header")
 WIDE = {"02", "03", "04", "06", "07", "08"}  # tables the landscape layouts put on landscape pages
 CONTINUED = {"02", "03", "04", "06"}  # tables the continued layouts spread over two pages
@@ -112,6 +125,81 @@ class TablePage:
     def nrows(self) -> int:
         """Return the number of grid rows on this page."""
         return (len(self.table.header) if self.header else 0) + len(self.body)
+
+
+# --------------------------------------------------------------------------- fonts
+
+
+def register_fonts(text: str = "") -> None:
+    """Register the committed font subsets; fail if text has a character they lack."""
+    for name, (path, _) in FONT_FILES.items():
+        if name not in pdfmetrics.getRegisteredFontNames():
+            pdfmetrics.registerFont(TTFont(name, str(path)))
+    covered = pdfmetrics.getFont(FONT).face.charToGlyph
+    missing = sorted({ch for ch in text if ord(ch) not in covered and ch.isprintable() and ch not in "\t\n"})
+    if missing:
+        raise ValueError(
+            f"{FONT_FILES[FONT][0].name} lacks {''.join(missing[:40])!r}: "
+            "add them to subset_chars() and run --make-font-subset"
+        )
+
+
+def subset_chars(extra: str = "", common: bool = True) -> set[str]:
+    """Return the characters a font subset carries.
+
+    Everything the generator can print: the seed text, every character of this script (its literal
+    strings), printable ASCII, CJK and full-width punctuation; with common, also the 3,755 GB2312
+    level-1 hanzi, so that a seed with another department or city still renders.
+    """
+    chars = (
+        set(SEED.read_text(encoding="utf-8")) | set(Path(__file__).read_text(encoding="utf-8")) | set(extra)
+    )
+    chars |= {chr(c) for c in range(0x20, 0x7F)}
+    chars |= {chr(c) for c in range(0x3000, 0x3040)} | {chr(c) for c in range(0xFF01, 0xFF5F)}
+    chars |= set(
+        "\u00b7\u00d7\u00f7\u2014\u2015\u2018\u2019\u201c\u201d\u2026\u2030\u2103\u2116\u2160\u2161\u2162\u2163\u2164"
+    )
+    if common:
+        for hi in range(0xB0, 0xD8):
+            for lo in range(0xA1, 0xFF):
+                try:
+                    chars.add(bytes([hi, lo]).decode("gb2312"))
+                except UnicodeDecodeError:
+                    pass
+    return {ch for ch in chars if ch.isprintable() and ch != "\ufeff"}
+
+
+def make_font_subset(source: Path, out: Path, chars: set[str], font_number: int = 0) -> int:
+    """Write a TrueType subset of a system font (a .ttc face) holding chars; return its size.
+
+    Keeps every name record (copyright, license), drops hinting; the same input gives the same bytes.
+    """
+    from fontTools import subset  # the gen extra: only needed to rebuild the committed subsets
+    from fontTools.ttLib import TTFont as FontToolsFont
+
+    font = FontToolsFont(str(source), fontNumber=font_number, recalcTimestamp=False, lazy=False)
+    options = subset.Options()
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.hinting = False
+    options.layout_features = []
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=sorted(ord(ch) for ch in chars))
+    subsetter.subset(font)
+    absent = {ch for ch in chars if ord(ch) not in font.getBestCmap()}
+    if absent - {chr(c) for c in range(0x3000, 0x3040)} - {chr(c) for c in range(0xFF01, 0xFF5F)}:
+        print(f"{source.name} has no glyph for {len(absent)} characters: {''.join(sorted(absent))[:60]}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    font.save(str(out))
+    return out.stat().st_size
+
+
+def make_font_subsets() -> None:
+    """Rebuild every committed font subset from its system font."""
+    for name, (path, source) in FONT_FILES.items():
+        size = make_font_subset(source, path, subset_chars(common=name == FONT))
+        print(f"{path}: {size:,} bytes from {source}")
 
 
 # --------------------------------------------------------------------------- seed text
@@ -585,15 +673,22 @@ def table_pages(seed: Seed, layout: str) -> list[list[TablePage]]:
 
 
 def build(
-    layout: str, out: Path, seed_path: Path = SEED, user_password: str | None = None, owner_password: str | None = None
+    layout: str,
+    out: Path,
+    seed_path: Path = SEED,
+    user_password: str | None = None,
+    owner_password: str | None = None,
 ) -> list[str]:
     """Write the PDF of one layout; return what each page holds."""
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    seed = parse_seed(seed_path.read_text(encoding="utf-8"))
+    seed_text = seed_path.read_text(encoding="utf-8")
+    register_fonts(seed_text)
+    seed = parse_seed(seed_text)
     encrypt = None
     if user_password is not None or owner_password is not None:
         # as government releases do: an owner password forbidding copy/modify, often no user password
-        encrypt = StandardEncryption(user_password or "", owner_password or "owner", canPrint=1, canModify=0, canCopy=0, canAnnotate=0)
+        encrypt = StandardEncryption(
+            user_password or "", owner_password or "owner", canPrint=1, canModify=0, canCopy=0, canAnnotate=0
+        )
     canvas = Canvas(str(out), pagesize=A4, invariant=1, pageCompression=1, encrypt=encrypt)
     canvas.setTitle(f"{seed.department}{seed.year}部门决算")
     draw_cover(canvas, seed)
@@ -625,11 +720,19 @@ def main(argv: list[str] | None = None) -> None:
     """Parse the command line and write the PDF."""
     parser = argparse.ArgumentParser(description="Render the seed 决算 report text into a ruled PDF.")
     parser.add_argument("--layout", choices=LAYOUTS, default="one-per-page")
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--make-font-subset", action="store_true", help="rebuild samples/fonts/ from the system fonts"
+    )
     parser.add_argument("--seed", type=Path, default=SEED, help="seed report text")
     parser.add_argument("--user-password", help="encrypt; readers must give this password to open")
     parser.add_argument("--owner-password", help="encrypt with copy/modify restrictions only")
     args = parser.parse_args(argv)
+    if args.make_font_subset:
+        make_font_subsets()
+        return
+    if args.out is None:
+        parser.error("--out is required")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     pages = build(args.layout, args.out, args.seed, args.user_password, args.owner_password)
     for number, what in enumerate(pages, start=1):
