@@ -1,4 +1,4 @@
-"""camelot wrapper: ruled pages in, CellGrids out (vector engine where the ruling is vector)."""
+"""camelot finds the rulings of ruled pages, pdfium's characters fill the cells: ruled pages in, CellGrids out."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pypdfium2 as pdfium
+
+from extract.cells import GridGeometry, PageChar, cell_texts, page_chars
 from extract.models import EDGE_BOTTOM, EDGE_LEFT, EDGE_RIGHT, EDGE_TOP, CellGrid
 from extract.pdf import RASTER_IMAGE_SHARE, PageInfo
 
@@ -65,12 +68,34 @@ def _read_chunk(path: str, pages: list[int], engine: str) -> tuple[list[CellGrid
         page = next((int(tok) for tok in re.findall(r"page-([0-9]+)", text)), None)
         notes.append((page, text))
     grids: list[CellGrid] = []
-    for table in tables:
-        cells = tuple(tuple(str(c.text).strip() for c in row) for row in table.cells)
-        edges = tuple(tuple(_edges(c) for c in row) for row in table.cells)
-        report = {k: float(v) for k, v in table.parsing_report.items() if isinstance(v, int | float)}
-        grids.append(CellGrid(page=int(table.page), cells=cells, edges=edges, parsing_report=report))
+    pdf = pdfium.PdfDocument(path)
+    try:
+        chars: dict[int, tuple[float, list[PageChar]]] = {}
+        for table in tables:
+            number = int(table.page)
+            if number not in chars:
+                page = pdf[number - 1]
+                try:
+                    chars[number] = (page.get_size()[1], page_chars(page))
+                finally:
+                    page.close()
+            height, page_text = chars[number]
+            grids.append(_grid_from_table(table, number, height, page_text))
+    finally:
+        pdf.close()
     return grids, notes
+
+
+def _grid_from_table(table: Any, page: int, height: float, chars: list[PageChar]) -> CellGrid:
+    """One CellGrid from camelot's rulings and the page's characters (camelot's own cell text is not used)."""
+    xs = (table.cols[0][0], *(right for _, right in table.cols))
+    # camelot's rows run top to bottom in y-up coordinates of the displayed page
+    ys = (height - table.rows[0][0], *(height - bottom for _, bottom in table.rows))
+    edges = tuple(tuple(_edges(c) for c in row) for row in table.cells)
+    texts = cell_texts(GridGeometry(tuple(xs), tuple(ys), edges), chars)
+    report = {k: float(v) for k, v in table.parsing_report.items() if isinstance(v, int | float)}
+    report["outside_chars_pct"] = round(texts.outside_pct, 3)
+    return CellGrid(page=page, cells=texts.cells, edges=edges, parsing_report=report, boxes=texts.boxes)
 
 
 def _get_pool() -> ProcessPoolExecutor:

@@ -130,16 +130,6 @@ def test_ordinal_that_slipped_to_the_row_above_is_moved_back() -> None:
     assert cells[1]["line_item"] == "社会保障和就业支出"
 
 
-def test_header_text_straddling_a_rule_is_split_over_the_empty_cells() -> None:
-    rows = [
-        ["项目", "", "合计", "基本支出 项目支出", ""],
-        ["科目编码", "科目名称", "", "", ""],
-        ["201", "一般公共服务支出", "2,106.66", "1,503.52", "603.14"],
-    ]
-    g = grid(15, rows, no_left={(0, 1)}, no_top={(1, 2), (1, 3), (1, 4)})
-    assert [c["measure"] for c in records(table("05", g))] == ["合计", "基本支出", "项目支出"]
-
-
 def test_side_by_side_economic_groups_and_a_merged_total_label() -> None:
     rows = [
         ["人员经费", "", "", "公用经费", "", "", "", "", ""],

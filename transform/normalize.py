@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Literal
 
@@ -19,6 +19,7 @@ import pandas as pd
 
 from extract.models import EDGE_LEFT, EDGE_TOP, CellGrid, ExtractionIssue, RawTable
 from transform.parsers import (
+    NONE_MARKS,
     CellParseError,
     clean_header,
     clean_label,
@@ -63,6 +64,7 @@ class _Row:
     cells: list[str]
     spec: ColumnSpec
     continuation_start: bool = False
+    boxes: tuple[tuple[float, float, float, float], ...] = ()
 
 
 @dataclass
@@ -86,16 +88,23 @@ def has_data_signal(cells: Sequence[str]) -> bool:
 
 
 def has_label_signal(cells: Sequence[str]) -> bool:
-    """True when a row's first filled cell is a total (合计/总计) or an ordinal line label (一、…)."""
-    first = next((squash(c) for c in cells if squash(c)), "")
-    return first in ("合计", "总计") or first.endswith("合计") or bool(_LABEL_ROW.match(first))
+    """True when a row is a body row printed without amounts: a total (合计/总计) or ordinal label (一、…) alone.
+
+    The rest of the row is blank or numbers; a "合计" beside other header words ("合计 | 因公出国（境）费")
+    is a column header.
+    """
+    texts = [squash(c) for c in cells if squash(c)]
+    first = texts[0] if texts else ""
+    if not (first.endswith(("合计", "总计", "小计")) or _LABEL_ROW.match(first)):
+        return False
+    return all(looks_like_amount(t) or t.isdigit() or t in NONE_MARKS for t in texts[1:])
 
 
 def header_row_count(grid: CellGrid, header_texts: frozenset[str] | None = None) -> int:
     """Number of header rows at the top of a grid.
 
-    For the first grid of a table the header ends at the first row with data (an amount or a code),
-    else at the first total or ordinal label row (tables printed without any amount). For a
+    For the first grid of a table the header ends at the first body row: a row with data (an amount or a
+    code) or a total or ordinal label row printed without amounts. For a
     continuation grid, only leading rows that repeat the first grid's header texts are header.
     """
     if header_texts is not None:
@@ -107,27 +116,8 @@ def header_row_count(grid: CellGrid, header_texts: frozenset[str] | None = None)
                     break
             n += 1
         return n
-    for signal in (has_data_signal, has_label_signal):
-        for i, row in enumerate(grid.cells):
-            if signal(row):
-                return i
-    return grid.n_rows
-
-
-def _split_straddling(cells: Sequence[str], edges: Sequence[int]) -> list[str]:
-    """Spread "基本支出 项目支出" over the empty ruled cells to its right (text that straddled a rule)."""
-    out = [c.strip() for c in cells]
-    for c, text in enumerate(out):
-        tokens = text.split()
-        if len(tokens) < 2 or "\n" in text:
-            continue
-        empties = 0
-        while c + 1 + empties < len(out) and not out[c + 1 + empties] and (not edges or edges[c + 1 + empties] & EDGE_LEFT):
-            empties += 1
-        if empties >= len(tokens) - 1:
-            for i, token in enumerate(tokens):
-                out[c + i] = token
-    return out
+    # the header ends at the first body row: one with data, or a total/ordinal label printed without amounts
+    return next((i for i, row in enumerate(grid.cells) if has_data_signal(row) or has_label_signal(row)), grid.n_rows)
 
 
 def _filled_header(grid: CellGrid, n: int) -> list[list[str]]:
@@ -135,7 +125,7 @@ def _filled_header(grid: CellGrid, n: int) -> list[list[str]]:
     filled: list[list[str]] = []
     for r in range(n):
         row: list[str] = []
-        raw = _split_straddling(grid.cells[r], grid.edges[r] if grid.edges else ())
+        raw = grid.cells[r]
         for c in range(grid.n_cols):
             text = clean_header(raw[c])
             if not text and grid.edges:
@@ -163,6 +153,80 @@ def _role(path: Sequence[str]) -> Role:
     return "amount"
 
 
+#: Page context that some producers print inside the grid's first ruled row(s): department, year, unit, title.
+_CONTEXT = re.compile(
+    r"(?:部门|单位|编制单位|编制部门|填报单位|预算单位|单位名称)[:：]|^(?:19|20)\d{2}年度?$|(?:19|20)\d{2}年度"
+    r"|(?:决算|预算)总?表$|公开\d{1,2}表"
+)
+
+
+def context_rows(grid: CellGrid) -> int:
+    """Number of leading grid rows that hold only page context (部门：…, 2020年度, 金额单位：万元, a title)."""
+    n = 0
+    for row in grid.cells:
+        texts = [t for t in (c.strip() for c in row) if t]
+        if not texts or not all(_CONTEXT.search(squash(t)) for t in texts):
+            break
+        n += 1
+    return n
+
+
+def _is_fragment(text: str) -> bool:
+    """A short piece of header text (a wrapped tail such as "码"), not a word that stands alone."""
+    t = clean_header(text)
+    return 0 < len(t) <= 3 and not looks_like_amount(t) and not t.isdigit() and t not in _STANDALONE_HEADERS
+
+
+_STANDALONE_HEADERS = frozenset({"类", "款", "项", "栏次", "行次", "合计", "小计", "总计", "金额", "预算数", "决算数", "项目"})
+
+
+def join_overflow_rows(grid: CellGrid, n_header: int) -> CellGrid:
+    """Join a header fragment that overflowed its cell back to the cell above.
+
+    The fragment stands alone in its header row (every other cell is empty, no amount), directly below
+    a filled header cell of the same column, and continues that cell's text ("功能分类科目编" / "码").
+    The emptied row stays (row numbers are lineage) and no longer adds to any column's measure path.
+    """
+    cells = [list(row) for row in grid.cells]
+    changed = False
+    for r in range(1, n_header):
+        filled = [c for c, text in enumerate(cells[r]) if text.strip()]
+        if len(filled) != 1 or not _is_fragment(cells[r][filled[0]]):
+            continue
+        c = filled[0]
+        above = _anchor_above(grid, r, c)
+        if above is None or not cells[above[0]][above[1]].strip():
+            continue
+        cells[above[0]][above[1]] = cells[above[0]][above[1]] + "\n" + cells[r][c].strip()
+        cells[r][c] = ""
+        changed = True
+    if not changed:
+        return grid
+    return replace(grid, cells=tuple(tuple(row) for row in cells))
+
+
+def _anchor_above(grid: CellGrid, r: int, c: int) -> tuple[int, int] | None:
+    """The top-left cell of the (merged) cell directly above cell (r, c), by the grid's rulings."""
+    row, col = r - 1, c
+    if not grid.edges:
+        return row, col
+    while row > 0 and not grid.edges[row][col] & EDGE_TOP:
+        row -= 1
+    while col > 0 and not grid.edges[row][col] & EDGE_LEFT:
+        col -= 1
+    return row, col
+
+
+def _codes_by_content(grid: CellGrid, n_header: int, roles: list[Role]) -> None:
+    """Mark columns whose body cells are all full subject codes as code columns (header wrapped or missing)."""
+    for c, role in enumerate(roles):
+        if role not in ("amount", "blank"):
+            continue
+        body = [squash(row[c]) for row in grid.cells[n_header:] if squash(row[c])]
+        if len(body) >= 2 and all(re.fullmatch(r"\d{3}(?:\d{2}){0,2}", t) for t in body):
+            roles[c] = "code"
+
+
 def column_spec(grid: CellGrid, n_header: int) -> ColumnSpec:
     """Read column roles and measure paths from the first ``n_header`` rows of a grid."""
     filled = _filled_header(grid, n_header)
@@ -177,7 +241,7 @@ def column_spec(grid: CellGrid, n_header: int) -> ColumnSpec:
                 path.append(text)
         paths.append(tuple(path))
     roles = [_role(p) for p in paths]
-    # a name column whose header is only the side's caption ("收入"/"支出" spanning) stays a name column
+    _codes_by_content(grid, n_header, roles)
     return ColumnSpec(roles=tuple(roles), paths=tuple(paths))
 
 
@@ -237,6 +301,15 @@ def _group_keys(spec: ColumnSpec, col: int) -> list[int]:
     return sorted(keys)
 
 
+def without_rows(grid: CellGrid, skip: int) -> CellGrid:
+    """The grid without its first ``skip`` rows (page context printed inside the ruling)."""
+    if not skip:
+        return grid
+    return replace(
+        grid, cells=grid.cells[skip:], edges=grid.edges[skip:], boxes=grid.boxes[skip:] if grid.boxes else ()
+    )
+
+
 def stage_table(table: RawTable, unit: str | None) -> StagedTable:
     """Stage one standard table: every published amount cell with identity, measure and lineage."""
     issues: list[ExtractionIssue] = []
@@ -249,8 +322,11 @@ def stage_table(table: RawTable, unit: str | None) -> StagedTable:
     rows: list[_Row] = []
     spec: ColumnSpec | None = None
     header_texts: frozenset[str] | None = None
-    for n, grid in enumerate(table.grids):
+    for n, printed in enumerate(table.grids):
+        skip = context_rows(printed)
+        grid = without_rows(printed, skip)
         n_header = header_row_count(grid, header_texts if n > 0 else None)
+        grid = join_overflow_rows(grid, n_header)
         if n == 0:
             header_texts = frozenset(clean_header(c) for row in grid.cells[:n_header] for c in row if clean_header(c))
         if n_header and (n == 0 or n_header < grid.n_rows):
@@ -265,7 +341,8 @@ def stage_table(table: RawTable, unit: str | None) -> StagedTable:
             cells = list(grid.cells[r])
             if not any(squash(c) for c in cells):
                 continue
-            rows.append(_Row(grid.page, r, cells, spec, continuation_start=first and n > 0))
+            boxes = grid.boxes[r] if grid.boxes else ()
+            rows.append(_Row(grid.page, r + skip, cells, spec, continuation_start=first and n > 0, boxes=boxes))
             first = False
     _fix_ordinal_spill(rows)
     rows = _merge_split_rows(rows)
@@ -330,9 +407,17 @@ def _emit(table: RawTable, rows: list[_Row], unit: str, issues: list[ExtractionI
                     "amount_yuan": (amount * factor).quantize(Decimal("0.01")),
                     "is_total": bool(label and _TOTAL_LABEL.search(label)),
                     "raw_text": raw,
+                    **_box_columns(row, col),
                 }
             )
     return records
+
+
+def _box_columns(row: _Row, col: int) -> dict[str, float | None]:
+    """The cell's box on the displayed page (lineage for outlining it on a page image)."""
+    box = row.boxes[col] if col < len(row.boxes) else None
+    keys = ("cell_x0", "cell_top", "cell_x1", "cell_bottom")
+    return dict(zip(keys, box, strict=True)) if box else dict.fromkeys(keys)
 
 
 def _identify(

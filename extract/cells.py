@@ -1,0 +1,333 @@
+"""Cell text from the page's characters: every character goes to the ruled cell that holds its centre.
+
+camelot finds the grid (its rulings) well on any producer, but assigns whole text *lines* to cells, so a
+producer that writes a header row as one text run, or a subtitle just above the top rule, breaks the
+table. Here the grid is kept and the text is rebuilt from pdfium's character boxes:
+
+- coordinates are PDF points on the page as displayed (after /Rotate), origin top-left;
+- a character belongs to the cell containing its centre; characters outside the grid are page context;
+- a merged cell (a missing inner ruling) collects the characters of all its elementary cells, and its
+  text sits in its top-left cell (the others stay ``''``), so merged headers are read whole;
+- lines inside a cell are joined in reading order (top to bottom, left to right).
+"""
+
+from __future__ import annotations
+
+import bisect
+import ctypes
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from extract.models import EDGE_BOTTOM, EDGE_LEFT, EDGE_RIGHT, EDGE_TOP
+
+Box = tuple[float, float, float, float]  # x0, top, x1, bottom (top-left origin, points)
+
+#: A character whose centre lies this close to a drawn ruling is ambiguous (counts as outside every cell).
+ON_RULE_PT = 0.6
+_AMOUNT = re.compile(r"^[-−－]?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+$")
+
+
+@dataclass(frozen=True)
+class PageChar:
+    """One printed character with its box on the displayed page."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    @property
+    def cx(self) -> float:
+        """Horizontal centre."""
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        """Vertical centre."""
+        return (self.top + self.bottom) / 2
+
+
+def _display_matrix(page: pdfium.PdfPage) -> tuple[float, float, float, float, float, float]:
+    """Affine map (a, b, c, d, e, f) from PDF user space to displayed top-left points: X = a·x + c·y + e."""
+    width, height = page.get_size()
+    scale = 64.0  # FPDF_PageToDevice works in integer device pixels: map at 1/64 pt resolution
+    size_x, size_y = int(round(width * scale)), int(round(height * scale))
+    dx, dy = ctypes.c_int(), ctypes.c_int()
+    points = []
+    for x, y in ((0.0, 0.0), (100.0, 0.0), (0.0, 100.0)):
+        pdfium_c.FPDF_PageToDevice(page.raw, 0, 0, size_x, size_y, 0, x, y, ctypes.byref(dx), ctypes.byref(dy))
+        points.append((dx.value / scale, dy.value / scale))
+    (ox, oy), (px, py), (qx, qy) = points
+    return (px - ox) / 100, (py - oy) / 100, (qx - ox) / 100, (qy - oy) / 100, ox, oy
+
+
+def page_chars(page: pdfium.PdfPage) -> list[PageChar]:
+    """Every visible, non-space character of a page with its box in displayed top-left coordinates."""
+    a, b, c, d, e, f = _display_matrix(page)
+    textpage = page.get_textpage()
+    try:
+        count = textpage.count_chars()
+        if count <= 0:
+            return []
+        text = textpage.get_text_range(0, count)
+        raw = textpage.raw
+        left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+        chars: list[PageChar] = []
+        # get_text_range returns one code unit per character index as long as no surrogate pairs occur
+        aligned = len(text) == count
+        for i in range(count):
+            ch = text[i] if aligned else chr(pdfium_c.FPDFText_GetUnicode(raw, i))
+            if not ch.strip() or pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
+                continue
+            if not pdfium_c.FPDFText_GetCharBox(raw, i, left, right, bottom, top):
+                continue
+            xs = (a * left.value + c * bottom.value + e, a * right.value + c * top.value + e)
+            ys = (b * left.value + d * bottom.value + f, b * right.value + d * top.value + f)
+            chars.append(PageChar(ch, min(xs), min(ys), max(xs), max(ys)))
+        return chars
+    finally:
+        textpage.close()
+
+
+def _lines(chars: Sequence[PageChar]) -> list[list[PageChar]]:
+    """Characters grouped into text lines (by vertical centre), top to bottom, each left to right."""
+    lines: list[list[PageChar]] = []
+    for ch in sorted(chars, key=lambda ch: ch.cy):
+        if lines:
+            line = lines[-1]
+            centre = sum(c.cy for c in line) / len(line)
+            if abs(ch.cy - centre) <= 0.5 * max(ch.bottom - ch.top, max(c.bottom - c.top for c in line), 1.0):
+                line.append(ch)
+                continue
+        lines.append([ch])
+    for line in lines:
+        line.sort(key=lambda ch: ch.cx)
+    return lines
+
+
+def _line_text(line: Sequence[PageChar]) -> str:
+    """One line's text; a gap wider than 0.6 of the character height is a word break ("2020 年度")."""
+    parts = [line[0].text]
+    for prev, ch in zip(line, line[1:], strict=False):
+        if ch.x0 - prev.x1 > 0.6 * max(ch.bottom - ch.top, prev.bottom - prev.top, 1.0):
+            parts.append(" ")
+        parts.append(ch.text)
+    return "".join(parts)
+
+
+def join_lines(chars: Sequence[PageChar]) -> str:
+    """Text of a set of characters in reading order: lines top to bottom, characters left to right."""
+    return "\n".join(_line_text(line) for line in _lines(chars))
+
+
+#: Header words that stand in a cell of their own; never taken for the overflow of the cell above.
+_STANDALONE = frozenset({"类", "款", "项", "栏次", "行次", "合计", "小计", "总计", "金额", "预算数", "决算数", "项目"})
+
+
+def _overflow_line(above: Sequence[PageChar], rule: float, cell: Sequence[PageChar], box: Box) -> list[PageChar]:
+    """The first line of ``cell`` when it is the wrapped tail of the text above, drawn past the ruling.
+
+    A producer that does not grow a row to fit wrapped text draws the last line of a header cell just below
+    the cell's bottom rule ("功能分类科目编" / "码"). Such a line continues the line pitch of the text above
+    across the rule, hugs the rule from below as the text above hugs it from over, is shorter than the line
+    it continues, and is no amount or standalone header word.
+    """
+    if not above or not cell:
+        return []
+    above_lines, lines = _lines(above), _lines(cell)
+    last, first = above_lines[-1], lines[0]
+    height = max(c.bottom - c.top for c in last)
+    first_height = max(c.bottom - c.top for c in first)
+    text = _line_text(first).replace(" ", "")
+    if text in _STANDALONE or _AMOUNT.match(text) or text.isdigit() or len(first) >= len(last):
+        return []
+    if abs(first_height - height) > 0.2 * height:
+        return []
+    below_gap = min(c.top for c in first) - rule
+    above_gap = rule - max(c.bottom for c in last)
+    if not (-0.1 * height <= below_gap <= 0.3 * height and -0.1 * height <= above_gap <= 0.3 * height):
+        return []
+    if len(above_lines) >= 2:
+        pitch = min(c.top for c in last) - max(c.bottom for c in above_lines[-2])
+        if abs((below_gap + above_gap) - pitch) > 0.35 * height:
+            return []
+    x0, x1 = box[0], box[2]
+    if min(c.x0 for c in first) < x0 - 0.5 or max(c.x1 for c in first) > x1 + 0.5:
+        return []
+    return list(first)
+
+
+@dataclass(frozen=True)
+class GridGeometry:
+    """A ruled grid's column and row boundaries (top-left coordinates) and the rulings around each cell."""
+
+    xs: tuple[float, ...]  # n_cols + 1 boundaries, left to right
+    ys: tuple[float, ...]  # n_rows + 1 boundaries, top to bottom
+    edges: tuple[tuple[int, ...], ...]  # EDGE_* flags per elementary cell
+
+    @property
+    def bbox(self) -> Box:
+        """The grid's outer box."""
+        return self.xs[0], self.ys[0], self.xs[-1], self.ys[-1]
+
+    def box(self, r: int, c: int) -> Box:
+        """The box of one elementary cell."""
+        return self.xs[c], self.ys[r], self.xs[c + 1], self.ys[r + 1]
+
+
+@dataclass(frozen=True)
+class CellTexts:
+    """What the characters of one grid say: cell texts, cell boxes and how many characters were ambiguous."""
+
+    cells: tuple[tuple[str, ...], ...]
+    boxes: tuple[tuple[Box, ...], ...]
+    inside: int  # characters whose centre lies inside the grid's box
+    outside_cells: int  # of those, characters on a ruling or straddling one (in no single cell)
+
+    @property
+    def outside_pct(self) -> float:
+        """Share (0–100) of the grid's characters that fell in no cell."""
+        return 100.0 * self.outside_cells / self.inside if self.inside else 0.0
+
+
+def _locate(bounds: Sequence[float], value: float) -> int:
+    """Index of the interval of ``bounds`` holding ``value`` (bounds ascending), or -1 outside."""
+    if value < bounds[0] or value > bounds[-1]:
+        return -1
+    return min(max(bisect.bisect_right(bounds, value) - 1, 0), len(bounds) - 2)
+
+
+def _spans(geometry: GridGeometry, texts: list[list[str]]) -> list[list[tuple[int, int]]]:
+    """Anchor (top-left cell) of the merged cell each elementary cell belongs to."""
+    n_rows, n_cols = len(geometry.ys) - 1, len(geometry.xs) - 1
+    parent = {(r, c): (r, c) for r in range(n_rows) for c in range(n_cols)}
+
+    def find(key: tuple[int, int]) -> tuple[int, int]:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    def union(a: tuple[int, int], b: tuple[int, int]) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for r in range(n_rows):
+        for c in range(n_cols):
+            edges = geometry.edges[r][c]
+            # two printed amounts side by side are two cells even where a ruling was not detected
+            if c + 1 < n_cols and not (edges & EDGE_RIGHT or geometry.edges[r][c + 1] & EDGE_LEFT):
+                if not (_AMOUNT.match(texts[r][c].replace(" ", "")) and _AMOUNT.match(texts[r][c + 1].replace(" ", ""))):
+                    union((r, c), (r, c + 1))
+            if r + 1 < n_rows and not (edges & EDGE_BOTTOM or geometry.edges[r + 1][c] & EDGE_TOP):
+                if not (_AMOUNT.match(texts[r][c].replace(" ", "")) and _AMOUNT.match(texts[r + 1][c].replace(" ", ""))):
+                    union((r, c), (r + 1, c))
+    groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for key in parent:
+        groups.setdefault(find(key), []).append(key)
+    anchors = [[(r, c) for c in range(n_cols)] for r in range(n_rows)]
+    for members in groups.values():
+        rows = sorted({r for r, _ in members})
+        cols = sorted({c for _, c in members})
+        # only a rectangle is a merged cell; a ragged union means a ruling was missed, keep cells apart
+        if len(members) == len(rows) * len(cols) and len(members) > 1:
+            anchor = (rows[0], cols[0])
+            for key in members:
+                anchors[key[0]][key[1]] = anchor
+    return anchors
+
+
+def cell_texts(geometry: GridGeometry, chars: Sequence[PageChar]) -> CellTexts:
+    """Assign characters to the grid's cells by their centres and join each (merged) cell's text."""
+    n_rows, n_cols = len(geometry.ys) - 1, len(geometry.xs) - 1
+    members: list[list[list[PageChar]]] = [[[] for _ in range(n_cols)] for _ in range(n_rows)]
+    inside = ambiguous = 0
+    for ch in chars:
+        r, c = _locate(geometry.ys, ch.cy), _locate(geometry.xs, ch.cx)
+        if r < 0 or c < 0:
+            continue
+        inside += 1
+        members[r][c].append(ch)
+        if _on_ruling(geometry, r, c, ch):
+            ambiguous += 1
+    elementary = [[join_lines(members[r][c]) for c in range(n_cols)] for r in range(n_rows)]
+    anchors = _spans(geometry, elementary)
+    first_data = next(
+        (r for r, row in enumerate(elementary) if any(_AMOUNT.match(t.replace(" ", "")) for t in row)), n_rows
+    )
+    _move_overflow(geometry, anchors, members, first_data)
+    merged: dict[tuple[int, int], list[PageChar]] = {}
+    for r in range(n_rows):
+        for c in range(n_cols):
+            merged.setdefault(anchors[r][c], []).extend(members[r][c])
+    cells = tuple(
+        tuple(join_lines(merged[(r, c)]) if anchors[r][c] == (r, c) else "" for c in range(n_cols)) for r in range(n_rows)
+    )
+    return CellTexts(cells, _span_boxes(geometry, anchors), inside, ambiguous)
+
+
+def _move_overflow(
+    geometry: GridGeometry, anchors: list[list[tuple[int, int]]], members: list[list[list[PageChar]]], first_data: int
+) -> None:
+    """Give lines that overflowed a header cell's bottom rule back to that cell (see _overflow_line).
+
+    Only header cells overflow this way (body rows grow with their text), so only rows down to the first
+    row that prints an amount are looked at.
+    """
+    for r in range(1, min(first_data + 1, len(members))):
+        for c in range(len(members[r])):
+            above = anchors[r - 1][c]
+            if anchors[r][c] == above or not geometry.edges[r][c] & EDGE_TOP and not geometry.edges[r - 1][c] & EDGE_BOTTOM:
+                continue
+            span = [ch for i, row in enumerate(anchors) for j, a in enumerate(row) if a == above for ch in members[i][j]]
+            x0 = min(geometry.xs[j] for row in anchors for j, a in enumerate(row) if a == above)
+            x1 = max(geometry.xs[j + 1] for row in anchors for j, a in enumerate(row) if a == above)
+            moved = _overflow_line(span, geometry.ys[r], members[r][c], (x0, 0.0, x1, 0.0))
+            if moved:
+                members[above[0]][above[1]].extend(moved)
+                members[r][c] = [ch for ch in members[r][c] if ch not in moved]
+
+
+def _span_boxes(geometry: GridGeometry, anchors: list[list[tuple[int, int]]]) -> tuple[tuple[Box, ...], ...]:
+    """The box of the merged cell each elementary cell belongs to, rounded to 0.01 pt."""
+    far: dict[tuple[int, int], tuple[int, int]] = {}
+    for r, row in enumerate(anchors):
+        for c, anchor in enumerate(row):
+            last = far.get(anchor, anchor)
+            far[anchor] = (max(last[0], r), max(last[1], c))
+    out = []
+    for row in anchors:
+        boxes = []
+        for anchor in row:
+            (r0, c0), (r1, c1) = anchor, far[anchor]
+            x0, top, x1, bottom = geometry.xs[c0], geometry.ys[r0], geometry.xs[c1 + 1], geometry.ys[r1 + 1]
+            boxes.append((round(x0, 2), round(top, 2), round(x1, 2), round(bottom, 2)))
+        out.append(tuple(boxes))
+    return tuple(out)
+
+
+def _on_ruling(geometry: GridGeometry, r: int, c: int, ch: PageChar) -> bool:
+    """True when a character sits on, or straddles by more than a third of its width, a drawn ruling."""
+    edges = geometry.edges[r][c]
+    x0, top, x1, bottom = geometry.box(r, c)
+    width, height = max(ch.x1 - ch.x0, 0.1), max(ch.bottom - ch.top, 0.1)
+    for ruled, pos, lo, hi, size in (
+        (edges & EDGE_LEFT, x0, ch.x0, ch.x1, width),
+        (edges & EDGE_RIGHT, x1, ch.x0, ch.x1, width),
+        (edges & EDGE_TOP, top, ch.top, ch.bottom, height),
+        (edges & EDGE_BOTTOM, bottom, ch.top, ch.bottom, height),
+    ):
+        if not ruled:
+            continue
+        centre = (lo + hi) / 2
+        if abs(centre - pos) < ON_RULE_PT:
+            return True
+        if lo < pos < hi and min(pos - lo, hi - pos) > size / 3:
+            return True
+    return False
