@@ -28,6 +28,7 @@ runner = CliRunner()
 
 INT_COLUMNS = {"fiscal_year", "page", "row_index", "col_index"}
 DECIMAL_COLUMNS = {"amount", "amount_yuan"}
+BOX_COLUMNS = ("cell_x0", "cell_top", "cell_x1", "cell_bottom")
 
 
 @pytest.fixture
@@ -48,6 +49,8 @@ def _csv_value(column: str, text: str) -> Any:
         return int(text)
     if column == "is_total":
         return {"True": True, "False": False}[text]
+    if column in BOX_COLUMNS:
+        return float(text)
     return text
 
 
@@ -65,7 +68,9 @@ def test_parquet_round_trip_equals_csv_export_value_by_value(loaded: tuple[Engin
     assert table.schema.names == list(FACT_COLUMNS)
     assert table.schema.field("amount").type == pa.decimal128(20, 4)
     assert table.schema.field("amount_yuan").type == pa.decimal128(20, 2)
-    assert not [f.name for f in table.schema if pa.types.is_floating(f.type)]
+    # money is never float; only the cell boxes (points on the page) are
+    assert [f.name for f in table.schema if pa.types.is_floating(f.type)] == list(BOX_COLUMNS)
+    assert list(FACT_COLUMNS[-4:]) == list(BOX_COLUMNS)
 
     with csv_path.open(encoding="utf-8", newline="") as handle:
         csv_rows = list(csv.DictReader(handle))

@@ -84,6 +84,7 @@ def test_a_frame_without_box_columns_gets_unknown_boxes() -> None:
         ({"cell_x0": 10.0, "cell_top": None, "cell_x1": 20.0, "cell_bottom": 30.0}, "partly unknown"),
         ({"cell_x0": "10", "cell_top": 1.0, "cell_x1": 20.0, "cell_bottom": 30.0}, "must be numbers"),
         ({"cell_x0": True, "cell_top": 1.0, "cell_x1": 20.0, "cell_bottom": 30.0}, "must be numbers"),
+        ({"cell_x0": 1.0, "cell_top": 1.0, "cell_x1": float("inf"), "cell_bottom": 30.0}, "must be finite"),
     ],
 )
 def test_bad_boxes_break_the_contract(box: dict[str, object], message: str) -> None:

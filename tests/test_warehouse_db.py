@@ -48,7 +48,7 @@ def test_migrations_match_the_models_exactly(warehouse_engine: Engine) -> None:
         tables = set(inspect(conn).get_table_names())
     assert tables == STAR_TABLES | {"alembic_version"}
     assert set(Base.metadata.tables) == STAR_TABLES
-    assert current_revision(warehouse_engine) == head() == "0004"
+    assert current_revision(warehouse_engine) == head() == "0005"
 
 
 def test_upgrade_twice_is_a_no_op(warehouse_engine: Engine) -> None:
@@ -139,14 +139,30 @@ def test_postgresql_urls_get_the_psycopg_driver(url: str, driver: str) -> None:
     assert normalize_url(url).drivername == driver
 
 
+def _definitions(sql: str) -> list[str]:
+    """A CREATE statement split into lines and, inside its outer parentheses, at commas.
+
+    ALTER TABLE ADD COLUMN (0005) appends ``, cell_x0 FLOAT`` to the last column's line.
+    """
+    parts: list[str] = []
+    depth, start = 0, 0
+    for at, char in enumerate(sql):
+        depth += (char == "(") - (char == ")")
+        if char == "\n" or (char == "," and depth == 1):
+            parts.append(sql[start:at])
+            start = at + 1
+    parts.append(sql[start:])
+    return parts
+
+
 def _ddl_lines(engine: Engine) -> dict[str, set[str]]:
-    """CREATE statements of the star tables, as sets of lines (constraint order does not matter)."""
+    """CREATE statements of the star tables, as sets of definitions (constraint and column order do not matter)."""
     query = text("SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'index') AND sql IS NOT NULL")
     with engine.connect() as conn:
         rows = conn.execute(query).all()
     return {
         # SQLite quotes a table name it renamed (batch migrations rebuild tables): not a difference
-        name: {line.strip().rstrip(",").strip().replace(f'"{name}"', name) for line in sql.splitlines()}
+        name: {part.strip().replace(f'"{name}"', name) for part in _definitions(sql)} - {""}
         for name, sql in rows
         if name != "alembic_version"
     }

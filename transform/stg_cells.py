@@ -105,7 +105,10 @@ def box_value(value: object) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (Real, Decimal)):
         raise StgCellsContractError(f"stg_cells box coordinates must be numbers, found {type(value).__name__}")
-    return round(float(value), 2)
+    number = float(value)
+    if not math.isfinite(number):
+        raise StgCellsContractError(f"stg_cells box coordinates must be finite, found {number}")
+    return round(number, 2)
 
 
 def _checked_boxes(frame: pd.DataFrame) -> list[list[float | None]]:

@@ -50,6 +50,10 @@ FACT_COLUMNS: tuple[str, ...] = (
     "row_index",
     "col_index",
     "is_total",
+    "cell_x0",
+    "cell_top",
+    "cell_x1",
+    "cell_bottom",
 )
 
 DOCUMENT_COLUMNS: tuple[str, ...] = (
@@ -78,7 +82,10 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "accuracy",
     "whitespace",
     "note",
+    "outside_chars_pct",
 )
+
+_BOX_COLUMNS: tuple[str, ...] = ("cell_x0", "cell_top", "cell_x1", "cell_bottom")
 
 _HEX = re.compile(r"[0-9a-f]{1,64}")
 _AMBIGUOUS_SHOWN = 5
@@ -121,7 +128,8 @@ def export_facts(engine: Engine, document: str | None = None) -> pd.DataFrame:
     """Return the facts of loaded documents (or of one, by sha256 prefix), one row per published cell.
 
     Columns are ``FACT_COLUMNS``. ``amount`` is the published decimal string ("2846.52", "0.00"),
-    in ``unit``; ``amount_yuan`` is a Decimal in 元. Rows are sorted by sha256, table_code, page,
+    in ``unit``; ``amount_yuan`` is a Decimal in 元; ``cell_x0`` … ``cell_bottom`` are the cell's box in
+    PDF points on the displayed page (origin top-left), NaN when unknown. Rows are sorted by sha256, table_code, page,
     row_index, col_index. Only documents whose ``etl_document.status`` is 'loaded' appear.
     """
     f, d, e = FCT_AMOUNT.c, DIM_DOCUMENT.c, ETL_DOCUMENT.c
@@ -157,6 +165,10 @@ def export_facts(engine: Engine, document: str | None = None) -> pd.DataFrame:
             f.row_index,
             f.col_index,
             f.is_total,
+            f.cell_x0,
+            f.cell_top,
+            f.cell_x1,
+            f.cell_bottom,
         )
         .select_from(source)
         .where(e.status == "loaded")
@@ -167,6 +179,8 @@ def export_facts(engine: Engine, document: str | None = None) -> pd.DataFrame:
     with engine.connect() as conn:
         rows = [tuple(r) for r in conn.execute(stmt)]
     frame = pd.DataFrame.from_records(rows, columns=list(FACT_COLUMNS))
+    for column in _BOX_COLUMNS:
+        frame[column] = frame[column].astype("float64")
     for column in ("functional_name", "economic_name", "parent_line_item"):
         # '' stands for "none" inside the natural keys; give back None like stg_cells has it.
         frame[column] = frame[column].where(frame[column].fillna("") != "", None)
@@ -219,7 +233,7 @@ def list_tables(engine: Engine, document: str | None = None) -> pd.DataFrame:
         frame[column] = frame[column].astype("Int64")
     for column in ("present", "is_empty"):
         frame[column] = frame[column].astype(bool)
-    for column in ("accuracy", "whitespace"):
+    for column in ("accuracy", "whitespace", "outside_chars_pct"):
         frame[column] = frame[column].astype("float64")
     return frame
 
@@ -253,6 +267,10 @@ _ARROW_TYPES: dict[str, Any] = {
     "row_index": pa.int32(),
     "col_index": pa.int32(),
     "is_total": pa.bool_(),
+    "cell_x0": pa.float64(),
+    "cell_top": pa.float64(),
+    "cell_x1": pa.float64(),
+    "cell_bottom": pa.float64(),
 }
 
 
@@ -261,7 +279,7 @@ def facts_arrow_table(frame: pd.DataFrame) -> pa.Table:
 
     ``amount`` (the published number, a decimal string in the CSV export) becomes
     ``decimal128(20, 4)`` and ``amount_yuan`` ``decimal128(20, 2)``, the scales of the warehouse
-    columns; pyarrow refuses a value it could only store by rounding. Columns this function does not
+    columns (the cell box columns are float64 points); pyarrow refuses a value it could only store by rounding. Columns this function does not
     know are written as strings.
     """
     arrays: list[pa.Array] = []

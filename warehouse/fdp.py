@@ -17,7 +17,9 @@ Decisions
   from the column header where it says 预算数 (approved) or 决算数 (executed), else from the
   document: 决算 → executed, 预算 → approved.
 - Lineage (document sha256, source file, page, table, row, column) is the ``fact`` dimension;
-  its attributes form the primary key of the resource.
+  those attributes form the primary key of the resource. The cell's box on the page
+  (``cell_x0``, ``cell_top``, ``cell_x1``, ``cell_bottom``, PDF points, origin top-left; empty
+  when unknown) are further attributes of it, after all other columns.
 """
 
 from __future__ import annotations
@@ -86,7 +88,14 @@ FIELDS: tuple[tuple[str, str, str | None, str], ...] = (
     ("executed_revenue", "number", "value", "executed (决算) revenue in 元"),
     ("approved_expenditure", "number", "value", "approved (预算) expenditure in 元"),
     ("approved_revenue", "number", "value", "approved (预算) revenue in 元"),
+    ("cell_x0", "number", None, "left edge of the cell's box, PDF points on the page as displayed (origin top-left)"),
+    ("cell_top", "number", None, "top edge of the cell's box, PDF points from the top of the displayed page"),
+    ("cell_x1", "number", None, "right edge of the cell's box, PDF points"),
+    ("cell_bottom", "number", None, "bottom edge of the cell's box, PDF points from the top of the displayed page"),
 )
+
+#: The cell box columns (lineage: where on the page the amount is printed; empty when unknown).
+BOX_FIELDS: tuple[str, ...] = ("cell_x0", "cell_top", "cell_x1", "cell_bottom")
 
 PRIMARY_KEY: tuple[str, ...] = ("document_sha256", "table_code", "page", "row_index", "col_index")
 
@@ -249,6 +258,8 @@ def fdp_rows(facts: pd.DataFrame, sources: Mapping[str, str] | None = None) -> l
         for column in MEASURE_COLUMNS.values():
             row[column] = None
         row[MEASURE_COLUMNS[(phase, direction)]] = fact["amount_yuan"]
+        for column in BOX_FIELDS:
+            row[column] = _value(fact.get(column))
         rows.append(row)
     return rows
 
@@ -370,7 +381,7 @@ def _model() -> dict[str, Any]:
             "dimensionType": "fact",
             "primaryKey": list(PRIMARY_KEY),
             "attributes": attrs(
-                "document_sha256", "source_file", "source", "document_phase", *PRIMARY_KEY[1:]
+                "document_sha256", "source_file", "source", "document_phase", *PRIMARY_KEY[1:], *BOX_FIELDS
             ),
         },
     }

@@ -108,6 +108,10 @@ _FACT_COLUMNS: tuple[str, ...] = (
     "row_index",
     "col_index",
     "dq_flag",
+    "cell_x0",
+    "cell_top",
+    "cell_x1",
+    "cell_bottom",
 )
 
 _R = TypeVar("_R")
@@ -162,6 +166,8 @@ class _Cell(NamedTuple):
     amount_yuan: Decimal
     is_total: bool
     dq_flag: str | None
+    #: the cell's box (x0, top, x1, bottom) in points on the displayed page, or None when unknown
+    box: tuple[float, float, float, float] | None
 
     @property
     def position(self) -> tuple[str, int, int, int]:
@@ -743,7 +749,7 @@ def _to_cell(sha256: str, number: int, record: tuple[Any, ...]) -> _Cell:
     (table_code, page, row_index, col_index, f_code, f_name, e_code, e_name, line_item, parent, measure) = (
         record[:11]
     )
-    amount, unit, amount_yuan, is_total, _raw_text, flag = record[11:17]
+    amount, unit, amount_yuan, is_total, _raw_text, x0, top, x1, bottom, flag = record[11:21]
     table = table_code if type(table_code) is str else str(table_code)
     if type(page) is not int or type(row_index) is not int or type(col_index) is not int:
         position = []
@@ -799,6 +805,7 @@ def _to_cell(sha256: str, number: int, record: tuple[Any, ...]) -> _Cell:
         amount_yuan,
         is_total,
         _text(flag),
+        None if x0 is None else (x0, top, x1, bottom),  # check_stg_cells: floats, all four or none
     )
 
 
@@ -1152,6 +1159,8 @@ def _delete_facts(conn: Connection, document_key: int) -> dict[tuple[str, int, i
     return {(table, page, row, col): key for key, table, page, row, col in conn.execute(stmt).tuples()}
 
 
+_NO_BOX: tuple[None, None, None, None] = (None, None, None, None)
+
 #: Where a fact row (``_fact_rows``: _FACT_COLUMNS without amount_key) holds the cell's position.
 _POSITION = (_FACT_COLUMNS.index("table_code") - 1, _FACT_COLUMNS.index("page") - 1)
 
@@ -1186,6 +1195,7 @@ def _fact_rows(
             cell.row_index,
             cell.col_index,
             cell.dq_flag if cell.dq_flag is not None else dq_flag,
+            *(cell.box or _NO_BOX),
         )
         for cell in cells
     ]
@@ -1268,14 +1278,15 @@ _NULL = "\\N"  # COPY text format
 def _copy_line(row: tuple[Any, ...], lead: str) -> str:
     """One fact row (``_fact_rows`` order) as a COPY text line; NULL is backslash-N."""
     (document, department, year, table, f_key, e_key, l_key, m_key, amount, amount_text, unit, yuan, total) = row[:13]
-    page, row_index, col_index, flag = row[13:]
+    page, row_index, col_index, flag, x0, top, x1, bottom = row[13:]
+    box = f"{_NULL}\t{_NULL}\t{_NULL}\t{_NULL}" if x0 is None else f"{x0!r}\t{top!r}\t{x1!r}\t{bottom!r}"
     return (
         f"{lead}{document}\t{department}\t{year}\t{table.translate(_COPY_ESCAPES)}\t"
         f"{_NULL if f_key is None else f_key}\t{_NULL if e_key is None else e_key}\t"
         f"{_NULL if l_key is None else l_key}\t{m_key}\t{format(amount, 'f')}\t"
         f"{amount_text.translate(_COPY_ESCAPES)}\t{unit.translate(_COPY_ESCAPES)}\t{format(yuan, 'f')}\t"
         f"{'t' if total else 'f'}\t{page}\t{row_index}\t{col_index}\t"
-        f"{_NULL if flag is None else flag.translate(_COPY_ESCAPES)}\n"
+        f"{_NULL if flag is None else flag.translate(_COPY_ESCAPES)}\t{box}\n"
     )
 
 
@@ -1439,6 +1450,7 @@ def _replace_etl_tables(
             "accuracy": t.accuracy,
             "whitespace": t.whitespace,
             "note": t.note,
+            "outside_chars_pct": t.outside_chars_pct,
         }
         for t in tables
     ]

@@ -1,7 +1,7 @@
 """Star schema v2: dimensions, the amount fact, and the ETL bookkeeping tables.
 
 Every constraint and index carries an explicit name so that the hand-written Alembic migrations
-(``warehouse/migrations/versions/0001_star_schema_v1.py``, ``0002_warehouse_v2.py``) match these
+(``warehouse/migrations/versions/0001_star_schema_v1.py``, ``0002_warehouse_v2.py`` …) match these
 models exactly on SQLite and PostgreSQL. The reporting views of ``0003_reporting_views`` are not
 models (``REPORTING_VIEWS`` names them).
 """
@@ -217,6 +217,7 @@ class EtlTable(Base):
     accuracy: Mapped[float | None] = mapped_column(Float)
     whitespace: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str | None] = mapped_column(Text)
+    outside_chars_pct: Mapped[float | None] = mapped_column(Float)  # worst page, 0–100 (0005)
 
 
 class DimDocument(Base):
@@ -296,6 +297,11 @@ class FctAmount(Base):
     row_index: Mapped[int] = mapped_column(Integer)
     col_index: Mapped[int] = mapped_column(Integer)
     dq_flag: Mapped[str | None] = mapped_column(Text)
+    # the cell's box in PDF points on the page as displayed (origin top-left); NULL when unknown (0005)
+    cell_x0: Mapped[float | None] = mapped_column(Float)
+    cell_top: Mapped[float | None] = mapped_column(Float)
+    cell_x1: Mapped[float | None] = mapped_column(Float)
+    cell_bottom: Mapped[float | None] = mapped_column(Float)
 
 
 class EtlRun(Base):
