@@ -97,16 +97,18 @@ def page_chars(page: pdfium.PdfPage) -> list[PageChar]:
 def _lines(chars: Sequence[PageChar]) -> list[list[PageChar]]:
     """Characters grouped into text lines (by vertical centre), top to bottom, each left to right."""
     lines: list[list[PageChar]] = []
-    for ch in sorted(chars, key=lambda ch: ch.cy):
-        if lines:
-            line = lines[-1]
-            centre = sum(c.cy for c in line) / len(line)
-            if abs(ch.cy - centre) <= 0.5 * max(ch.bottom - ch.top, max(c.bottom - c.top for c in line), 1.0):
-                line.append(ch)
-                continue
+    centre_sum = height_max = 0.0
+    for ch in sorted(chars, key=lambda ch: ch.top + ch.bottom):
+        cy, height = (ch.top + ch.bottom) / 2, ch.bottom - ch.top
+        if lines and abs(cy - centre_sum / len(lines[-1])) <= 0.5 * max(height, height_max, 1.0):
+            lines[-1].append(ch)
+            centre_sum += cy
+            height_max = max(height_max, height)
+            continue
         lines.append([ch])
+        centre_sum, height_max = cy, height
     for line in lines:
-        line.sort(key=lambda ch: ch.cx)
+        line.sort(key=lambda ch: ch.x0 + ch.x1)
     return lines
 
 
