@@ -78,6 +78,7 @@ def page_chars(page: pdfium.PdfPage) -> list[PageChar]:
         raw = textpage.raw
         left, right, bottom, top = (ctypes.c_double() for _ in range(4))
         chars: list[PageChar] = []
+        seen: dict[tuple[str, int, int], list[PageChar]] = {}
         # get_text_range returns one code unit per character index as long as no surrogate pairs occur
         aligned = len(text) == count
         for i in range(count):
@@ -88,7 +89,9 @@ def page_chars(page: pdfium.PdfPage) -> list[PageChar]:
                 continue
             xs = (a * left.value + c * bottom.value + e, a * right.value + c * top.value + e)
             ys = (b * left.value + d * bottom.value + f, b * right.value + d * top.value + f)
-            chars.append(PageChar(ch, min(xs), min(ys), max(xs), max(ys)))
+            char = PageChar(ch, min(xs), min(ys), max(xs), max(ys))
+            if not _is_overprint(char, seen):
+                chars.append(char)
         return chars
     finally:
         textpage.close()
@@ -120,6 +123,23 @@ def _line_text(line: Sequence[PageChar]) -> str:
             parts.append(" ")
         parts.append(ch.text)
     return "".join(parts)
+
+
+def _is_overprint(char: PageChar, seen: dict[tuple[str, int, int], list[PageChar]]) -> bool:
+    """True when the same glyph was already drawn at (almost) the same place; remember it otherwise.
+
+    Word and WPS make "bold" CJK text by drawing every string two or more times, shifted by a fraction
+    of a point: read once, "合计" would come out as "合合计计".
+    """
+    size = max(char.bottom - char.top, char.x1 - char.x0, 1.0)
+    bucket = (char.text, int(char.cx // 2), int(char.cy // 2))
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            for other in seen.get((char.text, bucket[1] + dx, bucket[2] + dy), ()):
+                if abs(other.cx - char.cx) < 0.25 * size and abs(other.cy - char.cy) < 0.25 * size:
+                    return True
+    seen.setdefault(bucket, []).append(char)
+    return False
 
 
 def join_lines(chars: Sequence[PageChar]) -> str:

@@ -113,3 +113,15 @@ def test_join_lines_keeps_every_character_in_reading_order(lines: list[str]) -> 
     for i, line in reversed(list(enumerate(lines))):  # drawn bottom-up
         placed += chars(line, 0, i * 14.0)
     assert join_lines(placed) == "\n".join(lines)
+
+
+def test_text_drawn_twice_for_bold_is_read_once() -> None:
+    from extract.cells import _is_overprint
+
+    seen: dict[tuple[str, int, int], list[PageChar]] = {}
+    first = chars("合计", 10, 10)
+    shifted = chars("合计", 10.3, 10.2)
+    kept = [c for c in first + shifted if not _is_overprint(c, seen)]
+    assert "".join(c.text for c in kept) == "合计"
+    # the same character one cell further is a second character, not an overprint
+    assert not _is_overprint(PageChar("合", 60, 10, 69, 20), seen)
