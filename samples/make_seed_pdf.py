@@ -14,25 +14,44 @@ merged header cells, then one narrative page of 第三部分.  ``--layout`` choo
 The committed files: ``samples/changsha_zwfwzx_2020_juesuan.pdf`` (one-per-page) and
 ``tests/data/seed_layouts/<layout>.pdf`` for the other layouts.
 
-Every PDF embeds its font: a subset of WenQuanYi Micro Hei committed as ``samples/fonts/`` (a machine
-without CJK fonts, as CI is, must still read the Chinese text).  ``--make-font-subset`` rebuilds that
-subset from the system font (Debian ``fonts-wqy-microhei``; needs fontTools, the ``gen`` extra).
+``--variant`` (repeatable) renders the same report the way other producers print it (the names in
+``VARIANTS``): the 部门/年度/单位 line tight on the top rule or inside the grid as its first ruled row,
+header text overflowing below its cell, three-row headers with merged cells centred across the span,
+narrow columns whose amounts touch the rules, whole rows written as one text object (TJ-positioned
+or space-padded), amounts without thousands separators, amounts in 元, a second embedded CJK font,
+titles on two lines, 09 titled 收入支出决算表, and Excel's order (unit line above the title, the
+title written after the grid's texts).  ``--matrix OUTDIR`` writes the producer-matrix files
+``reportlab-<name>.pdf`` (``MATRIX``), each with a ``.json`` sidecar naming its variants, unit and
+the scale of its amounts against the golden cells.
+
+The committed matrix: ``tests/data/producers/reportlab-*.pdf`` and ``.json``.
+
+Every PDF embeds its fonts: a subset of WenQuanYi Micro Hei (and of WenQuanYi Zen Hei, the second
+font of ``two-fonts``) committed in ``samples/fonts/`` (a machine without CJK fonts, as CI is, must
+still read the Chinese text).  ``--make-font-subset`` rebuilds the subsets from the system fonts
+(Debian ``fonts-wqy-microhei``, ``fonts-wqy-zenhei``; needs fontTools, the ``gen`` extra).
 
 Usage::
 
     python samples/make_seed_pdf.py --layout one-per-page --out samples/changsha_zwfwzx_2020_juesuan.pdf
     python samples/make_seed_pdf.py --make-font-subset
+    python samples/make_seed_pdf.py --variant unit-yuan --variant narrow-columns --out /tmp/x.pdf
+    python samples/make_seed_pdf.py --matrix tests/data/producers
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.pdfencrypt import StandardEncryption
+from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -45,15 +64,19 @@ FONT_FILES = {
         FONTS / "wqy-microhei-subset.ttf",
         Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
     ),
+    "WQYZenHei": (  # the second font of the two-fonts variant
+        FONTS / "wqy-zenhei-subset.ttf",
+        Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+    ),
 }
 FONT = "WQYMicroHei"  # every text of every generated PDF
+SECOND_FONT = "WQYZenHei"  # titles and header cells of the two-fonts variant
 LAYOUTS = ("one-per-page", "landscape", "rotated", "continued-repeat-header", "continued-no-header")
 WIDE = {"02", "03", "04", "06", "07", "08"}  # tables the landscape layouts put on landscape pages
 CONTINUED = {"02", "03", "04", "06"}  # tables the continued layouts spread over two pages
 SPLIT_AFTER = {"02": "2081199", "03": "208"}  # their break (04, 06 break where the seed's page did)
 
 MARGIN = {"portrait": 42.0, "landscape": 26.0, "rotated": 26.0}  # landscape prints use thin margins
-HEADING_H = 60.0  # title, 公开 marker and 部门/年度/单位 line above a grid
 FOOTER_H = 22.0  # page number
 NOTE_SIZE, NOTE_LEAD = 8.0, 11.0
 MAX_SIZE = {"portrait": 9.0, "landscape": 10.0, "rotated": 10.0}
@@ -62,9 +85,96 @@ LEADING = 1.2  # line height / font size inside cells
 LABEL_CHARS = 12  # body labels longer than this may wrap inside their cell
 HEADER_CHARS = 4  # header texts may wrap down to this many characters a line
 
+NARROW_PAD = 0.5  # narrow-columns: the widest amount leaves this much space to each rule
+NARROW_HEADER_PAD = 1.0
+OVERFLOW_TABLES = {"02", "03", "05"}  # header-overflow: their 功能分类科目编码 cell
+OVERFLOW_TEXT = "功能分类科目编码"
+OVERFLOW_CHARS = 7.3  # that column holds 7 CJK characters a line: "功能分类科目编" + "码" below the rule
+CJK_DESCENT = 0.094  # WenQuanYi ideographs reach this far (em) below the baseline
+CJK_ASCENT = 0.82  # and this far above it
+TIGHT_GAP = 1.5  # subtitle-tight: points between the subtitle's lowest ink and the top rule
+
 AMOUNT = re.compile(r"-?[\d,]+\.\d\d")
 CJK_SPACE = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")  # where the seed shows a wrapped line
 NO_LINE_START = set("，。、；：）》”％")
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a producer prints the tables (the default: the committed seed layouts)."""
+
+    subtitle: str = "line"  # 部门/年度/单位: line (below the title) | tight (on the top rule) | grid (row 0)
+    header_overflow: bool = False  # 02/03/05: 功能分类科目编码 wraps, its last line below the cell
+    merged_headers: bool = False  # coded tables: three header rows, 合计 columns spanning all three
+    narrow: bool = False  # amount columns as narrow as their widest amount (<= 1 pt to the rules)
+    row_runs: str = ""  # "" | tj (one text object a row, TJ offsets) | spaces (one string, space-padded)
+    thousands: bool = True  # 2,940.05 or 2940.05
+    scale: int = 1  # 1: 万元 as the seed; 10000: 元
+    second_font: bool = False  # titles and header cells in a second embedded CJK font
+    title_lines: bool = False  # long titles on two lines
+    t09_income: bool = False  # 09 titled 国有资本经营预算财政拨款收入支出决算表
+    excel_order: bool = False  # unit line above the title; the title written after the grid's texts
+
+    @property
+    def unit(self) -> str:
+        """Return the unit the amounts are printed in."""
+        return {1: "万元", 10000: "元"}[self.scale]
+
+    @property
+    def title_font(self) -> str:
+        """Return the font of titles and 公开 markers."""
+        return SECOND_FONT if self.second_font else FONT
+
+    @property
+    def header_font(self) -> str:
+        """Return the font of header cells."""
+        return SECOND_FONT if self.second_font else FONT
+
+
+PLAIN = Style()
+VARIANTS: dict[str, dict[str, object]] = {
+    "subtitle-tight": {"subtitle": "tight"},
+    "subtitle-in-grid": {"subtitle": "grid"},
+    "header-overflow": {"header_overflow": True},
+    "merged-headers": {"merged_headers": True},
+    "narrow-columns": {"narrow": True},
+    "row-runs-tj": {"row_runs": "tj"},
+    "row-runs-spaces": {"row_runs": "spaces"},
+    "thousands-separators": {"thousands": True},
+    "plain-amounts": {"thousands": False},
+    "unit-wanyuan": {"scale": 1},
+    "unit-yuan": {"scale": 10000},
+    "two-fonts": {"second_font": True},
+    "title-two-lines": {"title_lines": True},
+    "t09-expense-title": {"t09_income": False},
+    "t09-income-title": {"t09_income": True},
+    "excel-order": {"excel_order": True},
+}
+# the producer-matrix files (tests/data/producers/reportlab-<name>.pdf): every variant at least once
+MATRIX: dict[str, tuple[str, ...]] = {
+    "tight-subtitle": ("subtitle-tight", "thousands-separators", "unit-wanyuan", "t09-expense-title"),
+    "grid-subtitle": (
+        "subtitle-in-grid",
+        "title-two-lines",
+        "t09-income-title",
+        "plain-amounts",
+        "unit-wanyuan",
+    ),
+    "header-overflow": ("header-overflow", "thousands-separators", "unit-wanyuan"),
+    "merged-headers": ("merged-headers", "two-fonts", "plain-amounts", "unit-wanyuan"),
+    "narrow-yuan": ("narrow-columns", "unit-yuan", "thousands-separators"),
+    "row-runs-tj": ("row-runs-tj", "excel-order", "thousands-separators", "unit-wanyuan"),
+    "row-runs-spaces": ("row-runs-spaces", "plain-amounts", "unit-wanyuan"),
+}
+GOLDEN_NAME = "changsha_zwfwzx_2020_juesuan.json"
+
+
+def style_of(variants: list[str] | tuple[str, ...]) -> Style:
+    """Return the style that applies the named variants in order."""
+    style = PLAIN
+    for name in variants:
+        style = replace(style, **VARIANTS[name])  # type: ignore[arg-type]
+    return style
 
 
 @dataclass
@@ -104,6 +214,10 @@ class Cell:
     align: str = "c"
     header: bool = False
     lines: list[str] = field(default_factory=list)
+    font: str = FONT
+    pad: float | None = None  # horizontal padding; None: padding(size)
+    overflow: bool = False  # the last wrapped line is printed below the cell's bottom rule
+    segments: list[tuple[str, str]] = field(default_factory=list)  # (text, align) on one line instead
 
 
 @dataclass
@@ -116,15 +230,27 @@ class TablePage:
     header: bool  # the header rows of the grid
     notes: bool  # 注：/说明： below the grid
     orientation: str  # portrait | landscape | rotated
+    style: Style = PLAIN
+
+    def subtitle_row(self) -> bool:
+        """Tell whether the grid's first ruled row carries the 部门/年度/单位 line."""
+        return self.heading and self.style.subtitle == "grid"
 
     def cells(self) -> list[Cell]:
         """Return the cells of this page's grid."""
-        head = self.table.header if self.header else []
-        return header_cells(head) + body_cells(self.body, len(head))
+        cells: list[Cell] = []
+        if self.subtitle_row():
+            ncols = len(self.table.body[0])
+            segments = [(line, meta_align(line)) for line in meta_lines(self.table, self.style)]
+            cells.append(Cell(0, 0, "", 1, ncols, "c", header=True, segments=segments))
+        head, nhead = grid_header(self.table, self.style) if self.header else ([], 0)
+        for cell in head:
+            cell.row += len(cells)
+        return cells + head + body_cells(self.body, len(cells) + nhead, self.style)
 
     def nrows(self) -> int:
         """Return the number of grid rows on this page."""
-        return (len(self.table.header) if self.header else 0) + len(self.body)
+        return max(cell.row + cell.rowspan for cell in self.cells())
 
 
 # --------------------------------------------------------------------------- fonts
@@ -133,7 +259,7 @@ class TablePage:
 def register_fonts(text: str = "") -> None:
     """Register the committed font subsets; fail if text has a character they lack."""
     for name, (path, _) in FONT_FILES.items():
-        if name not in pdfmetrics.getRegisteredFontNames():
+        if name not in pdfmetrics.getRegisteredFontNames() and path.exists():
             pdfmetrics.registerFont(TTFont(name, str(path)))
     covered = pdfmetrics.getFont(FONT).face.charToGlyph
     missing = sorted({ch for ch in text if ord(ch) not in covered and ch.isprintable() and ch not in "\t\n"})
@@ -198,6 +324,9 @@ def make_font_subset(source: Path, out: Path, chars: set[str], font_number: int 
 def make_font_subsets() -> None:
     """Rebuild every committed font subset from its system font."""
     for name, (path, source) in FONT_FILES.items():
+        if not source.exists() and path.exists():
+            print(f"{path}: kept ({source} is not installed)")
+            continue
         size = make_font_subset(source, path, subset_chars(common=name == FONT))
         print(f"{path}: {size:,} bytes from {source}")
 
@@ -323,7 +452,38 @@ def header_cells(rows: list[list[str]]) -> list[Cell]:
     return cells
 
 
-def body_cells(rows: list[list[str]], first_row: int) -> list[Cell]:
+def grid_header(table: SeedTable, style: Style = PLAIN) -> tuple[list[Cell], int]:
+    """Return the header cells of a table's grid as a style prints them, and its header row count."""
+    cells, nrows = header_cells(table.header), len(table.header)
+    if style.merged_headers and nrows == 2 and table.header[0][:2] == ["项目", ""]:
+        cells, nrows = three_row_header(cells), 3
+    for cell in cells:
+        cell.font = style.header_font
+        if style.narrow:
+            cell.pad = NARROW_HEADER_PAD
+        if style.header_overflow and table.number in OVERFLOW_TABLES and cell.text == OVERFLOW_TEXT:
+            cell.overflow, cell.align = True, "l"
+    return cells, nrows
+
+
+def three_row_header(cells: list[Cell]) -> list[Cell]:
+    """Turn a 项目-headed two-row header into three rows, as many producers print it.
+
+    项目 keeps the first row; the code and name cells under it span the second and third; a column
+    group (本年支出) spans the first two rows over its leaves (小计, 基本支出, 项目支出) in the third;
+    a column without sub-headers (本年收入合计, 年初结转和结余) spans all three rows.
+    """
+    for cell in cells:
+        if cell.row == 0 and cell.text != "项目":
+            cell.rowspan = 3 if cell.rowspan == 2 else 2
+        elif cell.row == 1 and cell.col < 2:
+            cell.rowspan = 2
+        elif cell.row == 1:
+            cell.row = 2
+    return cells
+
+
+def body_cells(rows: list[list[str]], first_row: int, style: Style = PLAIN) -> list[Cell]:
     """Return one cell per seed cell; a 合计 label spans the blank cells after it."""
     cells = []
     for r, row in enumerate(rows):
@@ -333,9 +493,42 @@ def body_cells(rows: list[list[str]], first_row: int) -> list[Cell]:
             if text.endswith("合计"):
                 while c + cs < len(row) and not row[c + cs]:
                     cs += 1
-            cells.append(Cell(first_row + r, c, cell_text(text), 1, cs, alignment(text)))
+            text = amount_text(text, style)
+            cell = Cell(first_row + r, c, cell_text(text), 1, cs, alignment(text))
+            if style.narrow and cell.align == "r":
+                cell.pad = NARROW_PAD
+            cells.append(cell)
             c += cs
     return cells
+
+
+def amount_text(text: str, style: Style) -> str:
+    """Print a seed amount (万元, thousands separators) in the style's unit and format."""
+    if style == PLAIN or not AMOUNT.fullmatch(text):
+        return text
+    value = Decimal(text.replace(",", "")) * style.scale
+    return f"{value:,.2f}" if style.thousands else f"{value:.2f}"
+
+
+def meta_lines(table: SeedTable, style: Style) -> list[str]:
+    """Return the 部门/年度/金额单位 lines of a table in the style's unit."""
+    return [f"金额单位：{style.unit}" if line.startswith("金额单位") else line for line in table.meta]
+
+
+def meta_align(line: str) -> str:
+    """部门 left, 金额单位 right, 年度 centred."""
+    return "l" if line.startswith("部门") else "r" if line.startswith("金额单位") else "c"
+
+
+def table_title(table: SeedTable, style: Style) -> list[str]:
+    """Return the lines of a table's title as the style prints it."""
+    title = table.title
+    if style.t09_income and table.number == "09":
+        title = title.replace("财政拨款支出决算表", "财政拨款收入支出决算表")
+    cut = title.find("财政拨款") + len("财政拨款")
+    if style.title_lines and title.find("财政拨款") > 0 and cut < len(title):
+        return [title[:cut], title[cut:]]
+    return [title]
 
 
 def alignment(text: str) -> str:
@@ -350,28 +543,28 @@ def alignment(text: str) -> str:
 # --------------------------------------------------------------------------- measuring
 
 
-def width_of(text: str, size: float) -> float:
+def width_of(text: str, size: float, font: str = FONT) -> float:
     """Return the printed width of one line of text."""
-    return pdfmetrics.stringWidth(text, FONT, size)
+    return pdfmetrics.stringWidth(text, font, size)
 
 
-def wrap(text: str, width: float, size: float, balance: bool = False) -> list[str]:
+def wrap(text: str, width: float, size: float, balance: bool = False, font: str = FONT) -> list[str]:
     """Break text into lines no wider than width, between any CJK characters, not inside numbers.
 
     With balance, a CJK text that needs n lines gets lines of even length (功能分类/科目编码).
     """
     lines = []
     for part in text.split("\n"):
-        if balance and part and not part.isascii() and width_of(part, size) > width:
-            n = len(wrap(part, width, size))
+        if balance and part and not part.isascii() and width_of(part, size, font) > width:
+            n = len(wrap(part, width, size, font=font))
             step = -(-len(part) // n)
             chunks = [part[i : i + step] for i in range(0, len(part), step)]
-            if all(width_of(chunk, size) <= width for chunk in chunks):
+            if all(width_of(chunk, size, font) <= width for chunk in chunks):
                 lines += chunks
                 continue
         line = ""
         for ch in part:
-            if line and ch not in NO_LINE_START and width_of(line + ch, size) > width:
+            if line and ch not in NO_LINE_START and width_of(line + ch, size, font) > width:
                 tail = ""
                 word = re.search(r"[\x21-\x7e]+$", line)
                 if ch.isascii() and not ch.isspace() and word and word.start() > 0:
@@ -389,39 +582,67 @@ def padding(size: float) -> float:
     return max(3.0, 0.7 * size)
 
 
-def column_widths(cells: list[Cell], ncols: int, size: float, width: float) -> list[float] | None:
-    """Return column widths filling width, or None if the columns do not fit at this size."""
+def cell_pad(cell: Cell, size: float) -> float:
+    """Return a cell's horizontal padding."""
+    return padding(size) if cell.pad is None else cell.pad
+
+
+def column_widths(
+    cells: list[Cell], ncols: int, size: float, width: float, style: Style = PLAIN
+) -> list[float] | None:
+    """Return column widths filling width, or None if the columns do not fit at this size.
+
+    Narrow amount columns (all as wide as the widest amount) and the header-overflow column keep
+    their exact width; the others share
+    what is left (a table with no other column is narrower than the page).
+    """
     pad = padding(size)
     need = [2 * pad] * ncols
+    fixed: dict[int, float] = {}
+    amounts = [c for c in cells if style.narrow and c.align == "r" and not c.header and c.colspan == 1]
+    for cell in amounts:  # every amount column as wide as the table's widest amount, no wider
+        fixed[cell.col] = max(width_of(c.text, size, c.font) for c in amounts) + 2 * NARROW_PAD
+    for cell in cells:
+        if cell.overflow:
+            fixed[cell.col] = OVERFLOW_CHARS * size + 2 * cell_pad(cell, size)
+    for c, w in fixed.items():
+        need[c] = w
 
     def wanted(cell: Cell) -> float:
-        text = max((width_of(line, size) for line in cell.text.split("\n")), default=0.0)
+        text = max((width_of(line, size, cell.font) for line in cell.text.split("\n")), default=0.0)
         if cell.header:
             text = min(text, HEADER_CHARS * size)
         elif cell.align == "l" and not cell.text.isdigit():
             text = min(text, LABEL_CHARS * size)
-        return text + 2 * pad
+        return text + 2 * cell_pad(cell, size)
 
     for cell in sorted(cells, key=lambda cell: cell.colspan):
         span = slice(cell.col, cell.col + cell.colspan)
+        free = [c for c in range(span.start, span.stop) if c not in fixed]
         short = wanted(cell) - sum(need[span])
-        if short > 0:
-            for c in range(span.start, span.stop):
-                need[c] += short / cell.colspan
+        if short > 0 and free:
+            for c in free:
+                need[c] += short / len(free)
     if sum(need) > width:
         return None
-    return [n * width / sum(need) for n in need]
+    if not fixed:
+        return [n * width / sum(need) for n in need]
+    free_need = sum(n for c, n in enumerate(need) if c not in fixed)
+    if not free_need:
+        return need
+    rest = width - sum(fixed.values())
+    return [fixed[c] if c in fixed else n * rest / free_need for c, n in enumerate(need)]
 
 
 def row_heights(cells: list[Cell], nrows: int, widths: list[float], size: float) -> list[float]:
     """Wrap every cell's text into its width and return the row heights that hold it."""
-    pad, vpad = padding(size), 0.25 * size + 0.8
+    vpad = 0.25 * size + 0.8
     heights = [size * LEADING + 2 * vpad] * nrows
     for cell in sorted(cells, key=lambda cell: cell.rowspan):
-        cell.lines = wrap(
-            cell.text, sum(widths[cell.col : cell.col + cell.colspan]) - 2 * pad, size, balance=True
-        )
-        need = len(cell.lines) * size * LEADING + 2 * vpad
+        inner = sum(widths[cell.col : cell.col + cell.colspan]) - 2 * cell_pad(cell, size)
+        cell.lines = wrap(cell.text, inner, size, balance=not cell.overflow, font=cell.font)
+        inside = len(cell.lines) - 1 if cell.overflow and len(cell.lines) > 1 else len(cell.lines)
+        need = inside * size * LEADING + 2 * vpad
         rows = range(cell.row, cell.row + cell.rowspan)
         short = need - sum(heights[r] for r in rows)
         if short > 0:
@@ -441,10 +662,67 @@ def notes_lines(page: TablePage, width: float) -> list[str]:
     return [line for note in page.table.notes for line in wrap(note, width, NOTE_SIZE)]
 
 
+@dataclass
+class Printed:
+    """One line printed around a grid: title, 公开 marker or a 部门/年度/单位 line."""
+
+    role: str  # title | marker | meta | unit (a meta line printed above the title)
+    text: str
+    font: str
+    size: float
+    align: str  # l | c | r
+    y: float  # baseline, points below the top margin
+
+
+def heading(page: TablePage) -> tuple[list[Printed], float]:
+    """Return what a table page prints above its grid and the height it takes.
+
+    By default: the title, the 公开 marker below it on the right, then the 部门 / 年度 / 金额单位 line
+    (HEADING_H).  Excel's order puts the marker and the unit line above the title.  subtitle-tight
+    lowers the 部门 line onto the top rule; subtitle-in-grid moves it into the grid.
+    """
+    if not page.heading:
+        return [], 0.0
+    style, table = page.style, page.table
+    marker = f"公开 {table.number} 表"
+    meta = [] if page.subtitle_row() else meta_lines(table, style)
+    items: list[Printed] = []
+    y = 0.0
+    if style.excel_order:
+        items.append(Printed("marker", marker, style.title_font, 9, "r", 12.0))
+        items += [Printed("unit", line, FONT, 9, "r", 26.0) for line in meta if line.startswith("金额单位")]
+        meta = [line for line in meta if not line.startswith("金额单位")]
+        y = 30.0
+    for k, line in enumerate(table_title(table, style)):
+        y += 16.0 if k == 0 else 20.0
+        items.append(Printed("title", line, style.title_font, 16, "c", y))
+    if not style.excel_order:
+        y += 18.0
+        items.append(Printed("marker", marker, style.title_font, 9, "r", y))
+    if meta:
+        y += 16.0
+        items += [Printed("meta", line, FONT, 9, meta_align(line), y) for line in meta]
+    if style.subtitle == "tight" and meta:  # the grid starts TIGHT_GAP below the line's lowest ink
+        return items, y + CJK_DESCENT * 9 + TIGHT_GAP
+    return items, y + 10.0
+
+
+def draw_printed(canvas: Canvas, items: list[Printed], width: float, margin: float, top: float) -> None:
+    """Print heading lines at their places."""
+    for item in items:
+        canvas.setFont(item.font, item.size)
+        if item.align == "l":
+            canvas.drawString(margin, top - item.y, item.text)
+        elif item.align == "r":
+            canvas.drawRightString(width - margin, top - item.y, item.text)
+        else:
+            canvas.drawCentredString(width / 2, top - item.y, item.text)
+
+
 def grid_area(page: TablePage) -> tuple[float, float, float]:
     """Return the width, top and bottom of the space left for the grid on a table page."""
     (w, h), margin = page_size(page.orientation), MARGIN[page.orientation]
-    top = h - margin - (HEADING_H if page.heading else 0.0)
+    top = h - margin - heading(page)[1]
     notes = len(notes_lines(page, w - 2 * margin)) * NOTE_LEAD + (6.0 if page.notes else 0.0)
     return w - 2 * margin, top, margin + FOOTER_H + notes
 
@@ -452,13 +730,21 @@ def grid_area(page: TablePage) -> tuple[float, float, float]:
 def fit_table(pages: list[TablePage]) -> tuple[float, list[float]]:
     """Return the largest font size and the column widths at which all pages of a table fit."""
     width = grid_area(pages[0])[0]
-    everything = header_cells(pages[0].table.header) + body_cells(
-        [row for page in pages for row in page.body], len(pages[0].table.header)
+    first = pages[0]
+    whole = TablePage(
+        first.table,
+        [row for page in pages for row in page.body],
+        first.heading,
+        True,
+        True,
+        first.orientation,
+        first.style,
     )
+    everything = whole.cells()
     ncols = len(pages[0].table.body[0])
     size = MAX_SIZE[pages[0].orientation]
     while size >= MIN_SIZE:
-        widths = column_widths(everything, ncols, size, width)
+        widths = column_widths(everything, ncols, size, width, first.style)
         if widths and all(fits(page, widths, size) for page in pages):
             return size, widths
         size -= 0.25
@@ -593,61 +879,205 @@ def draw_cell_texts(
     heights: list[float],
     corner: tuple[float, float],
     size: float,
+    style: Style = PLAIN,
+    run_font: str | None = None,
 ) -> None:
-    """Print every cell's wrapped lines, centred vertically in the cell."""
-    pad, lead = padding(size), size * LEADING
+    """Print every cell's wrapped lines, centred vertically in the cell.
+
+    An overflow cell prints its last line just below its bottom rule; with row runs, a row whose
+    cells are all one line is written as one text object.
+    """
+    lead = size * LEADING
     x0, top = corner
     canvas.setFont(FONT, size)
+    current = FONT
+    run_rows = whole_rows(cells) if style.row_runs else {}
     for cell in cells:
+        if cell.row in run_rows:
+            continue
+        if cell.font != current:
+            canvas.setFont(cell.font, size)
+            current = cell.font
+        pad = cell_pad(cell, size)
         left = x0 + sum(widths[: cell.col])
         right = left + sum(widths[cell.col : cell.col + cell.colspan])
         height = sum(heights[cell.row : cell.row + cell.rowspan])
-        y = top - sum(heights[: cell.row]) - (height - len(cell.lines) * lead) / 2
-        for line in cell.lines:
+        if cell.segments:
+            base = (
+                top - sum(heights[: cell.row]) - (height - lead) / 2 - lead + (lead - size) / 2 + 0.14 * size
+            )
+            draw_segments(canvas, cell.segments, left + pad, right - pad, base)
+            continue
+        inside = cell.lines[:-1] if cell.overflow and len(cell.lines) > 1 else cell.lines
+        y = top - sum(heights[: cell.row]) - (height - len(inside) * lead) / 2
+        for k, line in enumerate(cell.lines):
             y -= lead
             base = y + (lead - size) / 2 + 0.14 * size
+            if k == len(inside):  # the overflowing line: its ink just below the bottom rule
+                base = top - sum(heights[: cell.row + cell.rowspan]) - 1.2 - CJK_ASCENT * size
             if cell.align == "l":
                 canvas.drawString(left + pad, base, line)
             elif cell.align == "r":
                 canvas.drawRightString(right - pad, base, line)
             else:
                 canvas.drawCentredString((left + right) / 2, base, line)
+    for members in run_rows.values():
+        draw_row_run(canvas, members, widths, heights, corner, size, style.row_runs, run_font or FONT)
+
+
+def draw_segments(
+    canvas: Canvas, segments: list[tuple[str, str]], left: float, right: float, base: float
+) -> None:
+    """Print texts on one line of a cell: left, centred and right-aligned ones."""
+    for text, align in segments:
+        if align == "l":
+            canvas.drawString(left, base, text)
+        elif align == "r":
+            canvas.drawRightString(right, base, text)
+        else:
+            canvas.drawCentredString((left + right) / 2, base, text)
+
+
+def whole_rows(cells: list[Cell]) -> dict[int, list[Cell]]:
+    """Return the grid rows whose own cells are all one-line, one-row cells (at least two texts)."""
+    rows: dict[int, list[Cell]] = {}
+    for cell in cells:
+        rows.setdefault(cell.row, []).append(cell)
+    return {
+        row: sorted(members, key=lambda cell: cell.col)
+        for row, members in rows.items()
+        if all(c.rowspan == 1 and len(c.lines) <= 1 and not c.segments and not c.overflow for c in members)
+        and sum(1 for c in members if c.text) >= 2
+    }
+
+
+def draw_row_run(
+    canvas: Canvas,
+    members: list[Cell],
+    widths: list[float],
+    heights: list[float],
+    corner: tuple[float, float],
+    size: float,
+    mode: str,
+    font: str,
+) -> None:
+    """Write one grid row as a single text object, each cell's text placed at its column.
+
+    tj: one BT … ET with one TJ array that moves the pen between cells by numeric offsets (as report
+    engines do); spaces: one string whose cells are separated by as many spaces as reach the column.
+    font is the page's run font (see run_font), so a row's glyphs share one font subset and the
+    row is one text-showing operator.
+    """
+    lead = size * LEADING
+    x0, top = corner
+    row = members[0].row
+    base = top - sum(heights[: row + 1]) + (heights[row] - lead) / 2 + (lead - size) / 2 + 0.14 * size
+    placed: list[tuple[float, str, str, str]] = []  # x, text, font, align
+    for cell in members:
+        if not cell.lines or not cell.lines[0]:
+            continue
+        text, pad = cell.lines[0], cell_pad(cell, size)
+        left = x0 + sum(widths[: cell.col])
+        right = left + sum(widths[cell.col : cell.col + cell.colspan])
+        w = width_of(text, size, font)
+        x = {"l": left + pad, "r": right - pad - w, "c": (left + right) / 2 - w / 2}[cell.align]
+        placed.append((x, text, font, cell.align))
+    if mode == "spaces":
+        font = placed[0][2]
+        space = width_of(" ", size, font)
+        line, now = placed[0][1], placed[0][0] + width_of(placed[0][1], size, font)
+        for x, text, _, align in placed[1:]:
+            gap = (x - now) / space
+            n = max(1, math.floor(gap) if align == "r" else math.ceil(gap))
+            line += " " * n + text
+            now += n * space + width_of(text, size, font)
+        canvas.setFont(font, size)
+        canvas.drawString(placed[0][0], base, line)
+        return
+    code = ["BT", f"1 0 0 1 {fp_str(placed[0][0])} {fp_str(base)} Tm"]
+    array: list[str] = []
+    current: tuple[str, int] | None = None
+    now = placed[0][0]
+
+    def flush() -> None:
+        if array:
+            code.append(f"[{' '.join(array)}] TJ")
+            array.clear()
+
+    for x, text, fontname, _ in placed:
+        font = pdfmetrics.getFont(fontname)
+        if abs(x - now) > 1e-6:
+            array.append(fp_str(-(x - now) * 1000 / size))
+        for subset, chunk in font.splitString(text, canvas._doc):
+            if (fontname, subset) != current:
+                flush()
+                code.append(f"{font.getSubsetInternalName(subset, canvas._doc)} {fp_str(size)} Tf")
+                current = (fontname, subset)
+            array.append(f"({canvas._escape(chunk)})")
+        now = x + width_of(text, size, fontname)
+    flush()
+    code.append("ET")
+    canvas._code.append(" ".join(code))
+
+
+def run_font(page: TablePage) -> str | None:
+    """Register and return the font a row-runs page writes its rows in, or None.
+
+    reportlab embeds a TrueType font as subsets of 256 glyphs numbered in order of first use, so a
+    row's characters would fall into several subsets (a Tf switch, a new text-showing operator) in
+    the middle of a row.  A fresh instance of the same font per table, without reportlab's ASCII
+    reservation, keeps every character of a table (at most about 200) in one subset.
+    """
+    if not page.style.row_runs:
+        return None
+    name = f"{FONT}Runs{page.table.number}"
+    if name not in pdfmetrics.getRegisteredFontNames():
+        font = TTFont(name, str(FONT_FILES[FONT][0]), asciiReadable=False)
+        font.face.name += f"-Runs{page.table.number}".encode()  # reportlab keeps one font per face name
+        pdfmetrics.registerFont(font)
+    return name
 
 
 def draw_table_page(canvas: Canvas, page: TablePage, size: float, widths: list[float], number: int) -> None:
-    """Draw one table page: heading, ruled grid, notes."""
+    """Draw one table page: heading, ruled grid, notes.
+
+    Excel's order writes the grid, the header texts, the marker and unit line, the body, the notes and
+    only then the title and 部门 line.
+    """
     width, height = start_page(canvas, page.orientation)
     margin = MARGIN[page.orientation]
     top = height - margin
-    if page.heading:
-        canvas.setFont(FONT, 16)
-        canvas.drawCentredString(width / 2, top - 16, page.table.title)
-        canvas.setFont(FONT, 9)
-        canvas.drawRightString(width - margin, top - 34, f"公开 {page.table.number} 表")
-        for meta in page.table.meta:
-            if meta.startswith("部门"):
-                canvas.drawString(margin, top - 50, meta)
-            elif meta.startswith("金额单位"):
-                canvas.drawRightString(width - margin, top - 50, meta)
-            else:
-                canvas.drawCentredString(width / 2, top - 50, meta)
-        top -= HEADING_H
+    style = page.style
+    items, heading_h = heading(page)
+    if not style.excel_order:
+        draw_printed(canvas, items, width, margin, top)
+    grid_top = top - heading_h
     cells = page.cells()
     heights = row_heights(cells, page.nrows(), widths, size)
-    draw_grid(canvas, cells, widths, heights, margin, top)
-    draw_cell_texts(canvas, cells, widths, heights, (margin, top), size)
-    y = top - sum(heights) - 6
+    left = margin + max(0.0, (width - 2 * margin - sum(widths)) / 2)  # a narrow grid is centred
+    draw_grid(canvas, cells, widths, heights, left, grid_top)
+    if style.excel_order:
+        head = [cell for cell in cells if cell.header]
+        draw_cell_texts(canvas, head, widths, heights, (left, grid_top), size, style, run_font(page))
+        draw_printed(canvas, [i for i in items if i.role in ("marker", "unit")], width, margin, top)
+        body = [cell for cell in cells if not cell.header]
+        draw_cell_texts(canvas, body, widths, heights, (left, grid_top), size, style, run_font(page))
+    else:
+        draw_cell_texts(canvas, cells, widths, heights, (left, grid_top), size, style, run_font(page))
+    y = grid_top - sum(heights) - 6
     canvas.setFont(FONT, NOTE_SIZE)
     for line in notes_lines(page, width - 2 * margin):
         y -= NOTE_LEAD
         canvas.drawString(margin, y, line)
+    if style.excel_order:
+        draw_printed(canvas, [i for i in items if i.role in ("title", "meta")], width, margin, top)
     finish_page(canvas, width, number, margin)
 
 
 # --------------------------------------------------------------------------- document
 
 
-def table_pages(seed: Seed, layout: str) -> list[list[TablePage]]:
+def table_pages(seed: Seed, layout: str, style: Style = PLAIN) -> list[list[TablePage]]:
     """Return the pages of each table in a layout."""
     groups = []
     for table in seed.tables:
@@ -660,15 +1090,13 @@ def table_pages(seed: Seed, layout: str) -> list[list[TablePage]]:
                 tail = [head[0], *tail]
             groups.append(
                 [
-                    TablePage(table, head, heading=True, header=True, notes=False, orientation=orientation),
-                    TablePage(table, tail, heading=False, header=repeat, notes=True, orientation=orientation),
+                    TablePage(table, head, True, True, False, orientation, style),
+                    TablePage(table, tail, False, repeat, True, orientation, style),
                 ]
             )
         else:
             body = joined_body(table)
-            groups.append(
-                [TablePage(table, body, heading=True, header=True, notes=True, orientation=orientation)]
-            )
+            groups.append([TablePage(table, body, True, True, True, orientation, style)])
     return groups
 
 
@@ -678,6 +1106,7 @@ def build(
     seed_path: Path = SEED,
     user_password: str | None = None,
     owner_password: str | None = None,
+    style: Style = PLAIN,
 ) -> list[str]:
     """Write the PDF of one layout; return what each page holds."""
     seed_text = seed_path.read_text(encoding="utf-8")
@@ -703,7 +1132,7 @@ def build(
             finish_page(canvas, width, len(contents), MARGIN["portrait"])
             contents.append("目录" if toc else "第一部分")
             items = items[done:]
-    for pages in table_pages(seed, layout):
+    for pages in table_pages(seed, layout, style):
         size, widths = fit_table(pages)
         for k, page in enumerate(pages):
             draw_table_page(canvas, page, size, widths, len(contents))
@@ -716,11 +1145,47 @@ def build(
     return contents
 
 
+def build_matrix(outdir: Path, seed_path: Path = SEED) -> list[Path]:
+    """Write every producer-matrix file with its sidecar; return the PDFs written."""
+    seed = parse_seed(seed_path.read_text(encoding="utf-8"))
+    outdir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, variants in MATRIX.items():
+        style = style_of(variants)
+        out = outdir / f"reportlab-{name}.pdf"
+        build("one-per-page", out, seed_path, style=style)
+        sidecar = {
+            "producer": "reportlab",
+            "variants": list(variants),
+            "unit": style.unit,
+            "golden": GOLDEN_NAME,
+            "scale": str(style.scale),
+            "department": seed.department,
+            "fiscal_year": int(re.sub(r"\D", "", seed.year)),
+            "generator": f"python samples/make_seed_pdf.py --matrix {outdir.as_posix()}",
+        }
+        text = json.dumps(sidecar, ensure_ascii=False, indent=2) + "\n"
+        out.with_suffix(".json").write_text(text, encoding="utf-8")
+        written.append(out)
+        print(f"{out}: {', '.join(variants)}")
+    return written
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse the command line and write the PDF."""
     parser = argparse.ArgumentParser(description="Render the seed 决算 report text into a ruled PDF.")
     parser.add_argument("--layout", choices=LAYOUTS, default="one-per-page")
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        choices=sorted(VARIANTS),
+        help="print as another producer does",
+    )
+    parser.add_argument(
+        "--matrix", type=Path, metavar="OUTDIR", help="write the producer-matrix files and sidecars"
+    )
     parser.add_argument(
         "--make-font-subset", action="store_true", help="rebuild samples/fonts/ from the system fonts"
     )
@@ -731,10 +1196,15 @@ def main(argv: list[str] | None = None) -> None:
     if args.make_font_subset:
         make_font_subsets()
         return
+    if args.matrix is not None:
+        build_matrix(args.matrix, args.seed)
+        return
     if args.out is None:
         parser.error("--out is required")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    pages = build(args.layout, args.out, args.seed, args.user_password, args.owner_password)
+    pages = build(
+        args.layout, args.out, args.seed, args.user_password, args.owner_password, style_of(args.variant)
+    )
     for number, what in enumerate(pages, start=1):
         print(f"page {number}: {what}")
 
