@@ -151,37 +151,46 @@ def join_lines(chars: Sequence[PageChar]) -> str:
 _STANDALONE = frozenset({"类", "款", "项", "栏次", "行次", "合计", "小计", "总计", "金额", "预算数", "决算数", "项目"})
 
 
-def _overflow_line(above: Sequence[PageChar], rule: float, cell: Sequence[PageChar], box: Box) -> list[PageChar]:
-    """The first line of ``cell`` when it is the wrapped tail of the text above, drawn past the ruling.
+def _words(line: Sequence[PageChar]) -> list[list[PageChar]]:
+    """A line split where the gap between characters is a word break (as _line_text puts a space)."""
+    words = [[line[0]]]
+    for prev, ch in zip(line, line[1:], strict=False):
+        if ch.x0 - prev.x1 > 0.6 * max(ch.bottom - ch.top, prev.bottom - prev.top, 1.0):
+            words.append([])
+        words[-1].append(ch)
+    return words
+
+
+def _overflow_line(above: Sequence[PageChar], box: Box, cell: Sequence[PageChar]) -> list[PageChar]:
+    """The characters of ``cell`` that are the wrapped tail of the text above, drawn past the ruling.
 
     A producer that does not grow a row to fit wrapped text draws the last line of a header cell just below
-    the cell's bottom rule ("功能分类科目编" / "码"). Such a line continues the line pitch of the text above
-    across the rule, hugs the rule from below as the text above hugs it from over, is shorter than the line
-    it continues, and is no amount or standalone header word.
+    the cell's bottom rule ("功能分类科目编" / "码"), where it may share a line with the lower cell's own text
+    ("码   栏次"). The tail is the first word of the lower cell's first line when the text above wrapped
+    (its last line fills the cell's width), the tail starts right below the rule at the text's own line
+    pitch, is aligned with the line above (left edges or centres), is shorter than it, and is no amount
+    or standalone header word.
     """
     if not above or not cell:
         return []
     above_lines, lines = _lines(above), _lines(cell)
-    last, first = above_lines[-1], lines[0]
+    last, tail = above_lines[-1], _words(lines[0])[0]
     height = max(c.bottom - c.top for c in last)
-    first_height = max(c.bottom - c.top for c in first)
-    text = _line_text(first).replace(" ", "")
-    if text in _STANDALONE or _AMOUNT.match(text) or text.isdigit() or len(first) >= len(last):
+    width = max(c.x1 - c.x0 for c in last)
+    text = "".join(c.text for c in tail)
+    if text in _STANDALONE or _AMOUNT.match(text) or text.isdigit() or len(tail) >= len(last):
         return []
-    if abs(first_height - height) > 0.2 * height:
+    if abs(max(c.bottom - c.top for c in tail) - height) > 0.2 * height:
         return []
-    below_gap = min(c.top for c in first) - rule
-    above_gap = rule - max(c.bottom for c in last)
-    if not (-0.1 * height <= below_gap <= 0.3 * height and -0.1 * height <= above_gap <= 0.3 * height):
+    x0, rule, x1, _ = box
+    full = (last[0].x0 - x0) + (x1 - last[-1].x1) < 2.5 * width  # no room left for one more character
+    below_gap = min(c.top for c in lines[0]) - rule
+    pitch_gap = min(c.top for c in tail) - max(c.bottom for c in last)
+    if not full or not (-0.1 * height <= below_gap <= 0.5 * height) or not (0 <= pitch_gap <= 1.25 * height):
         return []
-    if len(above_lines) >= 2:
-        pitch = min(c.top for c in last) - max(c.bottom for c in above_lines[-2])
-        if abs((below_gap + above_gap) - pitch) > 0.35 * height:
-            return []
-    x0, x1 = box[0], box[2]
-    if min(c.x0 for c in first) < x0 - 0.5 or max(c.x1 for c in first) > x1 + 0.5:
-        return []
-    return list(first)
+    left_aligned = abs(tail[0].x0 - last[0].x0) <= 0.5 * height
+    centred = abs((tail[0].x0 + tail[-1].x1) - (last[0].x0 + last[-1].x1)) / 2 <= 0.5 * height
+    return list(tail) if left_aligned or centred else []
 
 
 @dataclass(frozen=True)
@@ -308,9 +317,9 @@ def _move_overflow(
             if anchors[r][c] == above or not geometry.edges[r][c] & EDGE_TOP and not geometry.edges[r - 1][c] & EDGE_BOTTOM:
                 continue
             span = [ch for i, row in enumerate(anchors) for j, a in enumerate(row) if a == above for ch in members[i][j]]
-            x0 = min(geometry.xs[j] for row in anchors for j, a in enumerate(row) if a == above)
-            x1 = max(geometry.xs[j + 1] for row in anchors for j, a in enumerate(row) if a == above)
-            moved = _overflow_line(span, geometry.ys[r], members[r][c], (x0, 0.0, x1, 0.0))
+            cols = [j for row in anchors for j, a in enumerate(row) if a == above]
+            box = (geometry.xs[min(cols)], geometry.ys[r], geometry.xs[max(cols) + 1], geometry.ys[r])
+            moved = _overflow_line(span, box, members[r][c])
             if moved:
                 members[above[0]][above[1]].extend(moved)
                 members[r][c] = [ch for ch in members[r][c] if ch not in moved]

@@ -81,12 +81,21 @@ def test_two_amounts_are_never_fused_where_a_ruling_was_not_detected() -> None:
 def test_header_line_overflowing_its_bottom_rule_joins_the_cell_above() -> None:
     # "功能分类科目编" fills the cell down to its bottom rule at y=30; "码" is drawn just below it
     g = grid([0, 75, 150], [0, 30, 50, 70])
-    page = chars("功能分类", 2, 8) + chars("科目编", 2, 19) + chars("码", 2, 31) + chars("项目名称", 77, 10)
-    page += chars("栏次", 2, 40) + chars("1", 77, 40)
+    page = chars("功能分类科目编", 2, 18) + chars("码", 2, 31) + chars("项目名称", 77, 10)
+    page += chars("栏次", 30, 33) + chars("1", 77, 40)  # the tail shares its line with the lower cell's text
     page += chars("201", 2, 55, size=6) + chars("2.00", 77, 55, size=6)
     texts = cell_texts(g, page)
-    assert texts.cells[0][0] == "功能分类\n科目编\n码"
+    assert texts.cells[0][0] == "功能分类科目编\n码"
     assert texts.cells[1][0] == "栏次"
+
+
+def test_short_text_under_a_line_that_does_not_fill_its_cell_stays_in_its_own_cell() -> None:
+    # the text above did not wrap (room for more characters): what follows below the rule is its own
+    g = grid([0, 75, 150], [0, 30, 50, 70])
+    page = chars("项目", 2, 18) + chars("名称", 2, 31) + chars("201", 2, 55, size=6) + chars("2.00", 77, 55, size=6)
+    texts = cell_texts(g, page)
+    assert texts.cells[0][0] == "项目"
+    assert texts.cells[1][0] == "名称"
 
 
 def test_a_normal_second_header_row_is_not_taken_for_overflow() -> None:
