@@ -6,7 +6,10 @@ The seed report (``samples/seed/changsha_zwfwzx_2020_juesuan.txt``, read with ``
 - **Calc**: an .xlsx workbook (openpyxl) with a cover sheet, a 目录 sheet and one sheet per 公开 table:
   title row merged across the table, the 部门/年度/金额单位 row directly above the grid, the multi-row
   header with merged cells, 栏次 rows, body rows, thin borders on the grid only, notes under it, print
-  setup (A4, fit to width or to one page, landscape where chosen, repeated header rows);
+  setup (A4, fit to width or to one page, landscape where chosen, repeated header rows); one variant
+  types the title into a text box over an empty title row, as Excel/WPS reports often do: printed at
+  the top as usual, but drawn after the cells, so the PDF's text has the 部门/单位 line, the column
+  headers and the body before the title;
 - **Writer**: a .docx (python-docx) with cover, 目录, 第一部分, the nine tables as Word tables (merged header
   cells, bordered table style, CJK font on every run incl. ``w:eastAsia``), the title as a centred
   paragraph and the 部门/年度/单位 line as a paragraph right above each table, and some of 第三部分.
@@ -80,7 +83,7 @@ class Variant:
     title_two_lines: bool = False  # long titles broken after 财政拨款
     title09: str = "支出"  # 09 title: 国有资本经营预算财政拨款(收入)支出决算表
     tall_header: bool = False  # two-row headers stretched over three rows (merged cells span 3 rows)
-    header_first: bool = False  # Calc: 部门/单位 row and column headers above the title row
+    title_box: bool = False  # Calc: title in a text box over the title row (drawn after the cells)
     orientation: str = "wide"  # wide: landscape for WIDE tables | landscape | portrait
     fit: str = "width"  # Calc: fit to page width (header rows repeat) | page: each table on one page
     unit_prefix: str = "部门："  # or 编制单位：
@@ -106,8 +109,8 @@ class Variant:
             tags.append("title-two-lines")
         tags.append(f"table09-title:{TITLE09[self.title09]}")
         tags.append("header-merged-over-3-rows" if self.tall_header else "header-merged-over-2-rows")
-        if self.header_first:
-            tags.append("unit-row-and-column-headers-before-title")
+        if self.title_box:
+            tags += ["title-in-text-box", "headers-before-title-in-text-order"]
         tags.append(f"subtitle:{self.unit_prefix.rstrip('：')}")
         return tags
 
@@ -138,7 +141,7 @@ MATRIX = [
         "calc",
         "Noto Sans CJK SC",
         thousands=False,
-        header_first=True,
+        title_box=True,
         fit="page",
         title09="收入支出",
     ),
@@ -442,7 +445,22 @@ CALC_PAD = 2.5  # LibreOffice's inner cell margin, points, each side
 PAGE_W = {"portrait": 595.3 - 2 * 0.45 * 72, "landscape": 841.9 - 2 * 0.45 * 72}
 
 
-def calc_sheet_for_table(wb: Any, grid: Grid, v: Variant) -> None:
+@dataclass
+class TitleBox:
+    """A text box holding a sheet's title, over the (empty) title row: row and columns 0-based."""
+
+    sheet: str
+    text: str
+    font: str
+    size: float
+    row: int
+    ncols: int
+    width: float  # points
+    height: float  # points
+
+
+def calc_sheet_for_table(wb: Any, grid: Grid, v: Variant) -> TitleBox | None:
+    """Write one table's sheet; return the title's text box when the variant floats the title."""
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.properties import PageSetupProperties
@@ -469,14 +487,22 @@ def calc_sheet_for_table(wb: Any, grid: Grid, v: Variant) -> None:
     title = split_title(grid.title) if v.title_two_lines else grid.title
     tsize = title_size(v)
     r = 1
+    box_title: TitleBox | None = None
 
     def put_title(row: int) -> None:
+        nonlocal box_title
+        lines = m.lines(title, sum(widths) - 2 * CALC_PAD, tsize, True)
+        ws.row_dimensions[row].height = height(lines, tsize, 12.0)
+        if v.title_box:  # the row stays empty; a text box drawn over it carries the title
+            printed = sum(round(w / CALC_UNIT, 2) * CALC_UNIT for w in widths)
+            box_title = TitleBox(
+                ws.title, title, v.font, tsize, row - 1, n, printed, ws.row_dimensions[row].height
+            )
+            return
         cell = ws.cell(row, 1, title)
         cell.font = font(tsize, True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=n)
-        lines = m.lines(title, sum(widths) - 2 * CALC_PAD, tsize, True)
-        ws.row_dimensions[row].height = height(lines, tsize, 12.0)
 
     def put_meta(row: int) -> None:
         left, centre, right = meta_line(grid)
@@ -504,26 +530,19 @@ def calc_sheet_for_table(wb: Any, grid: Grid, v: Variant) -> None:
                 ws.merge_cells(start_row=row, start_column=first + 1, end_row=row, end_column=last)
         ws.row_dimensions[row].height = height(1, size, 5.0)
 
-    if not v.header_first:
-        marker = ws.cell(r, n, f"公开{grid.table.number}表")
-        marker.font = font(9)
-        marker.alignment = Alignment(horizontal="right", vertical="center")
-        ws.row_dimensions[r].height = height(1, 9, 3.0)
-        r += 1
-        put_title(r)
-        r += 1
-        put_meta(r)
-        r += 1
-        first_grid = r
-    else:  # the 部门/单位 row and the column headers print above the title
-        put_meta(r)
-        r += 1
-        first_grid = r
+    marker = ws.cell(r, n, f"公开{grid.table.number}表")
+    marker.font = font(9)
+    marker.alignment = Alignment(horizontal="right", vertical="center")
+    ws.row_dimensions[r].height = height(1, 9, 3.0)
+    r += 1
+    put_title(r)
+    r += 1
+    put_meta(r)
+    r += 1
+    first_grid = r
 
     def grid_row(k: int) -> int:
-        """Sheet row of grid row k (the title sits between header and body when header_first)."""
-        if v.header_first and k >= grid.nhead:
-            return first_grid + k + 1
+        """Sheet row of grid row k."""
         return first_grid + k
 
     extra = 3.5 if not v.narrow else 2.5
@@ -571,8 +590,6 @@ def calc_sheet_for_table(wb: Any, grid: Grid, v: Variant) -> None:
                 end_row=grid_row(cell.row + cell.rowspan - 1),
                 end_column=col + cell.colspan - 1,
             )
-    if v.header_first:
-        put_title(first_grid + grid.nhead)
     r = grid_row(grid.nrows - 1) + 1
     ws.row_dimensions[r].height = 6
     r += 1
@@ -590,8 +607,7 @@ def calc_sheet_for_table(wb: Any, grid: Grid, v: Variant) -> None:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0 if v.fit == "width" else 1
     if v.fit == "width":
-        first_head = first_grid - (0 if not v.header_first else 1)
-        ws.print_title_rows = f"{first_head}:{first_grid + grid.nhead - 1}"
+        ws.print_title_rows = f"{first_grid}:{first_grid + grid.nhead - 1}"
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.45
     ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.6
@@ -600,6 +616,103 @@ def calc_sheet_for_table(wb: Any, grid: Grid, v: Variant) -> None:
     ws.oddFooter.center.font = f"{v.font},Regular"
     ws.oddFooter.center.size = 9
     ws.sheet_view.showGridLines = False
+    return box_title
+
+
+EMU = 12700  # per point
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+DRAWING_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing"
+DRAWING_TYPE = "application/vnd.openxmlformats-officedocument.drawing+xml"
+
+
+def drawing_xml(box: TitleBox, shape_id: int) -> str:
+    """A DrawingML text box anchored over the title row, centred text, no fill, no outline."""
+    from xml.sax.saxutils import escape
+
+    paras = "".join(
+        '<a:p><a:pPr algn="ctr"/><a:r>'
+        f'<a:rPr lang="zh-CN" altLang="en-US" sz="{round(box.size * 100)}" b="1">'
+        '<a:solidFill><a:srgbClr val="000000"/></a:solidFill>'
+        f'<a:latin typeface="{box.font}"/><a:ea typeface="{box.font}"/><a:cs typeface="{box.font}"/>'
+        f"</a:rPr><a:t>{escape(line)}</a:t></a:r></a:p>"
+        for line in box.text.split("\n")
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing" '
+        'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+        '<xdr:twoCellAnchor editAs="oneCell">'
+        f"<xdr:from><xdr:col>0</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>{box.row}</xdr:row>"
+        "<xdr:rowOff>0</xdr:rowOff></xdr:from>"
+        f"<xdr:to><xdr:col>{box.ncols}</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>{box.row + 1}</xdr:row>"
+        "<xdr:rowOff>0</xdr:rowOff></xdr:to>"
+        '<xdr:sp macro="" textlink="">'
+        f'<xdr:nvSpPr><xdr:cNvPr id="{shape_id}" name="标题 {shape_id}"/><xdr:cNvSpPr txBox="1"/></xdr:nvSpPr>'
+        "<xdr:spPr>"
+        f'<a:xfrm><a:off x="0" y="0"/><a:ext cx="{round(box.width * EMU)}" cy="{round(box.height * EMU)}"/></a:xfrm>'
+        '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:noFill/><a:ln><a:noFill/></a:ln>'
+        "</xdr:spPr>"
+        '<xdr:txBody><a:bodyPr vertOverflow="overflow" horzOverflow="overflow" wrap="square" '
+        'lIns="0" tIns="0" rIns="0" bIns="0" rtlCol="0" anchor="ctr"/><a:lstStyle/>'
+        f"{paras}</xdr:txBody>"
+        "</xdr:sp><xdr:clientData/></xdr:twoCellAnchor></xdr:wsDr>"
+    )
+
+
+def add_title_boxes(path: Path, boxes: list[TitleBox]) -> None:
+    """Add each title's text box to the saved workbook (openpyxl writes no shapes).
+
+    Excel and WPS keep a report title typed into a text box this way; LibreOffice draws shapes after
+    the cells, so the title follows the column headers in the PDF's text.
+    """
+    import posixpath
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    workbook = ET.fromstring(parts["xl/workbook.xml"])
+    rels = ET.fromstring(parts["xl/_rels/workbook.xml.rels"])
+    target = {r.get("Id"): r.get("Target") for r in rels}
+    sheet_part = {}
+    for sheet in workbook.iter(f"{{{NS_MAIN}}}sheet"):
+        t = target[sheet.get(f"{{{NS_REL}}}id")]
+        sheet_part[sheet.get("name")] = t.lstrip("/") if t.startswith("/") else posixpath.join("xl", t)
+    types = parts["[Content_Types].xml"].decode("utf-8")
+    for k, box in enumerate(boxes, start=1):
+        sheet = sheet_part[box.sheet]
+        drawing = f"xl/drawings/drawing{k}.xml"
+        assert drawing not in parts, drawing
+        parts[drawing] = drawing_xml(box, k + 1).encode("utf-8")
+        types = types.replace(
+            "</Types>", f'<Override PartName="/{drawing}" ContentType="{DRAWING_TYPE}"/></Types>'
+        )
+        rels_part = posixpath.join(posixpath.dirname(sheet), "_rels", posixpath.basename(sheet) + ".rels")
+        rel = f'<Relationship Id="rIdTitle" Type="{DRAWING_REL}" Target="../drawings/drawing{k}.xml"/>'
+        if rels_part in parts:
+            text = parts[rels_part].decode("utf-8")
+            assert "rIdTitle" not in text and "<drawing" not in parts[sheet].decode("utf-8")
+            parts[rels_part] = text.replace("</Relationships>", rel + "</Relationships>").encode("utf-8")
+        else:
+            parts[rels_part] = (
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                f'<Relationships xmlns="{NS_PKG_REL}">{rel}</Relationships>'
+            ).encode()
+        xml = parts[sheet].decode("utf-8")
+        # CT_Worksheet: <drawing> follows pageSetup/headerFooter/breaks, precedes legacyDrawing/tableParts
+        tail = min(
+            xml.find(t) for t in ("<legacyDrawing", "<tableParts", "<extLst", "</worksheet>") if t in xml
+        )
+        ns = "" if 'xmlns:r="' in xml[: xml.find(">", xml.find("<worksheet"))] else f' xmlns:r="{NS_REL}"'
+        parts[sheet] = (xml[:tail] + f'<drawing{ns} r:id="rIdTitle"/>' + xml[tail:]).encode("utf-8")
+    parts["[Content_Types].xml"] = types.encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            info = zipfile.ZipInfo(name, date_time=(2021, 9, 17, 9, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, data)
 
 
 def calc_workbook(seed: Seed, v: Variant, path: Path) -> None:
@@ -642,13 +755,14 @@ def calc_workbook(seed: Seed, v: Variant, path: Path) -> None:
     toc.print_options.horizontalCentered = True
     toc.sheet_view.showGridLines = False
 
-    for grid in grids(seed, v):
-        calc_sheet_for_table(wb, grid, v)
+    boxes = [box for grid in grids(seed, v) if (box := calc_sheet_for_table(wb, grid, v))]
     stamp = dt.datetime(2021, 9, 17, 9, 0, 0)
     wb.properties.creator = seed.department
     wb.properties.title = f"{dept}{year}"
     wb.properties.created = wb.properties.modified = stamp
     wb.save(path)
+    if boxes:
+        add_title_boxes(path, boxes)
 
 
 # --------------------------------------------------------------------------- Writer (.docx)
