@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, TypeAlias
 
@@ -14,6 +14,12 @@ from expectations.findings import Finding, Severity
 
 #: The reports warn "金额单位转换时可能存在尾数误差": allow one cent per summand in the published unit.
 TOLERANCE_PER_SUMMAND = Decimal("0.01")
+#: A document that prints 元 figures converted from 万元 ones (every amount a multiple of 100.00) carries the
+#: 万元 rounding: its tolerance per summand is its rounding step, found from the amounts, at most 0.01 万元.
+_STEPS = tuple(Decimal(s) for s in ("100", "10", "1", "0.1"))
+_STEP_CAP_YUAN = Decimal(100)
+_STEP_MIN_AMOUNTS = 20
+_UNIT_YUAN = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000)}
 
 CODED_TABLES = ("02", "03", "05", "08", "09")
 
@@ -698,9 +704,39 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+def rounding_steps(cells: pd.DataFrame) -> dict[str, Decimal]:
+    """The rounding step of the printed amounts per unit: 0.01, or coarser when every amount is a multiple of it.
+
+    A step coarser than 0.01 needs at least 20 non-zero amounts in that unit and never exceeds 100 元.
+    """
+    steps: dict[str, Decimal] = {}
+    for unit, group in cells.groupby("unit"):
+        amounts = [Decimal(a) for a in group["amount"] if Decimal(a) != 0]
+        factor = _UNIT_YUAN.get(str(unit), Decimal(10000))
+        step = TOLERANCE_PER_SUMMAND
+        if len(amounts) >= _STEP_MIN_AMOUNTS:
+            for candidate in _STEPS:
+                if candidate * factor <= _STEP_CAP_YUAN and all(a % candidate == 0 for a in amounts):
+                    step = candidate
+                    break
+        steps[str(unit)] = step
+    return steps
+
+
 def evaluate(cells: pd.DataFrame, rules: tuple[Rule, ...] = RULES) -> list[Finding]:
     """Evaluate every rule over a document's stg_cells; return all findings (pass, rounding, fail)."""
     if cells.empty:
         return []
     prepared = prepare(cells)
-    return [finding for rule in rules for finding in rule.check(prepared, rule.severity)]
+    findings = [finding for rule in rules for finding in rule.check(prepared, rule.severity)]
+    steps = rounding_steps(cells)
+    if all(step == TOLERANCE_PER_SUMMAND for step in steps.values()):
+        return findings
+    unit_of = dict(zip(cells["table_code"], cells["unit"], strict=False))
+    scaled = []
+    for finding in findings:
+        step = steps.get(str(unit_of.get(finding.table_code)), TOLERANCE_PER_SUMMAND)
+        if finding.tolerance is not None and step != TOLERANCE_PER_SUMMAND:
+            finding = replace(finding, tolerance=finding.tolerance / TOLERANCE_PER_SUMMAND * step)
+        scaled.append(finding)
+    return scaled
