@@ -147,6 +147,15 @@ def join_lines(chars: Sequence[PageChar]) -> str:
     return "\n".join(_line_text(line) for line in _lines(chars))
 
 
+def reading_order_text(chars: Sequence[PageChar]) -> str:
+    """A page's text as printed: lines top to bottom, each left to right (not the content stream's order).
+
+    Producers write text in any order (a title in a text box comes after the table it heads); titles, the
+    部门/年度/单位 line and the 目录 are found by where they are printed.
+    """
+    return join_lines(chars)
+
+
 #: Header words that stand in a cell of their own; never taken for the overflow of the cell above.
 _STANDALONE = frozenset({"类", "款", "项", "栏次", "行次", "合计", "小计", "总计", "金额", "预算数", "决算数", "项目"})
 

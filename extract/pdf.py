@@ -12,6 +12,8 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from extract.cells import page_chars, reading_order_text
+
 #: A page with at least this many vector path objects is ruled (holds a lattice table).
 MIN_RULING_PATHS = 8
 #: An image covering this share of a page makes it a candidate for the raster ruling path.
@@ -102,8 +104,7 @@ def read_pages(path: Path, source_file: str) -> list[PageInfo]:
             page = pdf[index]
             try:
                 width, height = page.get_size()
-                textpage = page.get_textpage()
-                text = textpage.get_text_range()
+                text = reading_order_text(page_chars(page))
                 n_paths = sum(1 for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=3))
                 pages.append(
                     PageInfo(
@@ -116,7 +117,6 @@ def read_pages(path: Path, source_file: str) -> list[PageInfo]:
                         image_share=_image_share(page, width * height),
                     )
                 )
-                textpage.close()
             finally:
                 page.close()
     finally:
