@@ -1,8 +1,8 @@
-"""One entry point: validate a document's stg_cells (GX suites + accounting identities + completeness)."""
+"""One entry point: validate a document (GX suites, accounting identities, completeness, extraction quality)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -11,6 +11,8 @@ import pandas as pd
 from expectations.config import RulesConfig, check_completeness, default_rules, load_rules
 from expectations.findings import Finding, finding_record
 from expectations.identities import RULES, Rule, evaluate
+from expectations.quality import low_quality_findings
+from extract.models import RawTable
 
 __all__ = ["Finding", "ValidationReport", "build_data_docs", "finding_record", "validate"]
 
@@ -65,6 +67,7 @@ def validate(
     present_tables: Iterable[str] | None = None,
     run_name: str | None = None,
     gx: bool = True,
+    tables: Sequence[RawTable] = (),
 ) -> ValidationReport:
     """Validate one document's staged cells: GX suites per table type, accounting identities, completeness.
 
@@ -86,6 +89,9 @@ def validate(
         Labels this document's GX runs in Data Docs (e.g. its file name or sha256).
     gx
         Run the Great Expectations suites (turn off only to time or test the identities alone).
+    tables
+        The document's identified tables (with their grids' parsing reports): each table read with
+        low quality gets an ``extract.low_quality`` finding (``expectations.quality``).
 
     """
     config = default_rules() if rules_file is None else load_rules(rules_file)
@@ -98,6 +104,7 @@ def validate(
 
         findings += _with_config(gx_validator().validate(stg_cells, run_name), config)
     findings += evaluate(stg_cells, _configured(rules, config))
+    findings += low_quality_findings(tables, config)
     if data_docs_dir is not None:
         build_data_docs(data_docs_dir)
     return ValidationReport(tuple(findings))

@@ -147,11 +147,20 @@ def show(
     console.print("[bold]tables[/bold]:")
     for t in list_tables(engine, sha).to_dict("records"):
         state = "missing" if not t["present"] else ("empty" if t["is_empty"] else f"{t['rows']} rows, {t['cells']} cells")
-        quality = ""
-        if t.get("accuracy") is not None and not pd.isna(t["accuracy"]):
-            quality = f", accuracy {t['accuracy']:.2f}, whitespace {t['whitespace']:.2f}"
+        quality = _quality(t)
         note = f" — {t['note']}" if isinstance(t.get("note"), str) and t["note"] else ""
         console.print(f"  {t['table_code']} {t['title']}: pages {t['pages'] or '-'}, {state}, unit {t['unit'] or '-'}{quality}{note}")
+
+
+def _quality(table: dict[str, object]) -> str:
+    """The table's extraction quality signals (worst page) as ', accuracy …, whitespace …, outside cells …%'."""
+    figures = (("accuracy", "accuracy", ""), ("whitespace", "whitespace", ""), ("outside_chars_pct", "outside cells", "%"))
+    shown = [
+        f"{label} {value:.2f}{suffix}"
+        for key, label, suffix in figures
+        if isinstance(value := table.get(key), (int, float)) and not pd.isna(value)
+    ]
+    return "".join(f", {text}" for text in shown)
 
 
 @db_app.command("upgrade")

@@ -200,6 +200,7 @@ def _process_received(  # noqa: C901 - one linear path with early exits, easier 
         rules_file=rules_file,
         run_name=name,
         data_docs_dir=settings.docs_dir if data_docs else None,
+        tables=tables,
     )
     findings = report.records()
     failures = [f"{name}: {f.describe()}" for f in report.failures]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,12 +22,28 @@ class StagedDocument:
     issues: tuple[ExtractionIssue, ...]
 
 
-def _report_value(table: RawTable, key: str, worst: str) -> float | None:
-    """The worst value of one camelot parsing-report figure over a table's grids."""
-    values = [g.parsing_report[key] for g in table.grids if key in g.parsing_report]
-    if not values:
+#: parsing-report figures where lower is worse (camelot's accuracy); for the others (whitespace,
+#: outside_chars_pct) higher is worse
+LOWER_IS_WORSE: frozenset[str] = frozenset({"accuracy"})
+
+
+def worst_report_figure(table: RawTable, key: str) -> tuple[float, int] | None:
+    """The worst value of one parsing-report figure over a table's grids and its page (the first on a tie), or None."""
+    found = [
+        (float(value), grid.page)
+        for grid in table.grids
+        if (value := grid.parsing_report.get(key)) is not None and not math.isnan(value)
+    ]
+    if not found:
         return None
-    return min(values) if worst == "min" else max(values)
+    sign = 1.0 if key in LOWER_IS_WORSE else -1.0
+    return min(found, key=lambda figure: (sign * figure[0], figure[1]))
+
+
+def _report_value(table: RawTable, key: str) -> float | None:
+    """The worst value of one parsing-report figure over a table's grids (``worst_report_figure`` without the page)."""
+    worst = worst_report_figure(table, key)
+    return None if worst is None else worst[0]
 
 
 def stage_document(tables: Sequence[RawTable], default_unit: str | None) -> StagedDocument:
@@ -60,9 +77,10 @@ def stage_document(tables: Sequence[RawTable], default_unit: str | None) -> Stag
                 rows=staged.body_rows,
                 cells=len(staged.cells),
                 unit=unit,
-                accuracy=_report_value(table, "accuracy", "min"),
-                whitespace=_report_value(table, "whitespace", "max"),
+                accuracy=_report_value(table, "accuracy"),
+                whitespace=_report_value(table, "whitespace"),
                 note=note,
+                outside_chars_pct=_report_value(table, "outside_chars_pct"),
             )
         )
     non_empty = [f for f in frames if len(f)]
