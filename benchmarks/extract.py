@@ -52,7 +52,7 @@ def ours(path: Path, parallel: bool) -> tuple[float, int, float]:
     started = time.perf_counter()
     pages = read_pages(path, path.name)
     vector, raster = triage(pages)
-    grids, _ = read_grids(path, vector, raster, parallel=parallel)
+    grids, _ = read_grids(path, vector, raster, parallel=parallel, pages=pages)
     seconds = time.perf_counter() - started
     worst = max((g.parsing_report.get("outside_chars_pct", 0.0) for g in grids), default=0.0)
     return seconds, len(pages), worst

@@ -16,8 +16,8 @@ from __future__ import annotations
 import bisect
 import ctypes
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -31,25 +31,21 @@ ON_RULE_PT = 0.6
 _AMOUNT = re.compile(r"^[-−－]?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+$")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PageChar:
-    """One printed character with its box on the displayed page."""
+    """One printed character with its box on the displayed page (and the box's centre)."""
 
     text: str
     x0: float
     top: float
     x1: float
     bottom: float
+    cx: float = field(init=False)
+    cy: float = field(init=False)
 
-    @property
-    def cx(self) -> float:
-        """Horizontal centre."""
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        """Vertical centre."""
-        return (self.top + self.bottom) / 2
+    def __post_init__(self) -> None:
+        self.cx = (self.x0 + self.x1) / 2
+        self.cy = (self.top + self.bottom) / 2
 
 
 def _display_matrix(page: pdfium.PdfPage) -> tuple[float, float, float, float, float, float]:
@@ -81,11 +77,11 @@ def page_chars(page: pdfium.PdfPage) -> list[PageChar]:
         seen: dict[tuple[str, int, int], list[PageChar]] = {}
         # get_text_range returns one code unit per character index as long as no surrogate pairs occur
         aligned = len(text) == count
+        get_box, get_unicode = pdfium_c.FPDFText_GetCharBox, pdfium_c.FPDFText_GetUnicode
         for i in range(count):
-            ch = text[i] if aligned else chr(pdfium_c.FPDFText_GetUnicode(raw, i))
-            if not ch.strip() or pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
-                continue
-            if not pdfium_c.FPDFText_GetCharBox(raw, i, left, right, bottom, top):
+            ch = text[i] if aligned else chr(get_unicode(raw, i))
+            # pdfium's generated characters are the spaces and line breaks it infers: dropped with all spaces
+            if not ch.strip() or not get_box(raw, i, left, right, bottom, top):
                 continue
             xs = (a * left.value + c * bottom.value + e, a * right.value + c * top.value + e)
             ys = (b * left.value + d * bottom.value + f, b * right.value + d * top.value + f)
@@ -125,20 +121,27 @@ def _line_text(line: Sequence[PageChar]) -> str:
     return "".join(parts)
 
 
+#: How far apart two drawings of the same glyph may be to be one character printed twice (points).
+OVERPRINT_PT = 0.5
+
+
 def _is_overprint(char: PageChar, seen: dict[tuple[str, int, int], list[PageChar]]) -> bool:
     """True when the same glyph was already drawn at (almost) the same place; remember it otherwise.
 
     Word and WPS make "bold" CJK text by drawing every string two or more times, shifted by a fraction
     of a point: read once, "合计" would come out as "合合计计".
     """
-    size = max(char.bottom - char.top, char.x1 - char.x0, 1.0)
-    bucket = (char.text, int(char.cx // 2), int(char.cy // 2))
-    for dx in (-1, 0, 1):
-        for dy in (-1, 0, 1):
-            for other in seen.get((char.text, bucket[1] + dx, bucket[2] + dy), ()):
-                if abs(other.cx - char.cx) < 0.25 * size and abs(other.cy - char.cy) < 0.25 * size:
-                    return True
-    seen.setdefault(bucket, []).append(char)
+    cx, cy, text = char.cx, char.cy, char.text
+    ix, iy = int(cx), int(cy)
+    # the buckets (1 pt) that can hold a drawing within OVERPRINT_PT: this one and the nearer neighbours
+    xs = (ix, ix - 1) if cx - ix < OVERPRINT_PT else (ix, ix + 1) if ix + 1 - cx < OVERPRINT_PT else (ix,)
+    ys = (iy, iy - 1) if cy - iy < OVERPRINT_PT else (iy, iy + 1) if iy + 1 - cy < OVERPRINT_PT else (iy,)
+    for bx in xs:
+        for by in ys:
+            others = seen.get((text, bx, by))
+            if others and any(abs(o.cx - cx) < OVERPRINT_PT and abs(o.cy - cy) < OVERPRINT_PT for o in others):
+                return True
+    seen.setdefault((text, ix, iy), []).append(char)
     return False
 
 
@@ -242,7 +245,7 @@ def _locate(bounds: Sequence[float], value: float) -> int:
     return min(max(bisect.bisect_right(bounds, value) - 1, 0), len(bounds) - 2)
 
 
-def _spans(geometry: GridGeometry, texts: list[list[str]]) -> list[list[tuple[int, int]]]:
+def _spans(geometry: GridGeometry, text: Callable[[int, int], str]) -> list[list[tuple[int, int]]]:
     """Anchor (top-left cell) of the merged cell each elementary cell belongs to."""
     n_rows, n_cols = len(geometry.ys) - 1, len(geometry.xs) - 1
     parent = {(r, c): (r, c) for r in range(n_rows) for c in range(n_cols)}
@@ -263,10 +266,10 @@ def _spans(geometry: GridGeometry, texts: list[list[str]]) -> list[list[tuple[in
             edges = geometry.edges[r][c]
             # two printed amounts side by side are two cells even where a ruling was not detected
             if c + 1 < n_cols and not (edges & EDGE_RIGHT or geometry.edges[r][c + 1] & EDGE_LEFT):
-                if not (_AMOUNT.match(texts[r][c].replace(" ", "")) and _AMOUNT.match(texts[r][c + 1].replace(" ", ""))):
+                if not (_AMOUNT.match(text(r, c)) and _AMOUNT.match(text(r, c + 1))):
                     union((r, c), (r, c + 1))
             if r + 1 < n_rows and not (edges & EDGE_BOTTOM or geometry.edges[r + 1][c] & EDGE_TOP):
-                if not (_AMOUNT.match(texts[r][c].replace(" ", "")) and _AMOUNT.match(texts[r + 1][c].replace(" ", ""))):
+                if not (_AMOUNT.match(text(r, c)) and _AMOUNT.match(text(r + 1, c))):
                     union((r, c), (r + 1, c))
     groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for key in parent:
@@ -296,11 +299,15 @@ def cell_texts(geometry: GridGeometry, chars: Sequence[PageChar]) -> CellTexts:
         members[r][c].append(ch)
         if _on_ruling(geometry, r, c, ch):
             ambiguous += 1
-    elementary = [[join_lines(members[r][c]) for c in range(n_cols)] for r in range(n_rows)]
+    cache: dict[tuple[int, int], str] = {}
+
+    def elementary(r: int, c: int) -> str:
+        if (r, c) not in cache:
+            cache[(r, c)] = join_lines(members[r][c]).replace(" ", "")
+        return cache[(r, c)]
+
     anchors = _spans(geometry, elementary)
-    first_data = next(
-        (r for r, row in enumerate(elementary) if any(_AMOUNT.match(t.replace(" ", "")) for t in row)), n_rows
-    )
+    first_data = next((r for r in range(n_rows) if any(_AMOUNT.match(elementary(r, c)) for c in range(n_cols))), n_rows)
     _move_overflow(geometry, anchors, members, first_data)
     merged: dict[tuple[int, int], list[PageChar]] = {}
     for r in range(n_rows):

@@ -7,7 +7,7 @@ import multiprocessing
 import os
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -49,8 +49,14 @@ def _edges(cell: Any) -> int:
     )
 
 
-def _read_chunk(path: str, pages: list[int], engine: str) -> tuple[list[CellGrid], list[tuple[int | None, str]]]:
-    """Run camelot lattice on some pages of one file; return grids and camelot's warnings."""
+def _read_chunk(
+    path: str, pages: list[int], engine: str, known_chars: Mapping[int, Sequence[PageChar]] | None = None
+) -> tuple[list[CellGrid], list[tuple[int | None, str]]]:
+    """Run camelot lattice on some pages of one file; fill the cells from the pages' characters.
+
+    ``known_chars`` are characters already read per page (read_pages reads them for the page text);
+    pages not in it are read here (worker processes read their own).
+    """
     import camelot  # imported here: the import costs 0.5 s and worker processes need it anyway
 
     notes: list[tuple[int | None, str]] = []
@@ -71,13 +77,14 @@ def _read_chunk(path: str, pages: list[int], engine: str) -> tuple[list[CellGrid
     grids: list[CellGrid] = []
     pdf = pdfium.PdfDocument(path)
     try:
-        chars: dict[int, tuple[float, list[PageChar]]] = {}
+        chars: dict[int, tuple[float, Sequence[PageChar]]] = {}
         for table in tables:
             number = int(table.page)
             if number not in chars:
                 page = pdf[number - 1]
                 try:
-                    chars[number] = (page.get_size()[1], page_chars(page))
+                    known = known_chars.get(number) if known_chars is not None else None
+                    chars[number] = (page.get_size()[1], known if known is not None else page_chars(page))
                 finally:
                     page.close()
             height, page_text = chars[number]
@@ -87,7 +94,7 @@ def _read_chunk(path: str, pages: list[int], engine: str) -> tuple[list[CellGrid
     return grids, notes
 
 
-def _grid_from_table(table: Any, page: int, height: float, chars: list[PageChar]) -> CellGrid:
+def _grid_from_table(table: Any, page: int, height: float, chars: Sequence[PageChar]) -> CellGrid:
     """One CellGrid from camelot's rulings and the page's characters (camelot's own cell text is not used)."""
     xs = (table.cols[0][0], *(right for _, right in table.cols))
     # camelot's rows run top to bottom in y-up coordinates of the displayed page
@@ -109,9 +116,16 @@ def _get_pool() -> ProcessPoolExecutor:
 
 
 def read_grids(
-    path: Path, vector_pages: Sequence[int], raster_pages: Sequence[int] = (), parallel: bool | None = None
+    path: Path,
+    vector_pages: Sequence[int],
+    raster_pages: Sequence[int] = (),
+    parallel: bool | None = None,
+    pages: Sequence[PageInfo] = (),
 ) -> tuple[list[CellGrid], list[tuple[int | None, str]]]:
-    """Extract the ruled grids of the given pages, in page order, with camelot's warnings."""
+    """Extract the ruled grids of the given pages, in page order, with camelot's warnings.
+
+    ``pages`` (from read_pages) lend their characters to the in-process path instead of reading them again.
+    """
     jobs: list[tuple[list[int], str]] = []
     vector = sorted(vector_pages)
     if parallel is None:
@@ -127,10 +141,11 @@ def read_grids(
     results: list[tuple[list[CellGrid], list[tuple[int | None, str]]]]
     if parallel and len(jobs) > 1:
         pool = _get_pool()
-        futures = [pool.submit(_read_chunk, str(path), pages, engine) for pages, engine in jobs]
+        futures = [pool.submit(_read_chunk, str(path), chunk, engine) for chunk, engine in jobs]
         results = [f.result() for f in futures]
     else:
-        results = [_read_chunk(str(path), pages, engine) for pages, engine in jobs]
+        known = {p.number: p.chars for p in pages if p.chars}
+        results = [_read_chunk(str(path), chunk, engine, known) for chunk, engine in jobs]
     grids = [g for chunk, _ in results for g in chunk]
     notes = [n for _, chunk_notes in results for n in chunk_notes]
     grids.sort(key=lambda g: g.page)  # stable: camelot's top-to-bottom order within a page stays

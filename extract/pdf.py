@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import ctypes
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from extract.cells import page_chars, reading_order_text
+from extract.cells import PageChar, page_chars, reading_order_text
 
 #: A page with at least this many vector path objects is ruled (holds a lattice table).
 MIN_RULING_PATHS = 8
@@ -42,6 +44,8 @@ class PageInfo:
     rotation: int
     n_paths: int
     image_share: float  # largest image's share of the page area
+    #: every printed character with its box (displayed page, top-left origin), for cell text
+    chars: tuple[PageChar, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def is_ruled(self) -> bool:
@@ -78,13 +82,32 @@ def check_pdf_bytes(data: bytes, source_file: str) -> None:
         raise DocumentReadError(source_file, "truncated PDF (no %%EOF marker at the end)")
 
 
-def _image_share(page: pdfium.PdfPage, area: float) -> float:
-    """Largest image object's share of the page area."""
+def _page_objects(page: pdfium.PdfPage, area: float) -> tuple[int, float]:
+    """Vector path objects on a page (inside forms too, 3 levels deep) and the largest image's share of its area.
+
+    Walks pdfium's object lists directly: a ruled page holds thousands of path objects and a Python
+    wrapper per object would cost more than the rest of the page's triage.
+    """
+    count_paths = 0
     best = 0.0
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3):
-        left, bottom, right, top = obj.get_bounds()
-        best = max(best, abs((right - left) * (top - bottom)) / area if area else 0.0)
-    return best
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    path_type, image_type, form_type = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM
+    get_type = pdfium_c.FPDFPageObj_GetType
+    stack: list[tuple[Callable[[Any, int], Any], Any, int, int]] = [
+        (pdfium_c.FPDFPage_GetObject, page.raw, pdfium_c.FPDFPage_CountObjects(page.raw), 0)
+    ]
+    while stack:
+        get, parent, n, depth = stack.pop()
+        for i in range(n):
+            obj = get(parent, i)
+            kind = get_type(obj)
+            if kind == path_type:
+                count_paths += 1
+            elif kind == image_type and area and pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+                best = max(best, abs((right.value - left.value) * (top.value - bottom.value)) / area)
+            elif kind == form_type and depth < 2:
+                stack.append((pdfium_c.FPDFFormObj_GetObject, obj, pdfium_c.FPDFFormObj_CountObjects(obj), depth + 1))
+    return count_paths, best
 
 
 def read_pages(path: Path, source_file: str) -> list[PageInfo]:
@@ -104,8 +127,9 @@ def read_pages(path: Path, source_file: str) -> list[PageInfo]:
             page = pdf[index]
             try:
                 width, height = page.get_size()
-                text = reading_order_text(page_chars(page))
-                n_paths = sum(1 for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=3))
+                chars = tuple(page_chars(page))
+                text = reading_order_text(chars)
+                n_paths, image_share = _page_objects(page, width * height)
                 pages.append(
                     PageInfo(
                         number=index + 1,
@@ -114,7 +138,8 @@ def read_pages(path: Path, source_file: str) -> list[PageInfo]:
                         height=height,
                         rotation=page.get_rotation(),
                         n_paths=n_paths,
-                        image_share=_image_share(page, width * height),
+                        image_share=image_share,
+                        chars=chars,
                     )
                 )
             finally:

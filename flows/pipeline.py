@@ -171,7 +171,7 @@ def _process_received(  # noqa: C901 - one linear path with early exits, easier 
     vector_pages, raster_pages = triage(pages)
     try:
         with readable_copy(document.path) as readable:
-            grids, camelot_notes = read_grids(readable, vector_pages, raster_pages, parallel=parallel)
+            grids, camelot_notes = read_grids(readable, vector_pages, raster_pages, parallel=parallel, pages=pages)
     except Exception as exc:  # noqa: BLE001 - camelot fails in many ways on odd files; keep the batch going
         return _finish(engine, document, "failed", [f"{name}: tables could not be read ({type(exc).__name__}: {exc})"],
                        pages=len(pages), started=started)

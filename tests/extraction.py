@@ -15,7 +15,7 @@ def stage_pdf(path: Path) -> tuple[DocumentFacts, StagedDocument]:
     pages = read_pages(path, path.name)
     vector, raster = triage(pages)
     with readable_copy(path) as readable:
-        grids, _ = read_grids(readable, vector, raster, parallel=False)
+        grids, _ = read_grids(readable, vector, raster, parallel=False, pages=pages)
     tables, _ = identify_tables(pages, grids)
     facts = read_facts(pages, tables)
     return facts, stage_document(tables, facts.unit)

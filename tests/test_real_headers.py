@@ -57,7 +57,7 @@ def test_the_corpus_is_here_and_varied() -> None:
 def test_headers_hold_no_page_context_and_every_amount_column_has_one(pdf: Path) -> None:
     pages = read_pages(pdf, pdf.name)
     vector, raster = triage(pages)
-    grids, _ = read_grids(pdf, vector, raster, parallel=False)
+    grids, _ = read_grids(pdf, vector, raster, parallel=False, pages=pages)
     problems: list[str] = []
     for grid, n, spec in header_specs(grids):
         for c, (role, path) in enumerate(zip(spec.roles, spec.paths, strict=True)):
