@@ -48,7 +48,7 @@ class PageChar:
         self.cy = (self.top + self.bottom) / 2
 
 
-def _display_matrix(page: pdfium.PdfPage) -> tuple[float, float, float, float, float, float]:
+def display_matrix(page: pdfium.PdfPage) -> tuple[float, float, float, float, float, float]:
     """Affine map (a, b, c, d, e, f) from PDF user space to displayed top-left points: X = a·x + c·y + e."""
     width, height = page.get_size()
     scale = 64.0  # FPDF_PageToDevice works in integer device pixels: map at 1/64 pt resolution
@@ -64,7 +64,7 @@ def _display_matrix(page: pdfium.PdfPage) -> tuple[float, float, float, float, f
 
 def page_chars(page: pdfium.PdfPage) -> list[PageChar]:
     """Every visible, non-space character of a page with its box in displayed top-left coordinates."""
-    a, b, c, d, e, f = _display_matrix(page)
+    a, b, c, d, e, f = display_matrix(page)
     textpage = page.get_textpage()
     try:
         count = textpage.count_chars()
@@ -231,6 +231,12 @@ class CellTexts:
     boxes: tuple[tuple[Box, ...], ...]
     inside: int  # characters whose centre lies inside the grid's box
     outside_cells: int  # of those, characters on a ruling or straddling one (in no single cell)
+    split: int = 0  # characters whose word continues, without a gap, in the next cell (a ruling cuts it)
+
+    @property
+    def split_pct(self) -> float:
+        """Share (0–100) of the grid's characters whose word a ruling cuts."""
+        return 100.0 * self.split / self.inside if self.inside else 0.0
 
     @property
     def outside_pct(self) -> float:
@@ -316,7 +322,19 @@ def cell_texts(geometry: GridGeometry, chars: Sequence[PageChar]) -> CellTexts:
     cells = tuple(
         tuple(join_lines(merged[(r, c)]) if anchors[r][c] == (r, c) else "" for c in range(n_cols)) for r in range(n_rows)
     )
-    return CellTexts(cells, _span_boxes(geometry, anchors), inside, ambiguous)
+    return CellTexts(cells, _span_boxes(geometry, anchors), inside, ambiguous, _split_words(members, anchors))
+
+
+def _split_words(members: list[list[list[PageChar]]], anchors: list[list[tuple[int, int]]]) -> int:
+    """Characters followed, on the same line and without a word gap, by a character of another cell."""
+    split = 0
+    for r, row in enumerate(members):
+        where = {id(ch): anchors[r][c] for c, cell in enumerate(row) for ch in cell}
+        for line in _lines([ch for cell in row for ch in cell]):
+            for prev, ch in zip(line, line[1:], strict=False):
+                if where[id(prev)] != where[id(ch)] and ch.x0 - prev.x1 < 0.25 * max(ch.bottom - ch.top, 1.0):
+                    split += 1
+    return split
 
 
 def _move_overflow(

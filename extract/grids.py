@@ -1,4 +1,4 @@
-"""camelot finds the rulings of ruled pages, pdfium's characters fill the cells: ruled pages in, CellGrids out."""
+"""Ruled pages in, CellGrids out: rulings and characters from pdfium, grid geometry by camelot's lattice."""
 
 from __future__ import annotations
 
@@ -17,12 +17,13 @@ import pypdfium2 as pdfium
 from extract.cells import GridGeometry, PageChar, cell_texts, page_chars
 from extract.models import EDGE_BOTTOM, EDGE_LEFT, EDGE_RIGHT, EDGE_TOP, CellGrid
 from extract.pdf import RASTER_IMAGE_SHARE, PageInfo
+from extract.rulings import WHITESPACE_REJECT, grids_of, page_rulings
 
 #: Below this many ruled pages a second process costs more than it saves.
 PARALLEL_MIN_PAGES = 10
-#: camelot's text layout only has to say where text lines are (for its accuracy figure): cell text comes from
-#: pdfium. No vertical-text detection also keeps camelot from "de-rotating" a page, so its coordinates are
-#: always those of the page as displayed, like pdfium's characters.
+#: For image-ruled pages camelot lays out the text too; its text is not used (cell text comes from pdfium).
+#: No vertical-text detection keeps camelot from "de-rotating" a page, so its coordinates are always those
+#: of the page as displayed, like pdfium's characters.
 LAYOUT_KWARGS: dict[str, Any] = {"boxes_flow": None, "detect_vertical": False, "all_texts": False}
 
 _pool: ProcessPoolExecutor | None = None
@@ -52,21 +53,51 @@ def _edges(cell: Any) -> int:
 def _read_chunk(
     path: str, pages: list[int], engine: str, known_chars: Mapping[int, Sequence[PageChar]] | None = None
 ) -> tuple[list[CellGrid], list[tuple[int | None, str]]]:
-    """Run camelot lattice on some pages of one file; fill the cells from the pages' characters.
+    """Read the ruled grids of some pages of one file and fill their cells from the pages' characters.
 
-    ``known_chars`` are characters already read per page (read_pages reads them for the page text);
-    pages not in it are read here (worker processes read their own).
+    Vector pages: rulings from pdfium, grids by camelot's lattice geometry (extract.rulings). Pages whose
+    ruling is only in an image: camelot's raster lattice. ``known_chars`` are characters already read per
+    page (read_pages reads them for the page text); pages not in it are read here (worker processes).
     """
-    import camelot  # imported here: the import costs 0.5 s and worker processes need it anyway
-
     notes: list[tuple[int | None, str]] = []
+    tables: dict[int, list[Any]] = {}
+    if engine == "raster":
+        tables = _camelot_tables(path, pages, notes)
+    grids: list[CellGrid] = []
+    pdf = pdfium.PdfDocument(path)
+    try:
+        for number in pages:
+            page = pdf[number - 1]
+            try:
+                known = known_chars.get(number) if known_chars is not None else None
+                chars = known if known is not None else page_chars(page)
+                height = page.get_size()[1]
+                found = tables.get(number, []) if engine == "raster" else grids_of(page_rulings(page))
+            finally:
+                page.close()
+            kept = [_grid_from_table(t, number, height, chars) for t in found]
+            kept = [g for g in kept if g.parsing_report["whitespace"] < WHITESPACE_REJECT]
+            for order, grid in enumerate(kept, start=1):
+                grid.parsing_report["order"] = float(order)
+            if not kept:
+                notes.append((number, f"No tables found on page-{number}"))
+            grids += kept
+    finally:
+        pdf.close()
+    return grids, notes
+
+
+def _camelot_tables(path: str, pages: list[int], notes: list[tuple[int | None, str]]) -> dict[int, list[Any]]:
+    """Camelot's raster lattice on some pages (rulings only in an image), tables by page; warnings to notes."""
+    import camelot  # imported here: the import costs 0.5 s and only image-ruled pages need it
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        tables = camelot.read_pdf(
+        found = camelot.read_pdf(
             path,
             pages=",".join(str(p) for p in pages),
             flavor="lattice",
-            engine=engine,
+            engine="raster",
             suppress_stdout=True,
             layout_kwargs=LAYOUT_KWARGS,
         )
@@ -74,35 +105,31 @@ def _read_chunk(
         text = str(w.message)
         page = next((int(tok) for tok in re.findall(r"page-([0-9]+)", text)), None)
         notes.append((page, text))
-    grids: list[CellGrid] = []
-    pdf = pdfium.PdfDocument(path)
-    try:
-        chars: dict[int, tuple[float, Sequence[PageChar]]] = {}
-        for table in tables:
-            number = int(table.page)
-            if number not in chars:
-                page = pdf[number - 1]
-                try:
-                    known = known_chars.get(number) if known_chars is not None else None
-                    chars[number] = (page.get_size()[1], known if known is not None else page_chars(page))
-                finally:
-                    page.close()
-            height, page_text = chars[number]
-            grids.append(_grid_from_table(table, number, height, page_text))
-    finally:
-        pdf.close()
-    return grids, notes
+    by_page: dict[int, list[Any]] = {}
+    for table in found:
+        by_page.setdefault(int(table.page), []).append(table)
+    return by_page
 
 
 def _grid_from_table(table: Any, page: int, height: float, chars: Sequence[PageChar]) -> CellGrid:
-    """One CellGrid from camelot's rulings and the page's characters (camelot's own cell text is not used)."""
+    """One CellGrid from a camelot table's geometry and the page's characters (camelot's text is not used).
+
+    The parsing report: ``whitespace`` (share of empty cells, as camelot defines it), ``accuracy`` (100 less
+    the share of characters whose word is cut by a ruling) and ``outside_chars_pct`` (characters on a ruling).
+    """
     xs = (table.cols[0][0], *(right for _, right in table.cols))
     # camelot's rows run top to bottom in y-up coordinates of the displayed page
     ys = (height - table.rows[0][0], *(height - bottom for _, bottom in table.rows))
     edges = tuple(tuple(_edges(c) for c in row) for row in table.cells)
     texts = cell_texts(GridGeometry(tuple(xs), tuple(ys), edges), chars)
-    report = {k: float(v) for k, v in table.parsing_report.items() if isinstance(v, int | float)}
-    report["outside_chars_pct"] = round(texts.outside_pct, 3)
+    n_cells = sum(len(row) for row in texts.cells)
+    empty = sum(1 for row in texts.cells for text in row if not text.strip())
+    report = {
+        "accuracy": round(100.0 - texts.split_pct, 2),
+        "whitespace": round(100.0 * empty / n_cells, 2) if n_cells else 100.0,
+        "page": float(page),
+        "outside_chars_pct": round(texts.outside_pct, 3),
+    }
     return CellGrid(page=page, cells=texts.cells, edges=edges, parsing_report=report, boxes=texts.boxes)
 
 
