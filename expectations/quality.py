@@ -1,7 +1,8 @@
-"""Extraction quality: a table whose grid camelot read poorly, or whose text fell outside its cells, is flagged.
+"""Extraction quality: a table whose words rulings cut, or whose text fell outside its cells, is flagged.
 
 Rule ``extract.low_quality`` (severity in expectations/rules.yaml, shipped as warn): one finding per
-table whose worst page has camelot ``accuracy`` below ``MIN_ACCURACY`` or ``outside_chars_pct``
+table whose worst page has ``accuracy`` (100 less the share of characters whose word a ruling cuts,
+camelot's notion of accuracy on our cell assignment) below ``MIN_ACCURACY`` or ``outside_chars_pct``
 (share of the characters inside the grid's bounding box that fell in no cell) above
 ``MAX_OUTSIDE_CHARS_PCT``. The figures are the ones ``etl_table`` stores (worst page over the
 table's grids, ``transform.stage.worst_report_figure``); the finding names the page of each.
@@ -17,7 +18,7 @@ from extract.models import RawTable
 from transform.stage import worst_report_figure
 
 LOW_QUALITY_RULE = "extract.low_quality"
-#: camelot's accuracy (0–100) on a table's worst page below this is low quality (90 itself is fine)
+#: accuracy (0–100) on a table's worst page below this is low quality (90 itself is fine)
 MIN_ACCURACY = 90.0
 #: share (0–100) of a grid's characters that fell in no cell above this is low quality (0.5 itself is fine)
 MAX_OUTSIDE_CHARS_PCT = 0.5

@@ -61,7 +61,8 @@ class CellGrid:
     #: ruling around each cell as bit flags (EDGE_LEFT | EDGE_RIGHT | EDGE_TOP | EDGE_BOTTOM);
     #: a missing edge between two cells means they are one merged cell.
     edges: tuple[tuple[int, ...], ...] = ()
-    #: camelot's parsing report (accuracy, whitespace, 0–100) plus ``outside_chars_pct``: the share (0–100)
+    #: parsing report: ``accuracy`` (100 less the % of characters whose word a ruling cuts), ``whitespace``
+    #: (% of empty cells), ``order`` and ``outside_chars_pct``: the share (0–100)
     #: of the characters inside the grid's bounding box that fell in no cell
     parsing_report: dict[str, float] = field(default_factory=dict)
     #: each cell's box (x0, top, x1, bottom) in PDF points on the page as displayed (after /Rotate),
@@ -139,7 +140,7 @@ class TableSummary:
     rows: int  # body rows read from its grids
     cells: int  # published amount cells staged from it
     unit: str | None
-    accuracy: float | None  # camelot parsing report, worst page
-    whitespace: float | None  # camelot parsing report, worst page
+    accuracy: float | None  # parsing report, worst page
+    whitespace: float | None  # parsing report, worst page
     note: str | None = None  # empty-table note or why the table is not handled
     outside_chars_pct: float | None = None  # worst page: % of characters in the grid's box that fell in no cell

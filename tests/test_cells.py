@@ -134,3 +134,14 @@ def test_text_drawn_twice_for_bold_is_read_once() -> None:
     assert "".join(c.text for c in kept) == "合计"
     # the same character one cell further is a second character, not an overprint
     assert not _is_overprint(PageChar("合", 60, 10, 69, 20), seen)
+
+
+def test_a_word_cut_by_a_ruling_lowers_accuracy() -> None:
+    g = grid([0, 50, 100], [0, 20])
+    # "公用经费" runs on without a gap across the ruling at x=50: its characters land in two cells
+    texts = cell_texts(g, chars("公用经费", 30, 5))
+    assert texts.cells == (("公用", "经费"),)
+    assert texts.split == 1 and texts.split_pct == 25.0
+    # two words separated by a gap at the ruling are two cells' texts, not a cut word
+    texts = cell_texts(g, chars("合计", 20, 5) + chars("支出", 60, 5))
+    assert texts.split == 0

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
+from expectations import quality
 from expectations.config import default_rules, known_rule_names
 from expectations.findings import record_outcome
 from expectations.quality import LOW_QUALITY_RULE, MAX_OUTSIDE_CHARS_PCT, MIN_ACCURACY, low_quality_findings
@@ -166,24 +167,30 @@ def test_outside_share_and_the_finding_are_stored_and_in_v_data_quality(warehous
 # ---------------------------------------------------------------- end to end
 
 
-def test_a_real_table_read_with_low_accuracy_loads_with_the_warning_shown_by_fiscal_show(
+def test_a_low_quality_table_loads_with_the_warning_shown_by_fiscal_show(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Putuo's 07 表 (page 18) reads with camelot accuracy 81.82: the document loads, flagged."""
+    """The finding's whole path through the real pipeline: process, etl_finding, fiscal show, v_data_quality.
+
+    Every table of the documents we have reads at accuracy 100 and 0 % of characters outside the cells
+    (cell text comes from the characters), so the accuracy floor is raised above 100 here to make the
+    real Putuo document's tables trip it.
+    """
+    monkeypatch.setattr(quality, "MIN_ACCURACY", 100.5)
     monkeypatch.setenv("FISCAL_DATA_DIR", str(tmp_path / "data"))
     settings = Settings(warehouse_url=f"sqlite:///{tmp_path / 'wh.sqlite'}", data_dir=tmp_path / "data")
     engine = warehouse_engine(settings.warehouse_url)
     outcome = process_document(PUTUO_PDF, settings, engine, parallel=False)
     assert outcome.status == "loaded" and outcome.facts_loaded == 195
     t07 = next(t for t in outcome.tables if t.table_code == "07")
-    assert t07.accuracy is not None and t07.accuracy < MIN_ACCURACY and t07.outside_chars_pct is not None
+    assert t07.accuracy is not None and t07.accuracy < quality.MIN_ACCURACY and t07.outside_chars_pct is not None
     assert any(n.startswith(f"warning: {LOW_QUALITY_RULE}: table 07, page 18") for n in outcome.notes)
 
     url = settings.warehouse_url
     result = runner.invoke(app, ["show", outcome.sha256[:12], "--warehouse", url])
     assert result.exit_code == 0, result.output
     out = " ".join(result.stdout.split())  # rich wraps long lines
-    assert f"warning: {LOW_QUALITY_RULE}: table 07, page 18, accuracy: expected accuracy >= 90, found accuracy " in out
+    assert f"warning: {LOW_QUALITY_RULE}: table 07, page 18, accuracy: expected accuracy >= 100.5, found accuracy " in out
     assert (
         f"unit 万元, accuracy {t07.accuracy:.2f}, whitespace {t07.whitespace:.2f}, "
         f"outside cells {t07.outside_chars_pct:.2f}%"
@@ -194,9 +201,13 @@ def test_a_real_table_read_with_low_accuracy_loads_with_the_warning_shown_by_fis
             text("SELECT table_code, outcome, found, status FROM v_data_quality WHERE rule = :rule"),
             {"rule": LOW_QUALITY_RULE},
         ).all()
-    assert [tuple(r) for r in rows] == [("07", "warning", f"accuracy {t07.accuracy:.2f} (page 18)", "loaded")]
+    assert ("07", "warning", f"accuracy {t07.accuracy:.2f} (page 18)", "loaded") in [tuple(r) for r in rows]
+    assert {r[0] for r in rows} == {t.table_code for t in outcome.tables if t.accuracy is not None}
 
     result = runner.invoke(app, ["documents", "--tables", "--warehouse", url])
     tables = {r["table_code"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
-    assert float(tables["07"]["outside_chars_pct"]) == pytest.approx(t07.outside_chars_pct)
-    assert tables["08"]["outside_chars_pct"] == ""  # an empty table has no grid figures
+    for t in outcome.tables:
+        if t.outside_chars_pct is None:
+            assert tables[t.table_code]["outside_chars_pct"] == ""
+        else:
+            assert float(tables[t.table_code]["outside_chars_pct"]) == pytest.approx(t.outside_chars_pct)

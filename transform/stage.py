@@ -22,7 +22,7 @@ class StagedDocument:
     issues: tuple[ExtractionIssue, ...]
 
 
-#: parsing-report figures where lower is worse (camelot's accuracy); for the others (whitespace,
+#: parsing-report figures where lower is worse (accuracy); for the others (whitespace,
 #: outside_chars_pct) higher is worse
 LOWER_IS_WORSE: frozenset[str] = frozenset({"accuracy"})
 

@@ -5,7 +5,7 @@ Columns (all present, in this order):
 =================  ==========================================================================
 table_code         "01" … "09" in the standard order
 page               1-based PDF page where the amount is printed
-row_index          row of the cell in that page's ruled grid (0-based, as camelot returns it)
+row_index          row of the cell in that page's ruled grid (0-based, top row 0)
 col_index          column of the cell in that page's ruled grid (0-based)
 functional_code    full 3/5/7-digit 功能分类 code, or None
 functional_name    printed subject name for functional_code, or None

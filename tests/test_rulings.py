@@ -1,0 +1,64 @@
+"""Rulings read from pdfium path objects give camelot's own vector-lattice grids, without its text layout."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+
+from extract.grids import LAYOUT_KWARGS, read_grids, triage
+from extract.pdf import read_pages
+from extract.rulings import grids_of, page_rulings
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
+#: one document per producer: reportlab (rotated pages), ONLYOFFICE, WPS 文字, WPS 表格, Word 2007, Excel 2010,
+#: LibreOffice Calc, LibreOffice Writer, Acrobat Distiller (rotated pages)
+PRODUCERS = [
+    DATA / "seed_layouts" / "rotated.pdf",
+    DATA / "pdfs" / "shanghai_template_dept-juesuan_2024_TEMPLATE.pdf",
+    DATA / "real" / "shanghai-putuo_justice-bureau_2026_yusuan_dept.pdf",
+    DATA / "real" / "jiangsu_high-court_2018_yusuan.pdf",
+    DATA / "real" / "jiangsu_cppcc-office_2018_yusuan_tables.pdf",
+    DATA / "producers" / "calc-serif-yuan-landscape.pdf",
+    DATA / "producers" / "writer-noto-serif.pdf",
+    DATA / "real" / "jiangsu_npc-standing-committee-office_2019_yusuan_tables.pdf",
+]
+
+
+def edge_flags(cell) -> int:  # noqa: ANN001 - a camelot Cell
+    return (1 if cell.left else 0) | (2 if cell.right else 0) | (4 if cell.top else 0) | (8 if cell.bottom else 0)
+
+
+@pytest.mark.parametrize("pdf", PRODUCERS, ids=[p.stem for p in PRODUCERS])
+def test_grids_equal_camelots_vector_lattice(pdf: Path) -> None:
+    import camelot
+
+    pages = read_pages(pdf, pdf.name)
+    vector, _ = triage(pages)
+    ours, _ = read_grids(pdf, vector, parallel=False, pages=pages)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = camelot.read_pdf(
+            str(pdf), pages=",".join(map(str, vector)), flavor="lattice", engine="vector", layout_kwargs=LAYOUT_KWARGS
+        )
+    assert [(g.page, g.n_rows, g.n_cols) for g in ours] == [(int(t.page), len(t.rows), len(t.cols)) for t in theirs]
+    for grid, table in zip(ours, theirs, strict=True):
+        assert grid.edges == tuple(tuple(edge_flags(c) for c in row) for row in table.cells), grid.page
+        # boxes match camelot's cell coordinates within half a point (pdfium bounds include half the stroke)
+        height = pdfium.PdfDocument(str(pdf))[grid.page - 1].get_size()[1]
+        first = table.cells[0][0]
+        assert grid.boxes[0][0][0] == pytest.approx(first.x1, abs=0.5)
+        assert grid.boxes[0][0][1] == pytest.approx(height - first.y2, abs=0.5)
+
+
+def test_a_partial_header_rule_camelot_misses_is_found() -> None:
+    # Acrobat Distiller page: a short rule splits "功能分类 | 支出用途" from "功能科目名称 | 金额" on the right side only
+    pdf = DATA / "real" / "jiangsu_cpc-provincial-committee-office_2019_yusuan_tables.pdf"
+    page = pdfium.PdfDocument(str(pdf))[0]
+    (table,) = grids_of(page_rulings(page))
+    assert len(table.rows) == 27
+    grids, _ = read_grids(pdf, [1], parallel=False)
+    assert grids[0].cells[1][2] == "功能分类" and grids[0].cells[2][2] == "功能科目名称"
