@@ -49,7 +49,7 @@ from fontTools.ttLib import TTFont
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from make_seed_pdf import SEED, Seed, SeedTable, joined_body, parse_seed  # noqa: E402
+from make_seed_pdf import SEED, Seed, SeedTable, header_spans, joined_body, parse_seed  # noqa: E402
 
 OUT = ROOT / "tests" / "data" / "producers"
 GOLDEN = "changsha_zwfwzx_2020_juesuan.json"
@@ -255,31 +255,8 @@ def tidy(text: str) -> str:
 
 
 def header_cells(rows: list[list[str]]) -> list[GCell]:
-    """Merge header slots as the seed's blank header cells imply (the rule of make_seed_pdf.py).
-
-    A text spans right over blank slots that have sub-headers below them, and down over slots that
-    stay blank to the last header row.
-    """
-    cells, covered = [], set()
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            if (r, c) in covered:
-                continue
-            cs = 1
-            while (
-                text
-                and c + cs < len(row)
-                and not row[c + cs]
-                and (r, c + cs) not in covered
-                and any(below[c + cs] for below in rows[r + 1 :])
-            ):
-                cs += 1
-            rs = 1
-            while text and r + rs < len(rows) and not any(rows[r + rs][c : c + cs]):
-                rs += 1
-            covered |= {(r + i, c + j) for i in range(rs) for j in range(cs)}
-            cells.append(GCell(r, c, clean(text), "head", rs, cs))
-    return cells
+    """Merge header slots as the seed's blank header cells imply (make_seed_pdf.header_spans)."""
+    return [GCell(r, c, clean(text), "head", rs, cs) for r, c, text, rs, cs in header_spans(rows)]
 
 
 def stretch(cells: list[GCell], nhead: int) -> list[GCell]:

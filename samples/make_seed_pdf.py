@@ -424,13 +424,13 @@ def cell_text(text: str, header: bool = False) -> str:
     return CJK_SPACE.sub("" if header else "\n", text)
 
 
-def header_cells(rows: list[list[str]]) -> list[Cell]:
-    """Merge the header slots as the seed's blank header cells imply.
+def header_spans(rows: list[list[str]]) -> list[tuple[int, int, str, int, int]]:
+    """Merge the header slots as the seed's blank header cells imply: (row, col, text, rowspan, colspan).
 
     A text spans right over blank slots that have sub-headers below them, and down over slots
     that stay blank to the last header row.
     """
-    cells, covered = [], set()
+    spans, covered = [], set()
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             if (r, c) in covered:
@@ -448,8 +448,13 @@ def header_cells(rows: list[list[str]]) -> list[Cell]:
             while text and r + rs < len(rows) and not any(rows[r + rs][c : c + cs]):
                 rs += 1
             covered |= {(r + i, c + j) for i in range(rs) for j in range(cs)}
-            cells.append(Cell(r, c, cell_text(text, header=True), rs, cs, "c", header=True))
-    return cells
+            spans.append((r, c, text, rs, cs))
+    return spans
+
+
+def header_cells(rows: list[list[str]]) -> list[Cell]:
+    """The header rows as drawn cells, merged as header_spans says."""
+    return [Cell(r, c, cell_text(text, header=True), rs, cs, "c", header=True) for r, c, text, rs, cs in header_spans(rows)]
 
 
 def grid_header(table: SeedTable, style: Style = PLAIN) -> tuple[list[Cell], int]:
