@@ -97,8 +97,6 @@ def _path_segments(obj: Any, to_page: Matrix, height: float, stroked: bool, fill
             return [(x0, mid, x1, mid)]
         mid = (x0 + x1) / 2
         return [(mid, y0, mid, y1)]
-    if not stroked:
-        return []  # a filled area (cell shading) draws no rule
     subpaths = _path_points(obj)
     if subpaths is None:
         return []
@@ -110,9 +108,21 @@ def _path_segments(obj: Any, to_page: Matrix, height: float, stroked: bool, fill
     full = _compose(to_page, own)
     out: list[Segment] = []
     for points in subpaths:
-        mapped = [_apply(full, px, py) for px, py in points]
+        mapped = [(x, height - y) for x, y in (_apply(full, px, py) for px, py in points)]
+        xs, ys = [x for x, _ in mapped], [y for _, y in mapped]
+        w, h = max(xs) - min(xs), max(ys) - min(ys)
+        if min(w, h) <= THIN_RECT < max(w, h) and (filled or stroked):
+            # one sub-path that is a rule (Word draws a row's borders as one path of thin rectangles)
+            if w >= h:
+                mid = (min(ys) + max(ys)) / 2
+                out.append((min(xs), mid, max(xs), mid))
+            else:
+                mid = (min(xs) + max(xs)) / 2
+                out.append((mid, min(ys), mid, max(ys)))
+            continue
+        if not stroked:
+            continue  # a filled area (cell shading) draws no rule
         for (ax, ay), (bx, by) in zip(mapped, mapped[1:], strict=False):
-            ay, by = height - ay, height - by
             if abs(ay - by) <= ORTHOGONAL_TOL and abs(ax - bx) > 0:
                 out.append((min(ax, bx), ay, max(ax, bx), ay))
             elif abs(ax - bx) <= ORTHOGONAL_TOL and abs(ay - by) > 0:

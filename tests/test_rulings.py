@@ -62,3 +62,27 @@ def test_a_partial_header_rule_camelot_misses_is_found() -> None:
     assert len(table.rows) == 27
     grids, _ = read_grids(pdf, [1], parallel=False)
     assert grids[0].cells[1][2] == "功能分类" and grids[0].cells[2][2] == "功能科目名称"
+
+
+def test_borders_drawn_as_one_path_of_thin_filled_rectangles_are_rulings(tmp_path: Path) -> None:
+    # Word-style: every border of the table is a thin filled rectangle, all of them sub-paths of ONE path
+    from reportlab.pdfgen.canvas import Canvas
+
+    pdf = tmp_path / "one-path.pdf"
+    canvas = Canvas(str(pdf), pagesize=(300, 200))
+    xs, ys = (20, 120, 220), (20, 60, 100, 140)
+    path = canvas.beginPath()
+    for x in xs:
+        path.rect(x - 0.25, ys[0], 0.5, ys[-1] - ys[0])
+    for y in ys:
+        path.rect(xs[0], y - 0.25, xs[-1] - xs[0], 0.5)
+    canvas.drawPath(path, stroke=0, fill=1)
+    for r, y in enumerate(ys[:-1]):
+        for c, x in enumerate(xs[:-1]):
+            canvas.drawString(x + 10, y + 15, f"{r}{c}.00")
+    canvas.showPage()
+    canvas.save()
+    grids, _ = read_grids(pdf, [1], parallel=False)
+    assert len(grids) == 1
+    # y grows upwards in the PDF: the bottom row was drawn first
+    assert grids[0].cells == (("20.00", "21.00"), ("10.00", "11.00"), ("00.00", "01.00"))
