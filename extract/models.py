@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -144,3 +145,54 @@ class TableSummary:
     whitespace: float | None  # parsing report, worst page
     note: str | None = None  # empty-table note or why the table is not handled
     outside_chars_pct: float | None = None  # worst page: % of characters in the grid's box that fell in no cell
+
+
+#: What happened to one document URL. ``new``: content never seen before; ``changed``: new content
+#: under a URL that had other content; ``duplicate``: content already known under another URL;
+#: ``unchanged``: 304 or the same bytes again; everything else is an error kind.
+FetchOutcome = Literal[
+    "new",
+    "changed",
+    "duplicate",
+    "unchanged",
+    "http_error",
+    "timeout",
+    "transport_error",
+    "truncated",
+    "not_pdf",
+    "too_large",
+    "redirect_blocked",
+]
+OK_OUTCOMES: frozenset[str] = frozenset({"new", "changed", "duplicate", "unchanged"})
+
+
+@dataclass(frozen=True)
+class PreviousFetch:
+    """What the manifest remembers of a URL: validators for a conditional request and the last content."""
+
+    sha256: str | None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """The result of fetching one document URL (also what the manifest records)."""
+
+    url: str
+    source: str
+    outcome: FetchOutcome
+    sha256: str | None = None
+    http_status: int | None = None
+    bytes: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+    hint: str | None = None
+    attempts: int = 1
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def ok(self) -> bool:
+        """True when the URL yielded a stored document (new, changed, duplicate or unchanged)."""
+        return self.outcome in OK_OUTCOMES

@@ -31,7 +31,8 @@ from prefect.schedules import Cron  # noqa: E402
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner  # noqa: E402
 from prefect.utilities.hashing import hash_objects  # noqa: E402
 
-from extract.harvest import FetchResult, HarvestReport, PageProblem, harvest  # noqa: E402
+from extract.harvest import HarvestReport, PageProblem, harvest  # noqa: E402
+from extract.models import FetchResult  # noqa: E402
 from extract.sources import Source, load_sources  # noqa: E402
 from extract.store import RawStore  # noqa: E402
 from flows.flow import RunSummary, warehouse_engine  # noqa: E402

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from extract.harvest import MemoryManifest, decode_page, extract_links, harvest
+from extract.fetch_manifest import MemoryManifest
+from extract.harvest import harvest
+from extract.links import decode_page, extract_links
 from extract.sources import Source
 from extract.store import RawStore, sha256_of
 from tests.test_harvest_site import FakeSite, tiny_pdf

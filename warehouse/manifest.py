@@ -10,7 +10,7 @@ from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from extract.harvest import FetchResult, PreviousFetch
+from extract.models import FetchResult, PreviousFetch
 from warehouse.db import SQLITE_BEGIN_OPTION
 from warehouse.models import EtlDocument, EtlFetch, EtlFetchHistory, EtlRun
 

@@ -1,0 +1,197 @@
+"""The HTTP side of harvesting: polite per-host limits, retries with backoff, redirects checked, bodies checked.
+
+Downloads are conditional (ETag / Last-Modified), size-capped while streaming, checked for the ``%PDF-``
+magic and the announced length, retried with exponential backoff on timeouts, 5xx and transport errors
+(4xx are final), and every redirect hop must stay on a host the source allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import urldefrag, urljoin
+
+import httpx
+
+from extract.links import host_of
+from extract.models import FetchOutcome
+from extract.sources import Politeness, Source
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "fiscal-etl-harvest/0.1 (+https://github.com/; disclosure archiving)"
+MAX_REDIRECTS = 5
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class HostLimiter:
+    """Per-host politeness: at most ``concurrency`` requests at once and ``delay`` seconds between starts."""
+
+    def __init__(self, rule: Politeness) -> None:
+        self.rule = rule
+        self._semaphore = asyncio.Semaphore(rule.concurrency)
+        self._lock = asyncio.Lock()
+        self._next_start = 0.0
+
+    async def __aenter__(self) -> HostLimiter:
+        await self._semaphore.acquire()
+        async with self._lock:
+            wait = self._next_start - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._next_start = time.monotonic() + self.rule.delay
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._semaphore.release()
+
+
+class RetryableFetchError(Exception):
+    """A failure worth another attempt (timeout, 5xx, transport error, truncated body)."""
+
+    def __init__(self, outcome: FetchOutcome, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.outcome: FetchOutcome = outcome
+        self.status = status
+
+
+class FinalFetchError(Exception):
+    """A failure another attempt will not fix (4xx, not a PDF, too large, redirect off-site)."""
+
+    def __init__(self, outcome: FetchOutcome, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.outcome: FetchOutcome = outcome
+        self.status = status
+
+
+@dataclass
+class Body:
+    """A response that came through: final URL, status, headers of interest and bytes."""
+
+    url: str
+    status: int
+    content: bytes
+    content_type: str | None
+    etag: str | None
+    last_modified: str | None
+
+
+class HttpClient:
+    """GETs for one source: per-host politeness, bounded retries, redirects checked hop by hop, size cap."""
+
+    def __init__(self, source: Source, sleep: Sleep = asyncio.sleep) -> None:
+        self.source = source
+        self.sleep = sleep
+        self._limiters: dict[str, HostLimiter] = {}
+
+    def open(self, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+        """An httpx client for this source (redirects are followed by hand, see get_once)."""
+        return httpx.AsyncClient(
+            timeout=httpx.Timeout(self.source.timeout),
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT},
+            transport=transport,
+        )
+
+    def limiter(self, host: str) -> HostLimiter:
+        """The politeness limiter of one host."""
+        if host not in self._limiters:
+            self._limiters[host] = HostLimiter(self.source.politeness_for(host))
+        return self._limiters[host]
+
+    async def get_once(
+        self, client: httpx.AsyncClient, url: str, headers: dict[str, str], want_pdf: bool
+    ) -> Body:
+        """One GET with redirects followed by hand (each hop must stay on an allowed host)."""
+        for _hop in range(MAX_REDIRECTS + 1):
+            host = host_of(url)
+            if host not in self.source.hosts:
+                raise FinalFetchError("redirect_blocked", f"redirect to {host or url!r}, a host the source does not allow")
+            async with self.limiter(host):
+                try:
+                    async with client.stream("GET", url, headers=headers) as response:
+                        if response.status_code in (301, 302, 303, 307, 308):
+                            location = response.headers.get("location", "")
+                            if not location:
+                                raise FinalFetchError("http_error", f"HTTP {response.status_code} without a Location", response.status_code)
+                            url = urldefrag(urljoin(url, location))[0]
+                            continue
+                        return await self.read(response, url, want_pdf)
+                except httpx.TimeoutException as exc:
+                    raise RetryableFetchError("timeout", f"timed out after {self.source.timeout:g} s ({type(exc).__name__})") from exc
+                except httpx.TransportError as exc:
+                    raise RetryableFetchError("transport_error", f"{type(exc).__name__}: {exc}") from exc
+        raise FinalFetchError("http_error", f"more than {MAX_REDIRECTS} redirects")
+
+    async def read(self, response: httpx.Response, url: str, want_pdf: bool) -> Body:
+        """Check the status, then stream the body under the size cap and check its length."""
+        status = response.status_code
+        meta = {
+            "content_type": response.headers.get("content-type"),
+            "etag": response.headers.get("etag"),
+            "last_modified": response.headers.get("last-modified"),
+        }
+        if status == 304:
+            return Body(url, status, b"", **meta)
+        if status >= 500:
+            raise RetryableFetchError("http_error", f"HTTP {status} {response.reason_phrase}", status)
+        if status >= 400:
+            raise FinalFetchError("http_error", f"HTTP {status} {response.reason_phrase}", status)
+        if status != 200:
+            raise FinalFetchError("http_error", f"unexpected HTTP {status} {response.reason_phrase}", status)
+        cap = self.source.max_bytes
+        announced = response.headers.get("content-length")
+        expected = int(announced) if announced and announced.isdigit() else None
+        if expected is not None and expected > cap:
+            raise FinalFetchError("too_large", f"{expected} bytes announced, over the {cap}-byte cap", status)
+        chunks: list[bytes] = []
+        received = 0
+        checked = False
+        try:
+            async for chunk in response.aiter_raw():
+                received += len(chunk)
+                if received > cap:
+                    raise FinalFetchError("too_large", f"more than {cap} bytes received, over the cap (download aborted)", status)
+                chunks.append(chunk)
+                if want_pdf and not checked and received >= 1024:
+                    # stop early when an HTML page comes instead of the PDF (a login or error page)
+                    checked = True
+                    head = b"".join(chunks)[:1024]
+                    if b"%PDF-" not in head:
+                        raise FinalFetchError("not_pdf", not_pdf_reason(head, meta["content_type"]), status)
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            what = f"{received} of {expected} bytes" if expected is not None else f"{received} bytes"
+            raise RetryableFetchError("truncated", f"body cut off after {what} ({type(exc).__name__})", status) from exc
+        content = b"".join(chunks)
+        if expected is not None and len(content) != expected:
+            raise RetryableFetchError("truncated", f"body has {len(content)} bytes, Content-Length says {expected}", status)
+        if want_pdf and b"%PDF-" not in content[:1024]:
+            raise FinalFetchError("not_pdf", not_pdf_reason(content, meta["content_type"]), status)
+        return Body(url, status, content, **meta)
+
+    async def get(
+        self, client: httpx.AsyncClient, url: str, headers: dict[str, str] | None = None, want_pdf: bool = False
+    ) -> tuple[Body, int]:
+        """GET with bounded retries and exponential backoff; returns the body and the attempts used."""
+        attempts = self.source.retries + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return await self.get_once(client, url, dict(headers or {}), want_pdf), attempt
+            except RetryableFetchError as exc:
+                if attempt == attempts:
+                    raise FinalFetchError(exc.outcome, f"{exc} (gave up after {attempts} attempts)", exc.status) from exc
+                delay = self.source.backoff * 2 ** (attempt - 1)
+                log.info("%s: %s; retry %d in %.1f s", url, exc, attempt, delay)
+                await self.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def not_pdf_reason(first_chunk: bytes, content_type: str | None) -> str:
+    """Say what arrived instead of a PDF."""
+    start = first_chunk[:40].decode("latin-1").strip()
+    kind = "an HTML page" if start.lower().startswith(("<!doctype", "<html", "<head", "<?xml", "<")) else "not a PDF"
+    return f"{kind} (no %PDF- header; Content-Type {content_type or 'missing'}; starts with {start[:20]!r})"
