@@ -1,11 +1,18 @@
-"""Content-addressed raw store: bytes kept as ``<root>/<sha256>.pdf``, written atomically."""
+"""Storage of documents: the raw store and the quarantine.
+
+The raw store keeps bytes content-addressed (``<root>/<sha256>.pdf``, written atomically); the quarantine
+keeps the cells and reasons of a document that did not load.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
+
+import pandas as pd
 
 
 def sha256_of(data: bytes) -> str:
@@ -41,3 +48,20 @@ class RawStore:
             Path(tmp).unlink(missing_ok=True)
             raise
         return digest, target
+
+
+class QuarantineStore:
+    """Keeps what was extracted from a document that did not load, and why, beside its raw bytes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def put(self, sha256: str, source_file: str, cells: pd.DataFrame, reasons: list[str]) -> Path:
+        """Write ``<sha256>.cells.csv`` (the staged cells) and ``<sha256>.reasons.json``; return the CSV's path."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        target = self.root / f"{sha256}.cells.csv"
+        cells.to_csv(target, index=False)
+        (self.root / f"{sha256}.reasons.json").write_text(
+            json.dumps({"source_file": source_file, "reasons": reasons}, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        return target

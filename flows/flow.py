@@ -1,4 +1,4 @@
-"""Prefect wiring: a flow over documents, one task per document. Flows only wire steps."""
+"""Prefect wiring: a flow over documents, one task per step of each document. Flows only wire steps."""
 
 from __future__ import annotations
 
@@ -15,12 +15,25 @@ from collections.abc import Callable, Sequence  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from functools import lru_cache  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
-from prefect import flow, task  # noqa: E402
+from prefect import Task, flow, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.client.schemas.objects import TaskRun  # noqa: E402
+from prefect.states import State  # noqa: E402
+from prefect.utilities.annotations import quote  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
+from sqlalchemy.exc import DBAPIError, OperationalError  # noqa: E402
 
-from flows.pipeline import DocumentOutcome, process_document  # noqa: E402
+from flows.pipeline import (  # noqa: E402
+    DocumentOutcome,
+    extract_step,
+    load_step,
+    process_document,
+    receive,
+    stage_step,
+    validate_step,
+)
 from flows.settings import Settings  # noqa: E402
 from warehouse.db import make_engine, upgrade  # noqa: E402
 
@@ -57,13 +70,40 @@ def warehouse_engine(url: str) -> Engine:
     return engine
 
 
-@task(name="process-document", cache_policy=NO_CACHE, task_run_name="process {path}")
-def process_document_task(
-    path: str, warehouse_url: str, data_dir: str, source: str | None = None, data_docs: bool = False
-) -> DocumentOutcome:
-    """Extract, normalise, validate and load one PDF into the warehouse."""
-    settings = Settings(warehouse_url=warehouse_url, data_dir=Path(data_dir))
-    return process_document(Path(path), settings, warehouse_engine(warehouse_url), source=source, data_docs=data_docs)
+def _io_failure(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
+    """Retry only what another attempt can fix: file-system and database I/O errors."""
+    try:
+        state.result()
+    except (OSError, OperationalError, DBAPIError):
+        return True
+    except Exception:  # noqa: BLE001 - anything else is the document's or the code's, not the machine's
+        return False
+    return False
+
+
+def _step_task(function: Callable[..., Any], name: str, run_name: str, *, io: bool = False) -> Task[..., Any]:
+    """One step as a Prefect task; steps that do I/O retry twice, a second apart, on I/O errors only."""
+    if io:
+        return task(
+            name=name, cache_policy=NO_CACHE, task_run_name=run_name, retries=2, retry_delay_seconds=1,
+            retry_condition_fn=_io_failure,
+        )(function)
+    return task(name=name, cache_policy=NO_CACHE, task_run_name=run_name)(function)
+
+
+#: One Prefect task per step of ``process_document``; only the steps that do I/O retry.
+STEP_TASKS: dict[str, Task[..., Any]] = {
+    "receive": _step_task(receive, "receive", "receive {path.name}", io=True),
+    "extract": _step_task(extract_step, "extract", "extract {document.source_file}"),
+    "stage": _step_task(stage_step, "stage", "stage {extracted.document.source_file}"),
+    "validate": _step_task(validate_step, "validate", "validate {extracted.document.source_file}"),
+    "load": _step_task(load_step, "load", "load {validated.extracted.document.source_file}", io=True),
+}
+
+
+def run_step_as_task(name: str, function: Callable[..., Any], *args: Any) -> Any:
+    """Run one step of ``process_document`` as its Prefect task (arguments passed as they are, not introspected)."""
+    return STEP_TASKS[name](*(quote(a) for a in args))
 
 
 _listeners: list[ProgressCallback] = []
@@ -75,8 +115,10 @@ def run_documents(
 ) -> list[DocumentOutcome]:
     """Process documents one after another (camelot already uses both cores within a document)."""
     outcomes = []
+    settings = Settings(warehouse_url=warehouse_url, data_dir=Path(data_dir))
+    engine = warehouse_engine(warehouse_url)
     for path in paths:
-        outcome = process_document_task(path, warehouse_url, data_dir, data_docs=data_docs)
+        outcome = process_document(Path(path), settings, engine, data_docs=data_docs, run_step=run_step_as_task)
         for listener in _listeners:
             listener(outcome)
         outcomes.append(outcome)

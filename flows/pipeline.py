@@ -1,24 +1,25 @@
-"""The extract → transform → validate → load path for one document (plain functions; flows wrap them)."""
+"""The receive → extract → stage → validate → load steps for one document (plain functions; flows run them as tasks)."""
 
 from __future__ import annotations
 
-import json
 import time
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.engine import Engine
 
+from expectations.decision import Decision, blocking_reasons, decide, needs_acceptance
 from expectations.validate import validate
 from extract.grids import read_grids, triage
 from extract.identify import identify_tables, read_facts
-from extract.models import Document, DocumentFacts, DocumentStatus, TableSummary
+from extract.models import Document, DocumentFacts, DocumentStatus, RawTable, TableSummary
 from extract.pdf import DocumentReadError, check_text_layer, read_pages, readable_copy
-from extract.store import RawStore
+from extract.store import QuarantineStore, RawStore
 from flows.settings import PIPELINE_VERSION, Settings
 from transform.stage import StagedDocument, stage_document
 from warehouse.errors import LoadError
@@ -64,17 +65,6 @@ def receive(path: Path, store: RawStore, source: str | None = None) -> Document:
     )
 
 
-def _quarantine_cells(settings: Settings, document: Document, staged: StagedDocument, reasons: list[str]) -> None:
-    """Keep the extracted cells and the reasons of a document that did not load, next to its raw bytes."""
-    folder = settings.quarantine_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    staged.cells.to_csv(folder / f"{document.sha256}.cells.csv", index=False)
-    (folder / f"{document.sha256}.reasons.json").write_text(
-        json.dumps({"source_file": document.source_file, "reasons": reasons}, ensure_ascii=False, indent=1),
-        encoding="utf-8",
-    )
-
-
 def _finish(
     engine: Engine,
     document: Document,
@@ -111,6 +101,52 @@ def _finish(
     )
 
 
+@dataclass(frozen=True)
+class Options:
+    """How to process a document (see ``process_document``)."""
+
+    data_docs: bool = False
+    rules_file: Path | None = None
+    fetched_at: datetime | None = None
+    region: str | None = None
+    city: str | None = None
+    parallel: bool | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What the extract step read from a document."""
+
+    document: Document
+    pages: int
+    facts: DocumentFacts
+    tables: tuple[RawTable, ...]
+    identify_notes: tuple[str, ...]  # problems identifying the tables
+    reader_notes: tuple[str, ...]  # what the table reader said (pages without tables …)
+
+
+@dataclass(frozen=True)
+class Validated:
+    """A staged document with its validation report and the verdict on it."""
+
+    extracted: Extracted
+    staged: StagedDocument
+    findings: tuple[Mapping[str, object], ...]
+    decision: Decision
+    accept_reason: str | None = None  # the steward's reason when the decision rests on an acceptance
+
+
+#: How a step is run: ``run_step(name, function, *args)``. Plain calls by default; the Prefect flow runs each
+#: step as a task of that name, so a failure or a retry shows which step it was.
+StepRunner = Callable[..., Any]
+
+
+def call_step(name: str, function: Callable[..., Any], *args: Any) -> Any:
+    """Run a step as a plain function call."""
+    return function(*args)
+
+
 def process_document(
     path: Path,
     settings: Settings,
@@ -123,17 +159,46 @@ def process_document(
     fetched_at: datetime | None = None,
     region: str | None = None,
     city: str | None = None,
+    run_step: StepRunner = call_step,
 ) -> DocumentOutcome:
-    """Run one PDF through extract → transform → validate → load; never raise for bad input.
+    """Run one PDF through receive → extract → stage → validate → load; never raise for bad input.
 
     A document whose error-level rules fail is quarantined, unless a data steward accepted it
     (``fiscal accept``): then it loads with ``dq_flag='accepted'`` and its failures stay queryable.
+
+    Parameters
+    ----------
+    path
+        The PDF to read.
+    settings
+        Where the warehouse and the data folder (raw store, quarantine) are.
+    engine
+        The warehouse's engine.
+    source
+        The URL or path the document was received from (default: ``path``).
+    parallel
+        Whether the table reader may use its worker processes (default: by document size).
+    data_docs, rules_file, fetched_at, region, city
+        Validation and lineage options (see ``fiscal run --help``).
+    run_step
+        How each step is run (a Prefect task per step in the flows).
+
+    Returns
+    -------
+    DocumentOutcome
+        Its status (loaded, quarantined, failed, skipped), reasons, notes and figures.
+
     """
     started = time.perf_counter()
-    document = receive(path, RawStore(settings.raw_dir), source)
-    options = _Options(data_docs, rules_file, fetched_at, region, city, parallel)
+    document = run_step("receive", receive, path, RawStore(settings.raw_dir), source)
+    options = Options(data_docs, rules_file, fetched_at, region, city, parallel, source)
     try:
-        return _process_received(document, settings, engine, source, options, started)
+        extracted = run_step("extract", extract_step, document, settings, engine, options, started)
+        if isinstance(extracted, DocumentOutcome):
+            return extracted
+        staged = run_step("stage", stage_step, extracted)
+        validated = run_step("validate", validate_step, extracted, staged, settings, engine, options)
+        return run_step("load", load_step, validated, settings, engine, options, started)
     except Exception as exc:  # noqa: BLE001 - one odd document must not stop the batch (a dead warehouse still
         # stops it: booking the failure below needs the warehouse too)
         where = traceback.extract_tb(exc.__traceback__)[-1]
@@ -144,25 +209,11 @@ def process_document(
         return _finish(engine, document, "failed", [reason], started=started)
 
 
-@dataclass(frozen=True)
-class _Options:
-    """How to process a document (see ``process_document``)."""
-
-    data_docs: bool
-    rules_file: Path | None
-    fetched_at: datetime | None
-    region: str | None
-    city: str | None
-    parallel: bool | None
-
-
-def _process_received(  # noqa: C901 - one linear path with early exits, easier to read whole
-    document: Document, settings: Settings, engine: Engine, source: str | None, options: _Options, started: float
-) -> DocumentOutcome:
-    """The body of ``process_document`` for a document already in the raw store."""
+def extract_step(
+    document: Document, settings: Settings, engine: Engine, options: Options, started: float
+) -> Extracted | DocumentOutcome:
+    """Read pages, grids, tables and the document's facts; a document that cannot be read ends here."""
     name = document.source_file
-    data_docs, rules_file, fetched_at = options.data_docs, options.rules_file, options.fetched_at
-    region, city, parallel = options.region, options.city, options.parallel
     try:
         pages = read_pages(document.path, name)
         check_text_layer(pages, name)
@@ -171,8 +222,8 @@ def _process_received(  # noqa: C901 - one linear path with early exits, easier 
     vector_pages, raster_pages = triage(pages)
     try:
         with readable_copy(document.path) as readable:
-            grids, camelot_notes = read_grids(readable, vector_pages, raster_pages, parallel=parallel, pages=pages)
-    except Exception as exc:  # noqa: BLE001 - camelot fails in many ways on odd files; keep the batch going
+            grids, reader_notes = read_grids(readable, vector_pages, raster_pages, parallel=options.parallel, pages=pages)
+    except Exception as exc:  # noqa: BLE001 - PDF readers fail in many ways on odd files; keep the batch going
         return _finish(engine, document, "failed", [f"{name}: tables could not be read ({type(exc).__name__}: {exc})"],
                        pages=len(pages), started=started)
     tables, id_issues = identify_tables(pages, grids)
@@ -187,38 +238,52 @@ def _process_received(  # noqa: C901 - one linear path with early exits, easier 
             engine, document, "skipped", [f"{name}: no standard 决算 tables found (narrative-only or another kind of PDF)"],
             facts=facts, pages=len(pages), started=started,
         )
-    staged = stage_document(tables, facts.unit)
-    reasons = [f"{name}: {issue}" for issue in staged.issues if issue.severity == "error"]
-    if facts.department is None:
-        reasons.append(f"{name}: department not printed on the table pages or the cover")
-    if facts.fiscal_year is None:
-        reasons.append(f"{name}: fiscal year not printed on the table pages or the cover")
+    said = [f"{name}: page {page}: camelot: {text}" if page else f"{name}: camelot: {text}" for page, text in reader_notes]
+    return Extracted(document, len(pages), facts, tuple(tables), tuple(f"{name}: {i}" for i in id_issues), tuple(said))
+
+
+def stage_step(extracted: Extracted) -> StagedDocument:
+    """Normalise the tables into stg_cells (pure)."""
+    return stage_document(list(extracted.tables), extracted.facts.unit)
+
+
+def validate_step(
+    extracted: Extracted, staged: StagedDocument, settings: Settings, engine: Engine, options: Options
+) -> Validated:
+    """Validate the staged cells and decide whether the document may load (a steward's acceptance counts)."""
+    name, facts = extracted.document.source_file, extracted.facts
     report = validate(
         staged.cells,
         phase=facts.phase or "决算",
-        present_tables=[t.table_code for t in tables],
-        rules_file=rules_file,
+        present_tables=[t.table_code for t in extracted.tables],
+        rules_file=options.rules_file,
         run_name=name,
-        data_docs_dir=settings.docs_dir if data_docs else None,
-        tables=tables,
+        data_docs_dir=settings.docs_dir if options.data_docs else None,
+        tables=list(extracted.tables),
     )
-    findings = report.records()
-    failures = [f"{name}: {f.describe()}" for f in report.failures]
-    accepted = acceptance(engine, document.sha256) if failures and not reasons else None
-    if reasons or (failures and accepted is None):
-        reasons += failures
-        _quarantine_cells(settings, document, staged, reasons)
+    blocking = blocking_reasons(name, staged.issues, facts)
+    accepted = acceptance(engine, extracted.document.sha256) if needs_acceptance(blocking, report) else None
+    notes = [*extracted.identify_notes, *(f"{name}: {issue}" for issue in staged.issues), *extracted.reader_notes]
+    decision = decide(name, blocking, report, accepted=accepted is not None, notes=notes)
+    reason = accepted.reason if accepted is not None and decision.accepted else None
+    return Validated(extracted, staged, tuple(report.records()), decision, reason)
+
+
+def load_step(validated: Validated, settings: Settings, engine: Engine, options: Options, started: float) -> DocumentOutcome:
+    """Load a document the decision lets through, else quarantine it (cells and reasons kept); book either."""
+    extracted, staged, decision = validated.extracted, validated.staged, validated.decision
+    document, facts, name = extracted.document, extracted.facts, extracted.document.source_file
+    quarantine = QuarantineStore(settings.quarantine_dir)
+    if not decision.load:
+        quarantine.put(document.sha256, name, staged.cells, list(decision.reasons))
         return _finish(
-            engine, document, "quarantined", reasons, facts=facts, pages=len(pages), tables=staged.tables,
-            findings=findings, started=started,
+            engine, document, "quarantined", list(decision.reasons), facts=facts, pages=extracted.pages,
+            tables=staged.tables, findings=validated.findings, started=started,
         )
-    notes = [f"{name}: {issue}" for issue in (*id_issues, *staged.issues)]
-    notes += [f"{name}: page {page}: camelot: {text}" if page else f"{name}: camelot: {text}" for page, text in camelot_notes]
-    notes += [f"warning: {f.describe()}" for f in report.warnings]
-    notes += [f"rounding: {f.describe()}" for f in report.notes]
-    if accepted is not None:
-        notes = [f"accepted despite: {f}" for f in failures] + notes
+    notes = list(decision.notes)
+    source = options.source
     web = source if source and source.startswith(("http://", "https://")) else None
+    fetched_at = options.fetched_at
     if fetched_at is None and web is not None:
         fetched_at = first_fetched_at(engine, document.sha256)
     try:
@@ -226,23 +291,23 @@ def _process_received(  # noqa: C901 - one linear path with early exits, easier 
             engine,
             document=document,
             facts=facts,
-            pages=len(pages),
+            pages=extracted.pages,
             stg_cells=staged.cells,
             tables=staged.tables,
             pipeline_version=PIPELINE_VERSION,
             reasons=notes,
-            findings=findings,
-            dq_flag="accepted" if accepted is not None else None,
-            accept_reason=accepted.reason if accepted is not None else None,
+            findings=validated.findings,
+            dq_flag="accepted" if decision.accepted else None,
+            accept_reason=validated.accept_reason,
             source_url=web,
             fetched_at=fetched_at,
-            region=region or settings.region,
-            city=city or settings.city,
+            region=options.region or settings.region,
+            city=options.city or settings.city,
         )
     except LoadError as exc:
-        _quarantine_cells(settings, document, staged, [f"{name}: {exc}"])
-        return _finish(engine, document, "quarantined", [f"{name}: {exc}"], facts=facts, pages=len(pages),
-                       tables=staged.tables, findings=findings, started=started)
+        quarantine.put(document.sha256, name, staged.cells, [f"{name}: {exc}"])
+        return _finish(engine, document, "quarantined", [f"{name}: {exc}"], facts=facts, pages=extracted.pages,
+                       tables=staged.tables, findings=validated.findings, started=started)
     if result.superseded:
         notes.append(f"{name}: now current; superseded " + ", ".join(sha[:12] for sha in result.superseded))
     if not result.is_current:
