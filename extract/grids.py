@@ -149,9 +149,26 @@ def read_grids(
     parallel: bool | None = None,
     pages: Sequence[PageInfo] = (),
 ) -> tuple[list[CellGrid], list[tuple[int | None, str]]]:
-    """Extract the ruled grids of the given pages, in page order, with camelot's warnings.
+    """Extract the ruled grids of the given pages, in page order, with the reader's notes.
 
-    ``pages`` (from read_pages) lend their characters to the in-process path instead of reading them again.
+    Parameters
+    ----------
+    path
+        The PDF (a readable copy when the original is owner-password protected).
+    vector_pages, raster_pages
+        1-based pages whose ruling is vector paths, and pages ruled only in an image (``triage``).
+    parallel
+        Two worker processes (default: for documents with at least ``PARALLEL_MIN_PAGES`` ruled pages).
+    pages
+        ``read_pages``' pages: they lend their characters to the in-process path instead of reading
+        them again.
+
+    Returns
+    -------
+    tuple[list[CellGrid], list[tuple[int | None, str]]]
+        The grids (cell text from the characters, cell boxes, rulings, parsing report) and notes by page
+        (pages where no table was found).
+
     """
     jobs: list[tuple[list[int], str]] = []
     vector = sorted(vector_pages)

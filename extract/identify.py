@@ -117,7 +117,22 @@ def _unit_of(text: str) -> str | None:
 def identify_tables(
     pages: Sequence[PageInfo], grids: Sequence[CellGrid]
 ) -> tuple[list[RawTable], list[ExtractionIssue]]:
-    """Assign grids to the standard tables using titles, markers, header signatures and page order."""
+    """Assign grids to the standard tables using titles, markers, header signatures and page order.
+
+    Parameters
+    ----------
+    pages
+        Every page of the document (``extract.pdf.read_pages``): text in reading order.
+    grids
+        The ruled grids of its pages (``extract.grids.read_grids``), in page order.
+
+    Returns
+    -------
+    tuple[list[RawTable], list[ExtractionIssue]]
+        The standard tables found, in the standard order, each with its grids, pages, unit and empty
+        note; and what could not be placed.
+
+    """
     by_page: dict[int, list[CellGrid]] = {}
     for grid in grids:
         by_page.setdefault(grid.page, []).append(grid)
@@ -211,7 +226,21 @@ def _assign(titles: list[tuple[str, str]], grids: list[CellGrid]) -> dict[str, l
 
 
 def read_facts(pages: Sequence[PageInfo], tables: Sequence[RawTable]) -> DocumentFacts:
-    """Read department, fiscal year, phase, unit and title from the table headers, else the cover."""
+    """Read department, fiscal year, phase, unit and title from the table headers, else the cover.
+
+    Parameters
+    ----------
+    pages
+        Every page of the document.
+    tables
+        The standard tables found on them.
+
+    Returns
+    -------
+    DocumentFacts
+        What the document says about itself; a field it does not print is None.
+
+    """
     table_pages = [p for p in pages if any(p.number == t.pages[0] for t in tables)]
     departments = Counter(m.group(1) for p in table_pages for m in _DEPARTMENT.finditer(p.text))
     years = Counter(int(m.group(1)) for p in table_pages for m in _YEAR.finditer(p.text))

@@ -111,7 +111,27 @@ def _page_objects(page: pdfium.PdfPage, area: float) -> tuple[int, float]:
 
 
 def read_pages(path: Path, source_file: str) -> list[PageInfo]:
-    """Open the PDF with pdfium and return one PageInfo per page; raise DocumentReadError if unreadable."""
+    """Open the PDF with pdfium and return one PageInfo per page.
+
+    Parameters
+    ----------
+    path
+        The PDF file.
+    source_file
+        The document's name for messages.
+
+    Returns
+    -------
+    list[PageInfo]
+        Per page: text in printed reading order, characters with their boxes, size, rotation, the
+        number of vector paths and the largest image's share (for triage).
+
+    Raises
+    ------
+    DocumentReadError
+        Not a PDF, truncated, encrypted with a user password, damaged, or without pages.
+
+    """
     data = path.read_bytes()
     check_pdf_bytes(data, source_file)
     try:

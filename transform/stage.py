@@ -47,7 +47,22 @@ def _report_value(table: RawTable, key: str) -> float | None:
 
 
 def stage_document(tables: Sequence[RawTable], default_unit: str | None) -> StagedDocument:
-    """Stage every identified table; tables not found get a summary saying so."""
+    """Stage every identified table; tables not found get a summary saying so.
+
+    Parameters
+    ----------
+    tables
+        The document's standard tables as identified (``extract.identify.identify_tables``).
+    default_unit
+        The document's prevailing amount unit, for tables that print none.
+
+    Returns
+    -------
+    StagedDocument
+        ``cells`` (stg_cells, checked against its contract), one ``TableSummary`` per standard table
+        (found or not) and the issues met while reading the tables.
+
+    """
     frames: list[pd.DataFrame] = []
     summaries: list[TableSummary] = []
     issues: list[ExtractionIssue] = []
