@@ -93,6 +93,14 @@ def validate(
         The document's identified tables (with their grids' parsing reports): each table read with
         low quality gets an ``extract.low_quality`` finding (``expectations.quality``).
 
+    Returns
+    -------
+    ValidationReport
+        Every finding of the document, under the rules file's severities: completeness (when ``phase`` is
+        given), the GX suites (when ``gx``), the accounting identities, extraction quality. ``report.ok`` is
+        False when an error-level rule failed (quarantine); ``failures``, ``warnings`` and ``notes`` split
+        the rest.
+
     """
     config = default_rules() if rules_file is None else load_rules(rules_file)
     findings: list[Finding] = []

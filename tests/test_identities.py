@@ -10,7 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from expectations.config import COMPLETENESS_RULE, default_rules
+from expectations.gx_suites import GX_RULES
 from expectations.identities import RULES, Finding, Rule, evaluate
+from expectations.identities.base import RuleSet
+from expectations.identities.economic import is_budget_column
+from expectations.quality import LOW_QUALITY_RULE
 from expectations.validate import ValidationReport, validate
 from tests.extraction import stage_pdf
 from transform.stg_cells import STG_CELLS_COLUMNS
@@ -221,6 +226,24 @@ def t06_sides(personnel_total: str, *, by: str = "column") -> pd.DataFrame:
     )
 
 
+def t06_with_budget(final: tuple[str, str], budget: tuple[str, str] | None = None) -> pd.DataFrame:
+    """06 of t06_sides with its 决算 columns headed ``final`` (personnel, public) and 05 基本支出 = their totals.
+
+    ``budget`` adds budget columns under those headers, printed first (to the left), with other figures.
+    """
+    final_cells = t06_sides("56.00").assign(measure=lambda f: [final[0] if c == 3 else final[1] for c in f["col_index"]])
+    parts = [frame(cell("05", "基本支出", "79.00", line_item="合计"))]
+    if budget is not None:
+        parts.append(
+            final_cells.assign(
+                measure=lambda f: [budget[0] if c == 3 else budget[1] for c in f["col_index"]],
+                col_index=lambda f: f["col_index"] - 1,
+                amount=lambda f: [a + 10 for a in f["amount"]],
+            )
+        )
+    return pd.concat([*parts, final_cells], ignore_index=True)
+
+
 def t06_public(public_total: str) -> pd.DataFrame:
     return t06_sides("56.00").assign(
         amount=lambda f: [Decimal(public_total) if li == "公用经费合计" else a for li, a in zip(f["line_item"], f["amount"], strict=True)]
@@ -288,13 +311,39 @@ def test_rule_passes_on_consistent_figures_and_fails_on_a_gap(
     failing = findings(name, bad())
     assert any(f.outcome == "fail" for f in failing), [f.describe() for f in failing]
     assert all(f.severity == "error" and f.rule == name for f in failing)
-    # The failing document is also rejected by validate().
-    assert not ValidationReport(tuple(failing)).ok
+    # validate() on the same staged cells: the consistent document does not fail this rule, the other one is
+    # rejected because of it
+    assert not [f for f in validate(good(), gx=False).failures if f.rule == name]
+    report = validate(bad(), gx=False)
+    assert not report.ok
+    assert [f for f in report.failures if f.rule == name] == [f for f in failing if f.outcome == "fail"]
 
 
 def test_every_new_rule_is_registered_as_an_error() -> None:
     registered = {r.name: r.severity for r in RULES}
     assert all(registered.get(name) == "error" for name in NEW_RULES)
+
+
+def test_registered_identities_and_the_rules_file_name_the_same_rules() -> None:
+    names = [r.name for r in RULES]
+    assert len(names) == len(set(names))
+    configured = set(default_rules().rules) - set(GX_RULES) - {COMPLETENESS_RULE, LOW_QUALITY_RULE}
+    assert set(names) == configured
+    assert {r.name: r.severity for r in RULES} == {n: default_rules().severity(n) for n in names}
+
+
+def test_a_check_names_its_findings_after_its_rule() -> None:
+    """The name is written once, where the rule is registered: the check reads it (and the severity) from its Rule."""
+    renamed = Rule("row.expenditure_total_renamed", "warn", rule("row.expenditure_total").check)
+    (finding,) = evaluate(t03_row("110.00"), (renamed,))
+    assert (finding.rule, finding.severity, finding.outcome) == ("row.expenditure_total_renamed", "warn", "fail")
+
+
+def test_a_rule_name_cannot_be_registered_twice() -> None:
+    family = RuleSet()
+    family.rule("x.once")(rule("row.income_total").check)
+    with pytest.raises(ValueError, match="x.once"):
+        family.rule("x.once")(rule("row.income_total").check)
 
 
 @pytest.mark.parametrize(("total", "outcome"), [("10.00", "pass"), ("10.01", "rounding"), ("9.99", "rounding"), ("10.03", "fail")])
@@ -419,3 +468,51 @@ def test_a_01_side_listed_by_expenditure_type_is_not_compared_with_the_03_classe
     names = iter(["基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出"])
     cells.loc[side, "line_item"] = [next(names) for _ in range(int(side.sum()))]
     assert findings("cross.t03_classes_eq_t01_lines", cells) == []
+
+
+# --- 06: which columns are final-accounts figures (one predicate for the 06 identities and 05↔06) -------------
+
+
+@pytest.mark.parametrize(
+    ("header", "budget"),
+    [
+        ("决算数", False),
+        ("人员经费/决算数", False),
+        ("金额", False),
+        ("一般公共预算基本支出/人员经费", False),  # Putuo's 2025 tables: 预算 inside the fund's name
+        ("一般公共预算财政拨款/公用经费/决算数", False),
+        ("预算数", True),
+        ("人员经费/预算数", True),
+        ("年初预算数", True),
+        ("全年 预算数/合计", True),
+        ("调整预算数", True),
+        ("预算金额", True),
+        ("预算", True),
+        ("本年支出/预算数/基本支出/人员经费", True),
+    ],
+)
+def test_a_06_budget_column_is_told_by_a_header_token_not_by_a_substring(header: str, budget: bool) -> None:
+    assert is_budget_column(header) is budget
+
+
+T06_LAYOUTS = {
+    # 预算 inside a longer token names the fund: these are the figures to check (the old 06 identities
+    # dropped them, 05↔06 kept them)
+    "fund-super-header": (("一般公共预算基本支出/人员经费", "一般公共预算基本支出/公用经费"), None),
+    # a budget column headed 预算金额 / 预算 is no 决算 figure (05↔06 used to read it, the 06 identities did not)
+    "budget-amount": (("人员经费/决算数", "公用经费/决算数"), ("人员经费/预算金额", "公用经费/预算金额")),
+    "budget-bare": (("人员经费/决算数", "公用经费/决算数"), ("人员经费/预算", "公用经费/预算")),
+    "budget-number": (("人员经费/决算数", "公用经费/决算数"), ("人员经费/预算数", "公用经费/预算数")),
+}
+
+
+@pytest.mark.parametrize("layout", list(T06_LAYOUTS))
+def test_06_identities_and_05_06_read_the_same_final_accounts_columns(layout: str) -> None:
+    final, budget = T06_LAYOUTS[layout]
+    cells = t06_with_budget(final, budget)
+    checked = {name: findings(name, cells) for name in ("economic.personnel_total", "economic.public_total", "cross.t05_basic_eq_t06")}
+    assert {name: [f.outcome for f in found] for name, found in checked.items()} == dict.fromkeys(checked, ["pass"])
+    (personnel,), (public,) = checked["economic.personnel_total"], checked["economic.public_total"]
+    assert (personnel.measure, public.measure) == final
+    (basic,) = checked["cross.t05_basic_eq_t06"]
+    assert basic.expected == personnel.found + public.found == Decimal("79.00")
