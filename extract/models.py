@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +12,19 @@ Phase = Literal["决算", "预算"]
 DocumentStatus = Literal["loaded", "failed", "quarantined", "skipped"]
 
 TABLE_CODES: tuple[str, ...] = ("01", "02", "03", "04", "05", "06", "07", "08", "09")
+
+Classification = Literal["functional", "economic"]
+
+#: The tables whose rows are identified by a subject code, and the classification of that code:
+#: 功能分类 (类/款/项: 3/5/7 digits) or 经济分类 (类/款: 3/5 digits, 06). 01, 04 and 07 are not coded.
+CODED_TABLES: Mapping[str, Classification] = {
+    "02": "functional",
+    "03": "functional",
+    "05": "functional",
+    "06": "economic",
+    "08": "functional",
+    "09": "functional",
+}
 
 #: Canonical titles of the nine standard 决算 tables, in the standard order.
 TABLE_TITLES: dict[str, str] = {

@@ -17,7 +17,7 @@ from typing import Literal
 
 import pandas as pd
 
-from extract.models import EDGE_LEFT, EDGE_TOP, CellGrid, ExtractionIssue, RawTable
+from extract.models import CODED_TABLES, EDGE_LEFT, EDGE_TOP, CellGrid, ExtractionIssue, RawTable
 from transform.parsers import (
     NONE_MARKS,
     CellParseError,
@@ -34,7 +34,7 @@ from transform.stg_cells import STG_CELLS_COLUMNS, UNIT_FACTORS, empty_stg_cells
 
 Role = Literal["code", "name", "rowno", "amount", "blank"]
 
-ECONOMIC_TABLES = frozenset({"06"})
+ECONOMIC_TABLES = frozenset(code for code, kind in CODED_TABLES.items() if kind == "economic")
 _NAME_HEADERS = ("科目名称", "项目", "项目名称", "名称", "单位名称", "支出项目", "收入项目")
 _TOTAL_LABEL = re.compile(r"(合计|总计|小计)")
 #: How complete row labels end; a label cut by a page break usually does not ("…国债安", "…生产补").
