@@ -27,8 +27,9 @@ from transform.stage import StagedDocument
 from transform.stg_cells import BOX_COLUMNS, STG_CELLS_COLUMNS
 from warehouse.db import downgrade, make_engine, upgrade
 from warehouse.export import FACT_COLUMNS, export_facts, list_tables
-from warehouse.load import FCT_AMOUNT, load_document
+from warehouse.load import load_document
 from warehouse.models import Base
+from warehouse.tables import FCT_AMOUNT
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_PDF = ROOT / "samples" / "changsha_zwfwzx_2020_juesuan.pdf"

@@ -13,8 +13,11 @@ from sqlalchemy import Engine, select
 
 from tests.test_warehouse_load import cell, dump, load, make_document, make_facts, make_stg, make_tables
 from warehouse import load as load_module
+from warehouse.bookkeeping import FindingRow
 from warehouse.db import make_engine, upgrade
-from warehouse.load import FCT_AMOUNT, Finding, record_document
+from warehouse.load import record_document
+from warehouse.tables import FCT_AMOUNT, LINE_ITEM
+from warehouse.writers import fact_writer
 
 AWKWARD = "a\tb\\c\nd\re 行"  # every character COPY text format escapes, plus CJK
 
@@ -94,13 +97,13 @@ def test_new_document_skips_deletes_but_a_recorded_one_is_replaced(
     warehouse_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[bool] = []
-    real = load_module._replace_findings
+    real = load_module.replace_findings
 
-    def spy(conn: Any, sha256: str, rows: Any, *, fresh: bool = False) -> None:
+    def spy(conn: Any, writer: Any, sha256: str, rows: Any, *, fresh: bool = False) -> None:
         calls.append(fresh)
-        real(conn, sha256, rows, fresh=fresh)
+        real(conn, writer, sha256, rows, fresh=fresh)
 
-    monkeypatch.setattr(load_module, "_replace_findings", spy)
+    monkeypatch.setattr(load_module, "replace_findings", spy)
     document = make_document("recorded.pdf")
     record_document(
         warehouse_engine,
@@ -111,9 +114,9 @@ def test_new_document_skips_deletes_but_a_recorded_one_is_replaced(
         reasons=["x"],
         tables=make_tables(),
         pipeline_version="0",
-        findings=[Finding("r1", "error", "failure"), Finding("r2", "warn", "warning")],
+        findings=[FindingRow("r1", "error", "failure"), FindingRow("r2", "warn", "warning")],
     )
-    load(warehouse_engine, document=document, findings=[Finding("r3", "warn", "note")])
+    load(warehouse_engine, document=document, findings=[FindingRow("r3", "warn", "note")])
     load(warehouse_engine, document=make_document("brand_new.pdf"))
     assert calls == [False, False, True]  # record_document, load after record, first load
     with warehouse_engine.connect() as conn:
@@ -143,14 +146,10 @@ def test_dimension_get_or_create_finds_existing_and_creates_missing(warehouse_en
         ("01", "乙", "甲"): ("01", "乙", "甲"),
     }
     more = {**members, ("02", "丙", ""): ("02", "丙", "")}
+    writer = fact_writer(warehouse_engine)
     with warehouse_engine.begin() as conn:
-        dimension = load_module._LINE_ITEM
-        if conn.dialect.name == "postgresql":
-            [first] = load_module._pg_get_or_create_many(conn, [(dimension, members)])
-            [second] = load_module._pg_get_or_create_many(conn, [(dimension, more)])
-        else:
-            first = load_module._get_or_create(conn, *dimension[:4], members, filter_on=1)
-            second = load_module._get_or_create(conn, *dimension[:4], more, filter_on=1)
+        [first] = writer.get_or_create(conn, [(LINE_ITEM, members)])
+        [second] = writer.get_or_create(conn, [(LINE_ITEM, more)])
         stored = {
             (t, li, p): k
             for k, t, li, p in conn.exec_driver_sql(

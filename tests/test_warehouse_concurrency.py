@@ -99,15 +99,15 @@ from tests.test_warehouse_load import load, make_document, make_stg
 from tests.test_warehouse_concurrency import big_cells
 
 url, marker, n = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
-real_insert = load_module._insert_facts
+real_insert = load_module.insert_facts
 
-def insert_half_then_hang(conn, rows, old_keys):
-    real_insert(conn, rows[: len(rows) // 2], old_keys)
+def insert_half_then_hang(conn, writer, rows, old_keys):
+    real_insert(conn, writer, rows[: len(rows) // 2], old_keys)
     conn.exec_driver_sql("SELECT 1")  # the half is on the server / in the WAL, uncommitted
     marker.write_text("half")
     time.sleep(120)  # killed here
 
-load_module._insert_facts = insert_half_then_hang
+load_module.insert_facts = insert_half_then_hang
 engine = make_engine(url)
 load(engine, make_document(sys.argv[4]), make_stg(big_cells(n)), pipeline_version="killed")
 """

@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import Engine, select, text
 
 from tests.test_warehouse_load import cell, count, load, make_document, make_facts, make_stg, sample_cells
+from warehouse.bookkeeping import FindingRow
 from warehouse.db import current_revision, downgrade, make_engine, upgrade
 from warehouse.errors import DocumentNotFoundError, LoadError
-from warehouse.load import Finding, record_document
+from warehouse.load import record_document
 from warehouse.models import REPORTING_VIEWS, Base, measure_fund_type, measure_stage
 from warehouse.steward import (
     StewardError,
@@ -394,7 +395,7 @@ FAILURE = {
 
 
 def test_findings_are_stored_and_replaced(warehouse_engine: Engine) -> None:
-    note = Finding(rule="rounding", severity="warn", outcome="note", table_code="01", difference="0.01")
+    note = FindingRow(rule="rounding", severity="warn", outcome="note", table_code="01", difference="0.01")
     load(warehouse_engine, findings=[note, {**FAILURE, "outcome": "warning", "severity": "warn"}])
     assert count(warehouse_engine, "etl_finding") == 2
     load(warehouse_engine, findings=[note])

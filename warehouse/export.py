@@ -15,7 +15,8 @@ from sqlalchemy import Engine, Select, func, select
 
 from extract.models import TABLE_CODES
 from warehouse.errors import AmbiguousDocumentError, DocumentNotFoundError
-from warehouse.load import (
+from warehouse.models import ETL_STATUSES
+from warehouse.tables import (
     DIM_DEPARTMENT,
     DIM_DOCUMENT,
     DIM_ECONOMIC,
@@ -26,7 +27,6 @@ from warehouse.load import (
     ETL_TABLE,
     FCT_AMOUNT,
 )
-from warehouse.models import ETL_STATUSES
 
 #: The columns of ``export_facts``, in order: the public export contract first, lineage after.
 FACT_COLUMNS: tuple[str, ...] = (

@@ -12,21 +12,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, select, update
 
+from warehouse.currency import document_group, refresh_currency
+from warehouse.dimensions import refresh_department_versions, resolve_department_id
 from warehouse.errors import DocumentNotFoundError, WarehouseError
-from warehouse.load import (
-    DIM_DEPARTMENT,
-    DIM_DEPARTMENT_ALIAS,
-    DIM_DOCUMENT,
-    ETL_DOCUMENT,
-    ETL_FINDING,
-    document_group,
-    lock_department,
-    refresh_currency,
-    refresh_department_versions,
-    resolve_department_id,
-    run_in_transaction,
-    upsert,
-)
+from warehouse.tables import DIM_DEPARTMENT, DIM_DEPARTMENT_ALIAS, DIM_DOCUMENT, ETL_DOCUMENT, ETL_FINDING
+from warehouse.transactions import lock_department, run_in_transaction
+from warehouse.writers import upsert
 
 
 class StewardError(WarehouseError, ValueError):
