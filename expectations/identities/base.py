@@ -183,17 +183,9 @@ def is_total_label(label: str) -> bool:
 
 def compare(rule: Rule, table: str, row: str, measure: str, total: Cell, parts: list[Decimal]) -> Finding:
     """Compare one printed figure with the sum of printed parts (blank parts are simply absent: 0)."""
-    return Finding(
-        rule=rule.name,
-        severity=rule.severity,
-        table_code=table,
-        row=row,
-        measure=measure,
-        expected=sum(parts, Decimal(0)),
-        found=Decimal(total["amount"]),
-        tolerance=TOLERANCE_PER_SUMMAND * max(len(parts), 1),
-        page=int(total["page"]),
-    )
+    expected = sum(parts, Decimal(0))
+    tolerance = TOLERANCE_PER_SUMMAND * max(len(parts), 1)
+    return finding(rule, table, row, measure, expected, Decimal(total["amount"]), tolerance, int(total["page"]))
 
 
 def finding(
