@@ -1,4 +1,8 @@
-"""Shared pieces of the `fiscal` CLI modules: console, options, settings, engine and output."""
+"""Shared pieces of the `fiscal` CLI modules: console, options, settings, engine and output.
+
+Nothing heavy at import time: `fiscal --help` and the read-only commands must not pay for pandas,
+pydantic, Prefect, Great Expectations or camelot before they need them (tests/test_cli_imports.py).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
-from rich.table import Table
-from sqlalchemy.engine import Engine
-
-from flows.settings import Settings
 
 if TYPE_CHECKING:
+    import pandas as pd
+    from sqlalchemy.engine import Engine
+
     from flows.pipeline import DocumentOutcome
+    from flows.settings import Settings
 
 err = Console(stderr=True)
 
@@ -24,22 +27,71 @@ WarehouseOption = Annotated[
     typer.Option("--warehouse", "-w", help="Warehouse URL (default: FISCAL_WAREHOUSE_URL or sqlite:///data/warehouse.sqlite)."),
 ]
 
+#: printed by the flow commands when no Prefect server runs (Prefect then starts a temporary one per command)
+TEMPORARY_SERVER_NOTE = (
+    "[dim]no `fiscal server start` server and no PREFECT_API_URL: Prefect starts a temporary server "
+    "for this command (10-25 s); `fiscal server start` once makes every run start at once[/dim]"
+)
+
 
 def settings_for(warehouse: str | None) -> Settings:
-    """Settings from the environment, with the warehouse URL overridden by the option."""
+    """Settings from the environment, with the warehouse URL overridden by the option.
+
+    Parameters
+    ----------
+    warehouse : str or None
+        The ``--warehouse`` option.
+
+    Returns
+    -------
+    Settings
+        ``FISCAL_*`` variables and ``.env``, ``warehouse_url`` replaced when the option is given.
+
+    """
+    from flows.settings import Settings
+
     settings = Settings()
     return settings.model_copy(update={"warehouse_url": warehouse}) if warehouse else settings
 
 
 def engine_for(warehouse: str | None) -> Engine:
-    """A migrated engine for the chosen warehouse."""
-    from flows.flow import warehouse_engine
+    """A migrated engine for the chosen warehouse, without importing Prefect (nor pydantic, mostly).
 
-    return warehouse_engine(settings_for(warehouse).warehouse_url)
+    Parameters
+    ----------
+    warehouse : str or None
+        The ``--warehouse`` option (else ``FISCAL_WAREHOUSE_URL``, ``.env`` or the default).
+
+    Returns
+    -------
+    Engine
+        The process's engine for that URL (``flows.engine.warehouse_engine``), schema at head.
+
+    """
+    from flows.engine import warehouse_engine, warehouse_url
+
+    return warehouse_engine(warehouse_url(warehouse))
 
 
 def collect_pdfs(paths: list[Path]) -> list[Path]:
-    """Expand folders to the PDF files inside them (sorted); files given by name are kept as they are."""
+    """Expand folders to the PDF files inside them (sorted); files given by name are kept as they are.
+
+    Parameters
+    ----------
+    paths : list of Path
+        Files and folders from the command line.
+
+    Returns
+    -------
+    list of Path
+        Each file once (by resolved path), in the order given.
+
+    Raises
+    ------
+    typer.BadParameter
+        A path that does not exist.
+
+    """
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -53,7 +105,18 @@ def collect_pdfs(paths: list[Path]) -> list[Path]:
 
 
 def write_frame(frame: pd.DataFrame, fmt: str, output: Path | None) -> None:
-    """Write a frame as CSV (or a rich table on a terminal) to stdout or a file."""
+    """Write a frame as CSV (or a rich table on a terminal) to stdout or a file.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        What to write.
+    fmt : str
+        ``csv``, or ``table`` for a rich table on stdout.
+    output : Path or None
+        Write CSV to this file instead of stdout (always CSV).
+
+    """
     if fmt == "csv" or output is not None:
         text = frame.to_csv(index=False)
         if output:
@@ -61,6 +124,9 @@ def write_frame(frame: pd.DataFrame, fmt: str, output: Path | None) -> None:
         else:
             sys.stdout.write(text)
         return
+    import pandas as pd
+    from rich.table import Table
+
     table = Table(show_lines=False)
     for column in frame.columns:
         table.add_column(str(column))
@@ -70,7 +136,20 @@ def write_frame(frame: pd.DataFrame, fmt: str, output: Path | None) -> None:
 
 
 def print_outcome(console: Console, outcome: DocumentOutcome, label: str, max_reasons: int = 5) -> None:
-    """One coloured line per processed document (status, label, department, year, facts), then its first reasons."""
+    """One coloured line per processed document (status, label, department, year, facts), then its first reasons.
+
+    Parameters
+    ----------
+    console : Console
+        Where to print (the progress bar's console, so the bar stays below).
+    outcome : DocumentOutcome
+        What the pipeline did with the document.
+    label : str
+        How to name the document (file name, or short sha and file name).
+    max_reasons : int
+        Reasons printed under the line.
+
+    """
     colour = {"loaded": "green", "skipped": "cyan"}.get(outcome.status, "red")
     console.print(
         f"[{colour}]{outcome.status:11}[/{colour}] {label}  "
@@ -81,7 +160,26 @@ def print_outcome(console: Console, outcome: DocumentOutcome, label: str, max_re
 
 
 def resolve_or_exit(engine: Engine, document: str) -> str:
-    """The full sha256 of a document given by a unique prefix; exit 2 with the lookup error otherwise."""
+    """The full sha256 of a document given by a unique prefix; exit 2 with the lookup error otherwise.
+
+    Parameters
+    ----------
+    engine : Engine
+        The warehouse.
+    document : str
+        A sha256 or a unique prefix of one.
+
+    Returns
+    -------
+    str
+        The full sha256.
+
+    Raises
+    ------
+    typer.Exit
+        Code 2 when no document or more than one matches (the message on stderr).
+
+    """
     from warehouse.errors import DocumentLookupError
     from warehouse.export import resolve_document
 

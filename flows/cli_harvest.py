@@ -1,4 +1,8 @@
-"""Harvest commands of `fiscal`: harvest, rerun, serve."""
+"""Orchestration commands of `fiscal`: harvest, rerun, serve, and the background Prefect server (server start/status/stop).
+
+The flow commands import Prefect only inside ``flows.server.flow_api``, which first points
+``PREFECT_API_URL`` at a server started by `fiscal server start` when one runs.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flows.cli_common import WarehouseOption, err, print_outcome, settings_for
+from flows.cli_common import TEMPORARY_SERVER_NOTE, WarehouseOption, err, print_outcome, settings_for
 
 if TYPE_CHECKING:
     from extract.harvest import HarvestReport
@@ -97,7 +101,7 @@ def harvest_cmd(
 ) -> None:
     """Crawl the sources of sources.yaml, download new or changed PDFs and process them."""
     from extract.sources import SourcesError, load_sources
-    from flows.harvest import harvest_flow
+    from flows.server import flow_api
 
     settings = settings_for(warehouse)
     sources_file = sources or settings.sources_file
@@ -107,10 +111,15 @@ def harvest_cmd(
         message = exc.args[0] if isinstance(exc, KeyError) else str(exc)
         err.print(message, style="red", markup=False, soft_wrap=True)
         raise typer.Exit(2) from exc
-    summary = _progress_run(
-        harvest_flow, kind=task_runner, address=dask_address, workers=workers, source=source, force=force,
-        warehouse_url=settings.warehouse_url, data_dir=str(settings.data_dir), sources_file=str(sources_file),
-    )
+    with flow_api(settings.data_dir) as api:
+        if api is None:
+            err.print(TEMPORARY_SERVER_NOTE, soft_wrap=True)
+        from flows.harvest import harvest_flow
+
+        summary = _progress_run(
+            harvest_flow, kind=task_runner, address=dask_address, workers=workers, source=source, force=force,
+            warehouse_url=settings.warehouse_url, data_dir=str(settings.data_dir), sources_file=str(sources_file),
+        )
     _finish(summary)
 
 
@@ -125,15 +134,20 @@ def rerun_cmd(
     warehouse: WarehouseOption = None,
 ) -> None:
     """Reprocess stored raw bytes (data/raw/<sha256>.pdf) without downloading; --force for the current version too."""
-    from flows.harvest import rerun
+    from flows.server import flow_api
 
     if not (document or department or year):
         raise typer.BadParameter("give --document SHA, --department NAME or --year YYYY", param_hint="--document")
     settings = settings_for(warehouse)
-    summary = _progress_run(
-        rerun, kind=task_runner, address=dask_address, workers=workers, document=document, department=department,
-        year=year, force=force, warehouse_url=settings.warehouse_url, data_dir=str(settings.data_dir),
-    )
+    with flow_api(settings.data_dir) as api:
+        if api is None:
+            err.print(TEMPORARY_SERVER_NOTE, soft_wrap=True)
+        from flows.harvest import rerun
+
+        summary = _progress_run(
+            rerun, kind=task_runner, address=dask_address, workers=workers, document=document, department=department,
+            year=year, force=force, warehouse_url=settings.warehouse_url, data_dir=str(settings.data_dir),
+        )
     if summary.unchanged and not force:
         err.print(f"[dim]{summary.unchanged} document(s) already processed by this pipeline version: --force to redo[/dim]")
     _finish(summary)
@@ -141,21 +155,107 @@ def rerun_cmd(
 
 def serve_cmd() -> None:
     """Serve the nightly deployment (cron 0 2 * * *, Asia/Shanghai) until stopped; needs a Prefect server."""
-    from prefect.settings import get_current_settings
+    from flows.server import flow_api
 
-    from flows.harvest import serve
+    with flow_api(settings_for(None).data_dir) as api:
+        if not api:
+            err.print(
+                "[red]schedules need a real Prefect server:[/red] run `fiscal server start` (or `prefect server "
+                "start` and `export PREFECT_API_URL=http://127.0.0.1:4200/api`), then `fiscal serve` again",
+                soft_wrap=True,
+            )
+            raise typer.Exit(2)
+        from flows.harvest import serve
 
-    if not get_current_settings().api.url:
-        err.print(
-            "[red]schedules need a real Prefect server:[/red] run `prefect server start`, then "
-            "`export PREFECT_API_URL=http://127.0.0.1:4200/api` and `fiscal serve` again"
-        )
-        raise typer.Exit(2)
-    serve()
+        serve()
+
+
+server_app = typer.Typer(
+    help="A local Prefect server in the background: flow runs use it instead of starting a temporary one.",
+    no_args_is_help=True,
+)
+
+
+@server_app.command("start")
+def server_start_cmd(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free port).")] = 4200,
+    timeout: Annotated[float, typer.Option(min=1, help="Seconds to wait for the server to answer.")] = 120.0,
+) -> None:
+    """Start `prefect server start` detached (files under <data dir>/prefect-server); print its API URL."""
+    from flows.server import ServerError, read_server, server_files, start_server
+
+    data_dir = settings_for(None).data_dir
+    files = server_files(data_dir)
+    running = read_server(data_dir)
+    if running.running:
+        err.print(f"already running, pid {running.pid}; `fiscal server stop` stops it")
+        typer.echo(running.url)
+        return
+    err.print(f"starting a Prefect server; log: {files.log}")
+    try:
+        state = start_server(data_dir, host=host, port=port, timeout=timeout)
+    except ServerError as exc:
+        err.print(f"[red]{exc}[/red]", markup=False, style="red")
+        raise typer.Exit(1) from exc
+    url = state.url or ""
+    err.print(f"[green]Prefect server running[/green], pid {state.pid}, UI {url.removesuffix('/api')}")
+    err.print("`fiscal run`, `harvest`, `rerun` and `serve` use it; `fiscal server stop` stops it")
+    typer.echo(url)
+
+
+@server_app.command("status")
+def server_status_cmd() -> None:
+    """Say whether the background Prefect server runs (exit 0) or not (exit 1), and its API URL."""
+    import os
+
+    from flows.server import clean_stale, read_server
+
+    data_dir = settings_for(None).data_dir
+    state = read_server(data_dir)
+    explicit = os.environ.get("PREFECT_API_URL")
+    if explicit:
+        err.print(f"PREFECT_API_URL is set: flow runs use {explicit}")
+    if state.running:
+        typer.echo(f"running {state.url} pid {state.pid}")
+        return
+    if state.alive:
+        typer.echo(f"not answering {state.url} pid {state.pid} (starting, or stuck: see its log)")
+    elif state.stale and clean_stale(data_dir):
+        typer.echo(f"not running (removed a stale pidfile of pid {state.pid})")
+    else:
+        typer.echo("not running")
+    raise typer.Exit(1)
+
+
+@server_app.command("stop")
+def server_stop_cmd(
+    timeout: Annotated[float, typer.Option(min=0, help="Seconds to wait after SIGTERM before SIGKILL.")] = 20.0,
+) -> None:
+    """Stop the background Prefect server (by its pidfile) and remove the pidfile."""
+    from flows.server import stop_server
+
+    state = stop_server(settings_for(None).data_dir, timeout=timeout)
+    if state.alive:
+        err.print(f"stopped the Prefect server (pid {state.pid})")
+    elif state.stale:
+        err.print(f"not running (removed a stale pidfile of pid {state.pid})")
+    else:
+        err.print("not running")
 
 
 def register(app: typer.Typer, *sub_apps: typer.Typer) -> None:
-    """Add this module's commands to the `fiscal` app (and its sub-apps)."""
+    """Add this module's commands to the `fiscal` app (and its sub-apps).
+
+    Parameters
+    ----------
+    app : typer.Typer
+        The `fiscal` app.
+    *sub_apps : typer.Typer
+        Its sub-apps, in the order `flows.cli` passes them (``export``).
+
+    """
     app.command("harvest")(harvest_cmd)
     app.command("rerun")(rerun_cmd)
     app.command("serve")(serve_cmd)
+    app.add_typer(server_app, name="server")

@@ -107,7 +107,16 @@ def alias_cmd(
 
 
 def register(app: typer.Typer, *sub_apps: typer.Typer) -> None:
-    """Add the steward commands to the `fiscal` app."""
+    """Add the steward commands to the `fiscal` app.
+
+    Parameters
+    ----------
+    app : typer.Typer
+        The `fiscal` app.
+    *sub_apps : typer.Typer
+        Its sub-apps, in the order `flows.cli` passes them (``export``).
+
+    """
     app.command("accept")(accept_cmd)
     app.command("retract")(retract_cmd)
     app.command("restore")(restore_cmd)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from flows.cli_common import WarehouseOption, engine_for, err, resolve_or_exit, write_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def report_cmd(
@@ -99,7 +101,16 @@ def export_fdp_cmd(
 
 
 def register(app: typer.Typer, *sub_apps: typer.Typer) -> None:
-    """Add this module's commands to the `fiscal` app (and its sub-apps)."""
+    """Add this module's commands to the `fiscal` app (and its sub-apps).
+
+    Parameters
+    ----------
+    app : typer.Typer
+        The `fiscal` app.
+    *sub_apps : typer.Typer
+        Its sub-apps, in the order `flows.cli` passes them (``export``).
+
+    """
     app.command("report")(report_cmd)
     export_app = sub_apps[0]
     export_app.command("fdp")(export_fdp_cmd)

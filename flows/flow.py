@@ -13,7 +13,6 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 import time  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
-from functools import lru_cache  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -22,9 +21,9 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.client.schemas.objects import TaskRun  # noqa: E402
 from prefect.states import State  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
-from sqlalchemy.engine import Engine  # noqa: E402
 from sqlalchemy.exc import DBAPIError, OperationalError  # noqa: E402
 
+from flows.engine import warehouse_engine  # noqa: E402 - lives in the prefect-free flows.engine (re-exported)
 from flows.pipeline import (  # noqa: E402
     DocumentOutcome,
     extract_step,
@@ -35,7 +34,6 @@ from flows.pipeline import (  # noqa: E402
     validate_step,
 )
 from flows.settings import Settings  # noqa: E402
-from warehouse.db import make_engine, upgrade  # noqa: E402
 
 ProgressCallback = Callable[[DocumentOutcome], None]
 
@@ -60,14 +58,6 @@ class RunSummary:
     def ok(self) -> bool:
         """False when any document failed or was quarantined (skipped ones do not count)."""
         return not any(o.status in ("failed", "quarantined") for o in self.outcomes)
-
-
-@lru_cache(maxsize=8)
-def warehouse_engine(url: str) -> Engine:
-    """One engine per warehouse URL per process, migrated to the latest schema."""
-    engine = make_engine(url)
-    upgrade(engine)
-    return engine
 
 
 def _io_failure(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:

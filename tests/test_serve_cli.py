@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from typer.testing import CliRunner
@@ -10,11 +12,14 @@ import flows.harvest
 from flows.cli import app
 
 
-def test_serve_without_a_prefect_server_says_how_to_start_one() -> None:
+def test_serve_without_a_prefect_server_says_how_to_start_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FISCAL_DATA_DIR", str(tmp_path / "data"))  # no `fiscal server start` server there
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
     with temporary_settings(restore_defaults={PREFECT_API_URL}):
         result = CliRunner().invoke(app, ["serve"])
     assert result.exit_code == 2
-    assert "prefect server start" in result.output and "PREFECT_API_URL" in result.output
+    assert "fiscal server start" in result.output and "prefect server start" in result.output
+    assert "PREFECT_API_URL" in result.output
 
 
 def test_serve_with_a_server_serves_the_nightly_deployment(monkeypatch: pytest.MonkeyPatch) -> None:

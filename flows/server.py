@@ -1,0 +1,473 @@
+"""A local Prefect server in the background, so that flow runs need not start a temporary one.
+
+``fiscal server start`` runs ``prefect server start`` as a detached process whose pid, API URL and
+log live under ``<data dir>/prefect-server/`` (its ``PREFECT_HOME``, with the server's database, is
+``home/`` there). Later commands find it (pidfile, then ``/health``) and point their flow runs at
+it through ``PREFECT_API_URL``. This module imports neither Prefect nor anything heavy.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4200
+#: a cold start (new database, migrations) takes ≈ 15 s on 2 cores; a loaded machine needs more
+DEFAULT_START_TIMEOUT = 120.0
+
+
+class ServerError(RuntimeError):
+    """The server could not be started (port taken, process exited, no answer in time)."""
+
+
+@dataclass(frozen=True)
+class ServerFiles:
+    """Where the background server keeps its pid, URL, log and ``PREFECT_HOME``."""
+
+    root: Path
+
+    @property
+    def pid(self) -> Path:
+        """The server process id (also its process group)."""
+        return self.root / "server.pid"
+
+    @property
+    def url(self) -> Path:
+        """The server's API URL, e.g. ``http://127.0.0.1:4200/api``."""
+        return self.root / "server.url"
+
+    @property
+    def log(self) -> Path:
+        """Everything the server writes (appended over restarts)."""
+        return self.root / "server.log"
+
+    @property
+    def home(self) -> Path:
+        """``PREFECT_HOME`` of the server: its SQLite database and UI files."""
+        return self.root / "home"
+
+
+@dataclass(frozen=True)
+class ServerState:
+    """What the files and the process say about the background server."""
+
+    pid: int | None
+    url: str | None
+    alive: bool
+    healthy: bool
+    stale: bool = False
+
+    @property
+    def running(self) -> bool:
+        """True when the process lives and its API answers."""
+        return self.alive and self.healthy
+
+
+def server_files(data_dir: Path) -> ServerFiles:
+    """The background server's files for a data dir.
+
+    Parameters
+    ----------
+    data_dir : Path
+        ``FISCAL_DATA_DIR`` (made absolute, so that the server does not depend on the working directory).
+
+    Returns
+    -------
+    ServerFiles
+        Paths under ``<data dir>/prefect-server/``.
+
+    """
+    return ServerFiles(Path(data_dir).absolute() / "prefect-server")
+
+
+def api_url(host: str, port: int) -> str:
+    """The API URL of a Prefect server listening on ``host:port``.
+
+    Parameters
+    ----------
+    host : str
+        Address the server listens on (an IPv6 address gets brackets).
+    port : int
+        TCP port.
+
+    Returns
+    -------
+    str
+        ``http://host:port/api``.
+
+    """
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return f"http://{shown}:{port}/api"
+
+
+def api_healthy(url: str, timeout: float = 2.0) -> bool:
+    """Whether a Prefect API answers its health check.
+
+    Parameters
+    ----------
+    url : str
+        The API URL (``…/api``).
+    timeout : float
+        Seconds to wait for the answer.
+
+    Returns
+    -------
+    bool
+        True when ``GET <url>/health`` returns 200 (proxies from the environment are not used).
+
+    """
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url.rstrip("/") + "/health", timeout=timeout) as response:
+            return bool(response.status == 200)
+    except (OSError, ValueError):
+        return False
+
+
+def read_server(data_dir: Path, timeout: float = 2.0) -> ServerState:
+    """The state of the background server of a data dir, without changing anything.
+
+    Parameters
+    ----------
+    data_dir : Path
+        ``FISCAL_DATA_DIR``.
+    timeout : float
+        Seconds to wait for the health check.
+
+    Returns
+    -------
+    ServerState
+        ``stale`` is set when a pidfile names a process that is gone or is not a Prefect server.
+
+    """
+    files = server_files(data_dir)
+    pid = _read_pid(files.pid)
+    url = files.url.read_text(encoding="utf-8").strip() if files.url.is_file() else None
+    if pid is None:
+        return ServerState(pid=None, url=url, alive=False, healthy=False, stale=files.pid.exists())
+    alive = _is_prefect_server(pid)
+    healthy = alive and url is not None and api_healthy(url, timeout)
+    return ServerState(pid=pid, url=url, alive=alive, healthy=healthy, stale=not alive)
+
+
+def running_server_url(data_dir: Path) -> str | None:
+    """The API URL of the background server of a data dir when it runs and answers.
+
+    Parameters
+    ----------
+    data_dir : Path
+        ``FISCAL_DATA_DIR``.
+
+    Returns
+    -------
+    str or None
+        The URL, or None (no pidfile, a stale one, or no answer within a second).
+
+    """
+    state = read_server(data_dir, timeout=1.0)
+    return state.url if state.running else None
+
+
+def start_server(
+    data_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, timeout: float = DEFAULT_START_TIMEOUT
+) -> ServerState:
+    """Start ``prefect server start`` detached, and wait until its API answers.
+
+    Parameters
+    ----------
+    data_dir : Path
+        ``FISCAL_DATA_DIR``: pidfile, URL, log and ``PREFECT_HOME`` go to ``<data dir>/prefect-server/``.
+    host : str
+        Address to listen on.
+    port : int
+        TCP port; 0 picks a free one.
+    timeout : float
+        Seconds to wait for ``/health``.
+
+    Returns
+    -------
+    ServerState
+        The running server (the one already running for this data dir, if any).
+
+    Raises
+    ------
+    ServerError
+        The port is taken, the process exited, or it did not answer in time (it is then stopped).
+
+    """
+    state = read_server(data_dir)
+    if state.alive:
+        if state.healthy or state.url is None:
+            return state
+        return _wait_healthy(data_dir, state.pid or 0, state.url, None, timeout)
+    clean_stale(data_dir)
+    port = port or _free_port(host)
+    _check_port_free(host, port)
+    files = server_files(data_dir)
+    files.home.mkdir(parents=True, exist_ok=True)
+    url = api_url(host, port)
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(
+        PREFECT_HOME=str(files.home),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_API_HOST=host,
+        PREFECT_SERVER_API_PORT=str(port),
+    )
+    command = [sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", str(port)]
+    with files.log.open("ab") as log:
+        log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(command)}\n".encode())
+        log.flush()
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=files.root,
+            env=env,
+            start_new_session=True,  # its own process group: the shell's Ctrl-C does not reach it
+        )
+    files.pid.write_text(f"{process.pid}\n", encoding="utf-8")
+    files.url.write_text(f"{url}\n", encoding="utf-8")
+    return _wait_healthy(data_dir, process.pid, url, process, timeout)
+
+
+def stop_server(data_dir: Path, timeout: float = 20.0) -> ServerState:
+    """Stop the background server of a data dir (SIGTERM to its process group, SIGKILL after ``timeout``).
+
+    Parameters
+    ----------
+    data_dir : Path
+        ``FISCAL_DATA_DIR``.
+    timeout : float
+        Seconds to wait for the process to exit after SIGTERM.
+
+    Returns
+    -------
+    ServerState
+        The state before stopping (``alive`` False: nothing was running; ``stale``: a stale pidfile was
+        removed). The pidfile and URL file are gone afterwards; the log and the server's database stay.
+
+    """
+    state = read_server(data_dir, timeout=1.0)
+    if state.alive and state.pid is not None:
+        _terminate(state.pid, timeout)
+    clean_stale(data_dir, force=True)
+    return state
+
+
+def clean_stale(data_dir: Path, force: bool = False) -> bool:
+    """Remove the pidfile and URL file when their process is gone (or always, with ``force``).
+
+    Parameters
+    ----------
+    data_dir : Path
+        ``FISCAL_DATA_DIR``.
+    force : bool
+        Remove them even if the process lives (after it was stopped).
+
+    Returns
+    -------
+    bool
+        True when a pidfile was removed.
+
+    """
+    files = server_files(data_dir)
+    if not files.pid.exists() and not files.url.exists():
+        return False
+    pid = _read_pid(files.pid)
+    if not force and pid is not None and _is_prefect_server(pid):
+        return False
+    existed = files.pid.exists()
+    files.pid.unlink(missing_ok=True)
+    files.url.unlink(missing_ok=True)
+    return existed
+
+
+@contextmanager
+def flow_api(data_dir: Path) -> Iterator[str | None]:
+    """Point the flow runs inside the block at a running Prefect server, if there is one.
+
+    An explicit ``PREFECT_API_URL`` (environment, or Prefect settings already loaded in this process)
+    wins; else the background server of ``data_dir``; else nothing changes and Prefect starts its
+    temporary server as before.
+
+    Parameters
+    ----------
+    data_dir : Path
+        ``FISCAL_DATA_DIR`` of the command.
+
+    Yields
+    ------
+    str or None
+        The API URL the flows use, or None for Prefect's temporary server.
+
+    """
+    explicit = os.environ.get("PREFECT_API_URL") or _loaded_prefect_api_url()
+    if explicit:
+        yield explicit
+        return
+    url = running_server_url(data_dir)
+    if url is None:
+        yield None
+        return
+    os.environ["PREFECT_API_URL"] = url  # read when Prefect is first imported (in this process and children)
+    try:
+        if "prefect.settings" in sys.modules:  # already imported: its settings are fixed, override them
+            from prefect.settings import PREFECT_API_URL, temporary_settings
+
+            with temporary_settings({PREFECT_API_URL: url}):
+                yield url
+        else:
+            yield url
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+
+
+def tail(path: Path, lines: int = 20) -> str:
+    """The last lines of a text file ('' when it does not exist).
+
+    Parameters
+    ----------
+    path : Path
+        The file (the server log).
+    lines : int
+        How many lines.
+
+    Returns
+    -------
+    str
+        Those lines, joined with newlines.
+
+    """
+    if not path.is_file():
+        return ""
+    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+
+
+def _loaded_prefect_api_url() -> str | None:
+    """PREFECT_API_URL of the Prefect settings in effect, when Prefect is already imported (else None)."""
+    if "prefect.settings" not in sys.modules:
+        return None
+    from prefect.settings import get_current_settings
+
+    return get_current_settings().api.url or None
+
+
+def _wait_healthy(
+    data_dir: Path, pid: int, url: str, process: subprocess.Popen[bytes] | None, timeout: float
+) -> ServerState:
+    """Poll ``/health`` until it answers; stop the process and raise ServerError if it exits or times out."""
+    deadline = time.monotonic() + timeout
+    log = server_files(data_dir).log
+    while time.monotonic() < deadline:
+        exited = process.poll() is not None if process is not None else not _is_alive(pid)
+        if exited:
+            clean_stale(data_dir, force=True)
+            raise ServerError(f"the Prefect server exited while starting; end of {log}:\n{tail(log)}")
+        if api_healthy(url, timeout=1.0):
+            return ServerState(pid=pid, url=url, alive=True, healthy=True)
+        time.sleep(0.25)
+    _terminate(pid, 10.0)
+    clean_stale(data_dir, force=True)
+    raise ServerError(f"the Prefect server did not answer at {url} within {timeout:.0f} s; end of {log}:\n{tail(log)}")
+
+
+def _read_pid(path: Path) -> int | None:
+    """The pid in a pidfile, None when missing or unreadable."""
+    try:
+        return int(path.read_text(encoding="utf-8").split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _is_alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie (a zombie child of ours is reaped)."""
+    try:
+        os.waitpid(pid, os.WNOHANG)  # reap it if it is our exited child
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    if stat.is_file():
+        try:
+            return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except (OSError, IndexError):
+            return True
+    return True
+
+
+def _is_prefect_server(pid: int) -> bool:
+    """Whether ``pid`` lives and is a ``prefect server start`` (a reused pid is not; unknown off Linux: trusted)."""
+    if pid <= 0 or not _is_alive(pid):
+        return False
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if not cmdline.is_file():
+        return True
+    try:
+        words = cmdline.read_bytes().split(b"\0")
+    except OSError:
+        return True
+    return any(b"prefect" in w for w in words) and b"server" in words and b"start" in words
+
+
+def _terminate(pid: int, timeout: float) -> None:
+    """SIGTERM the server's process group (or the process), then SIGKILL it after ``timeout`` seconds."""
+    try:
+        group = os.getpgid(pid) == pid
+    except ProcessLookupError:
+        return
+
+    def send(sig: int) -> None:
+        try:
+            os.killpg(pid, sig) if group else os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+    send(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _is_alive(pid):
+            return
+        time.sleep(0.1)
+    send(signal.SIGKILL)
+    for _ in range(50):
+        if not _is_alive(pid):
+            return
+        time.sleep(0.1)
+
+
+def _free_port(host: str) -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Raise ServerError when ``host:port`` cannot be bound (another server listens there)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            other = api_url(host, port)
+            known = " (a Prefect server answers there: use it with PREFECT_API_URL=" + other + ")" if api_healthy(other) else ""
+            raise ServerError(f"port {port} on {host} is in use{known}; choose another with --port") from exc
+
