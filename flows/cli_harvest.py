@@ -1,7 +1,8 @@
 """Orchestration commands of `fiscal`: harvest, rerun, serve, and the background Prefect server (server start/status/stop).
 
 The flow commands import Prefect only inside ``flows.server.flow_api``, which first points
-``PREFECT_API_URL`` at a server started by `fiscal server start` when one runs.
+``PREFECT_API_URL`` at a server started by `fiscal server start` when one runs. `fiscal server start`
+also starts the worker (flows/worker.py) that runs `fiscal run`'s documents; `stop` stops both.
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ def serve_cmd() -> None:
 
 
 server_app = typer.Typer(
-    help="A local Prefect server in the background: flow runs use it instead of starting a temporary one.",
+    help="A local Prefect server in the background, with a worker that runs `fiscal run`'s flows warm.",
     no_args_is_help=True,
 )
 
@@ -180,62 +181,89 @@ server_app = typer.Typer(
 def server_start_cmd(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free port).")] = 4200,
-    timeout: Annotated[float, typer.Option(min=1, help="Seconds to wait for the server to answer.")] = 120.0,
+    timeout: Annotated[float, typer.Option(min=1, help="Seconds to wait for the server (and the worker) to answer.")] = 120.0,
+    worker: Annotated[
+        bool, typer.Option("--worker/--no-worker", help="Also start the worker that runs `fiscal run`'s documents.")
+    ] = True,
 ) -> None:
-    """Start `prefect server start` detached (files under <data dir>/prefect-server); print its API URL."""
-    from flows.server import ServerError, read_server, server_files, start_server
+    """Start `prefect server start` and the worker detached (files under <data dir>/prefect-server); print the API URL."""
+    from flows.server import ServerError, read_server, read_worker, server_files, start_server, start_worker
 
     data_dir = settings_for(None).data_dir
     files = server_files(data_dir)
-    running = read_server(data_dir)
-    if running.running:
-        err.print(f"already running, pid {running.pid}; `fiscal server stop` stops it")
-        typer.echo(running.url)
+    state = read_server(data_dir)
+    serving = read_worker(data_dir)
+    if state.running and (serving.ready or not worker):
+        err.print(f"already running, pid {state.pid}; `fiscal server stop` stops it")
+        typer.echo(state.url)
         return
-    err.print(f"starting a Prefect server; log: {files.log}")
     try:
-        state = start_server(data_dir, host=host, port=port, timeout=timeout)
+        if not state.running:
+            err.print(f"starting a Prefect server; log: {files.log}")
+            state = start_server(data_dir, host=host, port=port, timeout=timeout)
+            err.print(f"[green]Prefect server running[/green], pid {state.pid}, UI {(state.url or '').removesuffix('/api')}")
+        if worker:
+            err.print(f"starting the worker (Prefect, the pipeline and Great Expectations, once); log: {files.worker_log}")
+            serving = start_worker(data_dir, state.url or "", timeout=timeout)
+            err.print(f"[green]worker serving fiscal-run/local[/green], pid {serving.pid}")
     except ServerError as exc:
         err.print(f"[red]{exc}[/red]", markup=False, style="red")
         raise typer.Exit(1) from exc
-    url = state.url or ""
-    err.print(f"[green]Prefect server running[/green], pid {state.pid}, UI {url.removesuffix('/api')}")
-    err.print("`fiscal run`, `harvest`, `rerun` and `serve` use it; `fiscal server stop` stops it")
-    typer.echo(url)
+    err.print(
+        "`fiscal run` hands its documents to the worker; `harvest`, `rerun` and `serve` use the server; "
+        "`fiscal server stop` stops both",
+        soft_wrap=True,
+    )
+    typer.echo(state.url or "")
 
 
 @server_app.command("status")
 def server_status_cmd() -> None:
-    """Say whether the background Prefect server runs (exit 0) or not (exit 1), and its API URL."""
+    """Say whether the background Prefect server runs (exit 0) or not (exit 1), its API URL and its worker."""
     import os
 
-    from flows.server import clean_stale, read_server
+    from flows.server import clean_stale, clean_stale_worker, read_server, read_worker
 
     data_dir = settings_for(None).data_dir
     state = read_server(data_dir)
+    serving = read_worker(data_dir)
     explicit = os.environ.get("PREFECT_API_URL")
     if explicit:
         err.print(f"PREFECT_API_URL is set: flow runs use {explicit}")
     if state.running:
         typer.echo(f"running {state.url} pid {state.pid}")
-        return
-    if state.alive:
+    elif state.alive:
         typer.echo(f"not answering {state.url} pid {state.pid} (starting, or stuck: see its log)")
     elif state.stale and clean_stale(data_dir):
         typer.echo(f"not running (removed a stale pidfile of pid {state.pid})")
     else:
         typer.echo("not running")
-    raise typer.Exit(1)
+    if serving.ready:
+        typer.echo(f"worker serving fiscal-run/local pid {serving.pid}")
+    elif serving.alive:
+        typer.echo(f"worker starting pid {serving.pid}")
+    elif serving.stale and clean_stale_worker(data_dir):
+        typer.echo(f"worker not running (removed a stale pidfile of pid {serving.pid})")
+    elif state.running:
+        typer.echo("worker not running: `fiscal run` runs its flows in its own process; `fiscal server start` starts it")
+    if not state.running:
+        raise typer.Exit(1)
 
 
 @server_app.command("stop")
 def server_stop_cmd(
     timeout: Annotated[float, typer.Option(min=0, help="Seconds to wait after SIGTERM before SIGKILL.")] = 20.0,
 ) -> None:
-    """Stop the background Prefect server (by its pidfile) and remove the pidfile."""
-    from flows.server import stop_server
+    """Stop the worker and the background Prefect server (by their pidfiles) and remove the pidfiles."""
+    from flows.server import stop_server, stop_worker
 
-    state = stop_server(settings_for(None).data_dir, timeout=timeout)
+    data_dir = settings_for(None).data_dir
+    serving = stop_worker(data_dir, timeout=timeout)
+    if serving.alive:
+        err.print(f"stopped the worker (pid {serving.pid})")
+    elif serving.stale:
+        err.print(f"worker not running (removed a stale pidfile of pid {serving.pid})")
+    state = stop_server(data_dir, timeout=timeout)
     if state.alive:
         err.print(f"stopped the Prefect server (pid {state.pid})")
     elif state.stale:

@@ -1,4 +1,9 @@
-"""Prefect wiring: a flow over documents, one task per step of each document. Flows only wire steps."""
+"""Prefect wiring: a flow over documents, one task per step of each document. Flows only wire steps.
+
+The flow ``fiscal-run`` returns one JSON record per document (``outcome_record``), so that the worker of
+`fiscal server start` (flows/worker.py) can persist it as the flow run's result and `fiscal run` read it
+without Prefect (flows/remote.py); ``run`` turns the records back into ``DocumentOutcome``.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,11 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
+import dataclasses  # noqa: E402
+import json  # noqa: E402
+import threading  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Callable, Sequence  # noqa: E402
+from collections.abc import Callable, Mapping, Sequence  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -19,10 +27,12 @@ from typing import Any  # noqa: E402
 from prefect import Task, flow, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.client.schemas.objects import TaskRun  # noqa: E402
+from prefect.exceptions import Abort  # noqa: E402
 from prefect.states import State  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 from sqlalchemy.exc import DBAPIError, OperationalError  # noqa: E402
 
+from extract.models import TableSummary  # noqa: E402
 from flows.engine import warehouse_engine  # noqa: E402 - lives in the prefect-free flows.engine (re-exported)
 from flows.pipeline import (  # noqa: E402
     DocumentOutcome,
@@ -72,13 +82,16 @@ def _io_failure(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> b
 
 
 def _step_task(function: Callable[..., Any], name: str, run_name: str, *, io: bool = False) -> Task[..., Any]:
-    """One step as a Prefect task; steps that do I/O retry twice, a second apart, on I/O errors only."""
+    """One step as a Prefect task; steps that do I/O retry twice, a second apart, on I/O errors only.
+
+    Step results stay in memory, never persisted (not even when the flow's own result is, in the worker).
+    """
     if io:
         return task(
-            name=name, cache_policy=NO_CACHE, task_run_name=run_name, retries=2, retry_delay_seconds=1,
-            retry_condition_fn=_io_failure,
+            name=name, cache_policy=NO_CACHE, persist_result=False, task_run_name=run_name, retries=2,
+            retry_delay_seconds=1, retry_condition_fn=_io_failure,
         )(function)
-    return task(name=name, cache_policy=NO_CACHE, task_run_name=run_name)(function)
+    return task(name=name, cache_policy=NO_CACHE, persist_result=False, task_run_name=run_name)(function)
 
 
 #: One Prefect task per step of ``process_document``; only the steps that do I/O retry.
@@ -91,9 +104,33 @@ STEP_TASKS: dict[str, Task[..., Any]] = {
 }
 
 
+#: Set by the worker (flows/worker.py) when the flow run it runs is being cancelled: no further step starts.
+cancel_requested = threading.Event()
+
+
+class StepsCancelled(Abort):
+    """The flow run was cancelled between two steps (an ``Abort``: ``process_document`` does not book it)."""
+
+
 def run_step_as_task(name: str, function: Callable[..., Any], *args: Any) -> Any:
     """Run one step of ``process_document`` as its Prefect task (arguments passed as they are, not introspected)."""
+    if cancel_requested.is_set():
+        raise StepsCancelled(f"the flow run was cancelled; step {name} and the ones after it did not run")
     return STEP_TASKS[name](*(quote(a) for a in args))
+
+
+def outcome_record(outcome: DocumentOutcome) -> dict[str, Any]:
+    """A document's outcome as plain JSON values (tuples as lists): the flow's result, one per document."""
+    record: dict[str, Any] = json.loads(json.dumps(dataclasses.asdict(outcome), ensure_ascii=False))
+    return record
+
+
+def outcome_from_record(record: Mapping[str, Any]) -> DocumentOutcome:
+    """The ``DocumentOutcome`` an ``outcome_record`` was made from."""
+    tables = tuple(TableSummary(**{**t, "pages": tuple(t["pages"])}) for t in record.get("tables", ()))
+    return DocumentOutcome(
+        **{**record, "reasons": tuple(record.get("reasons", ())), "notes": tuple(record.get("notes", ())), "tables": tables}
+    )
 
 
 _listeners: list[ProgressCallback] = []
@@ -101,18 +138,37 @@ _listeners: list[ProgressCallback] = []
 
 @flow(name="fiscal-run", log_prints=False)
 def run_documents(
-    paths: Sequence[str], warehouse_url: str, data_dir: str = "data", data_docs: bool = False
-) -> list[DocumentOutcome]:
-    """Process documents one after another (camelot already uses both cores within a document)."""
-    outcomes = []
-    settings = Settings(warehouse_url=warehouse_url, data_dir=Path(data_dir))
+    paths: Sequence[str],
+    warehouse_url: str,
+    data_dir: str = "data",
+    data_docs: bool = False,
+    region: str | None = None,
+    city: str | None = None,
+    sources: Sequence[str] | None = None,
+    progress_file: str | None = None,
+) -> list[dict[str, Any]]:
+    """Process documents one after another (camelot already uses both cores within a document).
+
+    ``sources`` (default: the paths) is what each document is recorded as received from: `fiscal run`
+    through the worker passes absolute paths to read and the paths as the user typed them. Each
+    document's record is also appended to ``progress_file`` (one JSON line) as soon as it is done.
+    """
+    records = []
+    settings = Settings(warehouse_url=warehouse_url, data_dir=Path(data_dir), region=region, city=city)
     engine = warehouse_engine(warehouse_url)
-    for path in paths:
-        outcome = process_document(Path(path), settings, engine, data_docs=data_docs, run_step=run_step_as_task)
+    for index, path in enumerate(paths):
+        source = sources[index] if sources is not None else None
+        outcome = process_document(
+            Path(path), settings, engine, source, data_docs=data_docs, run_step=run_step_as_task
+        )
         for listener in _listeners:
             listener(outcome)
-        outcomes.append(outcome)
-    return outcomes
+        record = outcome_record(outcome)
+        if progress_file:
+            with open(progress_file, "a", encoding="utf-8") as progress:
+                progress.write(json.dumps(record, ensure_ascii=False) + "\n")
+        records.append(record)
+    return records
 
 
 def run(
@@ -123,8 +179,11 @@ def run(
     if progress:
         _listeners.append(progress)
     try:
-        outcomes = run_documents([str(p) for p in paths], settings.warehouse_url, str(settings.data_dir), data_docs)
+        records = run_documents(
+            [str(p) for p in paths], settings.warehouse_url, str(settings.data_dir), data_docs, settings.region,
+            settings.city,
+        )
     finally:
         if progress:
             _listeners.remove(progress)
-    return RunSummary(outcomes=list(outcomes), seconds=time.perf_counter() - started)
+    return RunSummary(outcomes=[outcome_from_record(r) for r in records], seconds=time.perf_counter() - started)

@@ -3,11 +3,18 @@
 ``fiscal server start`` runs ``prefect server start`` as a detached process whose pid, API URL and
 log live under ``<data dir>/prefect-server/`` (its ``PREFECT_HOME``, with the server's database, is
 ``home/`` there). Later commands find it (pidfile, then ``/health``) and point their flow runs at
-it through ``PREFECT_API_URL``. This module imports neither Prefect nor anything heavy.
+it through ``PREFECT_API_URL``.
+
+Beside it runs the worker (``python -m flows.worker``, flows/worker.py): a process with Prefect, the
+pipeline and Great Expectations loaded once, serving the ``fiscal-run`` flow as the deployment
+``fiscal-run/local``; `fiscal run` hands its documents to it (flows/remote.py). Its pid, log and
+``worker.json`` (written once it serves: deployment id, API URL, wake-up socket, the code files it
+loaded) live in the same folder. This module imports neither Prefect nor anything heavy.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -20,11 +27,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4200
 #: a cold start (new database, migrations) takes ≈ 15 s on 2 cores; a loaded machine needs more
 DEFAULT_START_TIMEOUT = 120.0
+#: the deployment the worker serves (flow ``fiscal-run``, deployment ``local``)
+WORKER_DEPLOYMENT = "fiscal-run/local"
+#: the folder holding the ``flows`` package: the worker must import the same code as the command that starts it
+CODE_ROOT = Path(__file__).resolve().parents[1]
 
 
 class ServerError(RuntimeError):
@@ -54,8 +66,38 @@ class ServerFiles:
 
     @property
     def home(self) -> Path:
-        """``PREFECT_HOME`` of the server: its SQLite database and UI files."""
+        """``PREFECT_HOME`` of the server (and of the worker): its SQLite database and UI files."""
         return self.root / "home"
+
+    @property
+    def worker_pid(self) -> Path:
+        """The worker process id (also its process group)."""
+        return self.root / "worker.pid"
+
+    @property
+    def worker_log(self) -> Path:
+        """Everything the worker writes (appended over restarts)."""
+        return self.root / "worker.log"
+
+    @property
+    def worker_info(self) -> Path:
+        """JSON the worker writes once it serves its deployment (removed when it stops)."""
+        return self.root / "worker.json"
+
+    @property
+    def worker_wake(self) -> Path:
+        """The worker's Unix datagram socket: `fiscal run` pokes it after creating a flow run."""
+        return self.root / "worker.sock"
+
+    @property
+    def results(self) -> Path:
+        """Result storage of the worker's flow runs (one JSON file of outcome records per flow run)."""
+        return self.root / "results"
+
+    @property
+    def runs(self) -> Path:
+        """Progress files of the flow runs `fiscal run` is waiting for (removed when they end)."""
+        return self.root / "runs"
 
 
 @dataclass(frozen=True)
@@ -72,6 +114,31 @@ class ServerState:
     def running(self) -> bool:
         """True when the process lives and its API answers."""
         return self.alive and self.healthy
+
+
+@dataclass(frozen=True)
+class WorkerState:
+    """What the files and the process say about the worker."""
+
+    pid: int | None
+    alive: bool
+    info: dict[str, Any] | None = None  # worker.json, when it belongs to this pid
+    stale: bool = False
+
+    @property
+    def ready(self) -> bool:
+        """True when the process lives and has written that it serves its deployment."""
+        return self.alive and self.info is not None
+
+    @property
+    def api_url(self) -> str | None:
+        """The API URL of the server the worker serves its deployment on."""
+        return str(self.info["api_url"]) if self.info else None
+
+    @property
+    def deployment_id(self) -> str | None:
+        """The id of the deployment ``fiscal-run/local`` on that server."""
+        return str(self.info["deployment_id"]) if self.info else None
 
 
 def server_files(data_dir: Path) -> ServerFiles:
@@ -294,6 +361,155 @@ def clean_stale(data_dir: Path, force: bool = False) -> bool:
     return existed
 
 
+def read_worker(data_dir: Path) -> WorkerState:
+    """The state of the worker of a data dir, without changing anything.
+
+    Parameters
+    ----------
+    data_dir : Path
+        ``FISCAL_DATA_DIR``.
+
+    Returns
+    -------
+    WorkerState
+        ``info`` is ``worker.json`` when it names the live worker's pid; ``stale`` is set when a pidfile names
+        a process that is gone or is not a worker.
+
+    """
+    files = server_files(data_dir)
+    pid = _read_pid(files.worker_pid)
+    if pid is None:
+        return WorkerState(pid=None, alive=False, stale=files.worker_pid.exists())
+    alive = _is_worker(pid)
+    info = _read_json(files.worker_info) if alive else None
+    if info is not None and info.get("pid") != pid:
+        info = None
+    return WorkerState(pid=pid, alive=alive, info=info, stale=not alive)
+
+
+def start_worker(data_dir: Path, url: str, timeout: float = DEFAULT_START_TIMEOUT) -> WorkerState:
+    """Start the worker (``python -m flows.worker``) detached, and wait until it serves ``fiscal-run/local``.
+
+    Parameters
+    ----------
+    data_dir : Path
+        ``FISCAL_DATA_DIR``: pidfile, log, ``worker.json`` and result storage go to ``<data dir>/prefect-server/``.
+    url : str
+        API URL of the Prefect server (the background server of the same data dir).
+    timeout : float
+        Seconds to wait for it to serve (it imports Prefect, the pipeline and Great Expectations first: ≈ 5 s).
+
+    Returns
+    -------
+    WorkerState
+        The serving worker (the one already running for this data dir, if it serves ``url``).
+
+    Raises
+    ------
+    ServerError
+        The process exited, or did not serve in time (it is then stopped).
+
+    """
+    state = read_worker(data_dir)
+    if state.alive and (state.info is None or state.api_url == url):
+        return state if state.ready else _wait_worker(data_dir, state.pid or 0, None, timeout)
+    if state.alive:  # it serves another server (this data dir's server was restarted on another port)
+        stop_worker(data_dir)
+    clean_stale_worker(data_dir, force=True)
+    files = server_files(data_dir)
+    files.root.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    python_path = [str(CODE_ROOT), *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])]
+    env.update(PYTHONPATH=os.pathsep.join(python_path), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    command = [sys.executable, "-m", "flows.worker", "--data-dir", str(files.root.parent), "--api-url", url]
+    with files.worker_log.open("ab") as log:
+        log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(command)}\n".encode())
+        log.flush()
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=files.root, env=env,
+            start_new_session=True,
+        )
+    files.worker_pid.write_text(f"{process.pid}\n", encoding="utf-8")
+    return _wait_worker(data_dir, process.pid, process, timeout)
+
+
+def stop_worker(data_dir: Path, timeout: float = 20.0) -> WorkerState:
+    """Stop the worker of a data dir (SIGTERM to its process group, SIGKILL after ``timeout``).
+
+    A flow run it is running ends as Crashed. Its pidfile, ``worker.json`` and socket are removed; the log
+    and the result storage stay.
+
+    Parameters
+    ----------
+    data_dir : Path
+        ``FISCAL_DATA_DIR``.
+    timeout : float
+        Seconds to wait for the process to exit after SIGTERM.
+
+    Returns
+    -------
+    WorkerState
+        The state before stopping.
+
+    """
+    state = read_worker(data_dir)
+    if state.alive and state.pid is not None:
+        _terminate(state.pid, timeout)
+    clean_stale_worker(data_dir, force=True)
+    return state
+
+
+def clean_stale_worker(data_dir: Path, force: bool = False) -> bool:
+    """Remove the worker's pidfile, ``worker.json`` and socket when its process is gone (or always, with ``force``).
+
+    Parameters
+    ----------
+    data_dir : Path
+        ``FISCAL_DATA_DIR``.
+    force : bool
+        Remove them even if the process lives (after it was stopped).
+
+    Returns
+    -------
+    bool
+        True when a pidfile was removed.
+
+    """
+    files = server_files(data_dir)
+    pid = _read_pid(files.worker_pid)
+    if not force and pid is not None and _is_worker(pid):
+        return False
+    existed = files.worker_pid.exists()
+    for path in (files.worker_pid, files.worker_info, files.worker_wake):
+        path.unlink(missing_ok=True)
+    return existed
+
+
+def code_files_changed(info: dict[str, Any]) -> list[str]:
+    """The code files the worker loaded that changed (or went) since it started: it runs older code than them.
+
+    Parameters
+    ----------
+    info : dict
+        ``worker.json``: ``code_files`` (paths) and ``started_ns`` (when the worker started, before its imports).
+
+    Returns
+    -------
+    list of str
+        The changed files (empty when the worker's code is current).
+
+    """
+    started = int(info.get("started_ns", 0))
+    changed = []
+    for name in info.get("code_files", ()):
+        try:
+            if os.stat(name).st_mtime_ns > started:
+                changed.append(str(name))
+        except OSError:
+            changed.append(str(name))
+    return changed
+
+
 @contextmanager
 def flow_api(data_dir: Path) -> Iterator[str | None]:
     """Point the flow runs inside the block at a running Prefect server, if there is one.
@@ -371,7 +587,7 @@ def _wait_healthy(
     deadline = time.monotonic() + timeout
     log = server_files(data_dir).log
     while time.monotonic() < deadline:
-        exited = process.poll() is not None if process is not None else not _is_alive(pid)
+        exited = process.poll() is not None if process is not None else not process_alive(pid)
         if exited:
             clean_stale(data_dir, force=True)
             raise ServerError(f"the Prefect server exited while starting; end of {log}:\n{tail(log)}")
@@ -383,6 +599,33 @@ def _wait_healthy(
     raise ServerError(f"the Prefect server did not answer at {url} within {timeout:.0f} s; end of {log}:\n{tail(log)}")
 
 
+def _wait_worker(data_dir: Path, pid: int, process: subprocess.Popen[bytes] | None, timeout: float) -> WorkerState:
+    """Wait until the worker writes ``worker.json``; stop it and raise ServerError if it exits or times out."""
+    deadline = time.monotonic() + timeout
+    log = server_files(data_dir).worker_log
+    while time.monotonic() < deadline:
+        exited = process.poll() is not None if process is not None else not process_alive(pid)
+        if exited:
+            clean_stale_worker(data_dir, force=True)
+            raise ServerError(f"the worker exited while starting; end of {log}:\n{tail(log)}")
+        state = read_worker(data_dir)
+        if state.ready:
+            return state
+        time.sleep(0.2)
+    _terminate(pid, 10.0)
+    clean_stale_worker(data_dir, force=True)
+    raise ServerError(f"the worker did not serve {WORKER_DEPLOYMENT} within {timeout:.0f} s; end of {log}:\n{tail(log)}")
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    """A JSON object from a file, None when missing or unreadable."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def _read_pid(path: Path) -> int | None:
     """The pid in a pidfile, None when missing or unreadable."""
     try:
@@ -391,7 +634,7 @@ def _read_pid(path: Path) -> int | None:
         return None
 
 
-def _is_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     """Whether a process exists and is not a zombie (a zombie child of ours is reaped)."""
     try:
         os.waitpid(pid, os.WNOHANG)  # reap it if it is our exited child
@@ -414,7 +657,7 @@ def _is_alive(pid: int) -> bool:
 
 def _is_prefect_server(pid: int) -> bool:
     """Whether ``pid`` lives and is a ``prefect server start`` (a reused pid is not; unknown off Linux: trusted)."""
-    if pid <= 0 or not _is_alive(pid):
+    if pid <= 0 or not process_alive(pid):
         return False
     cmdline = Path(f"/proc/{pid}/cmdline")
     if not cmdline.is_file():
@@ -424,6 +667,19 @@ def _is_prefect_server(pid: int) -> bool:
     except OSError:
         return True
     return any(b"prefect" in w for w in words) and b"server" in words and b"start" in words
+
+
+def _is_worker(pid: int) -> bool:
+    """Whether ``pid`` lives and is a ``python -m flows.worker`` (unknown off Linux: trusted)."""
+    if pid <= 0 or not process_alive(pid):
+        return False
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if not cmdline.is_file():
+        return True
+    try:
+        return b"flows.worker" in cmdline.read_bytes().split(b"\0")
+    except OSError:
+        return True
 
 
 def _terminate(pid: int, timeout: float) -> None:
@@ -442,12 +698,12 @@ def _terminate(pid: int, timeout: float) -> None:
     send(signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not _is_alive(pid):
+        if not process_alive(pid):
             return
         time.sleep(0.1)
     send(signal.SIGKILL)
     for _ in range(50):
-        if not _is_alive(pid):
+        if not process_alive(pid):
             return
         time.sleep(0.1)
 

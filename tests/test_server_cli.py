@@ -1,12 +1,17 @@
-"""`fiscal server start|status|stop`: a background Prefect server that later flow runs use instead of a temporary one."""
+"""`fiscal server start|status|stop`: a background Prefect server that later flow runs use instead of a temporary one,
+and its worker, which runs `fiscal run`'s documents from a process with Prefect, the pipeline and GX loaded."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -127,45 +132,139 @@ def cli_env(tmp_path: Path) -> Iterator[tuple[dict[str, str], Path]]:
     _fiscal(["server", "stop"], env, tmp_path, timeout=60)
 
 
+# runs `fiscal ARGS` in this interpreter, then writes its exit code and the top-level packages it loaded to argv[1]
+RUNNER = """
+import json, sys
+out, sys.argv = sys.argv[1], ["fiscal", *sys.argv[2:]]
+code = 0
+try:
+    from flows.cli import app
+    app()
+except SystemExit as exc:
+    code = exc.code or 0
+with open(out, "w") as f:
+    json.dump({"code": code, "modules": sorted({m.split(".")[0] for m in sys.modules})}, f)
+"""
+
+
+def _fiscal_modules(args: list[str], env: dict[str, str], cwd: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run ``fiscal ARGS`` in a fresh interpreter; its result and the top-level packages it imported."""
+    out = cwd / "modules.json"
+    out.unlink(missing_ok=True)
+    result = subprocess.run(
+        [sys.executable, "-c", RUNNER, str(out), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+    assert out.exists(), result.stderr[-3000:]
+    dump = json.loads(out.read_text())
+    return subprocess.CompletedProcess(result.args, int(dump["code"]), result.stdout, result.stderr), set(dump["modules"])
+
+
+def _get(url: str, path: str) -> dict[str, object]:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(url + path, timeout=30) as response:
+        return dict(json.load(response))
+
+
+def _shown(stderr: str) -> list[str]:
+    """What `fiscal run` printed, with elapsed times blanked and the lines rich wrapped at 80 columns joined."""
+    text = re.sub(r"\d+:\d\d:\d\d", "H:MM:SS", stderr)
+    text = re.sub(r"seconds: [\d.]+", "seconds: S", text.replace("\n", " "))
+    return text.split()
+
+
 @pytest.mark.slow
-def test_start_status_run_through_the_server_stop(cli_env: tuple[dict[str, str], Path]) -> None:
+def test_start_status_run_on_the_worker_stop(cli_env: tuple[dict[str, str], Path]) -> None:
     env, cwd = cli_env
     data_dir = cwd / "data"
     started = _fiscal(["server", "start", "--port", str(_free_port())], env, cwd)
     assert started.returncode == 0, started.stderr
     url = started.stdout.strip()
     files = server_files(data_dir)
-    pid = int(files.pid.read_text())
+    pid, worker_pid = int(files.pid.read_text()), int(files.worker_pid.read_text())
     assert url.startswith("http://127.0.0.1:") and url.endswith("/api") and files.url.read_text().strip() == url
-    assert (files.home / "prefect.db").exists() and files.log.is_file()  # the server's own PREFECT_HOME
+    assert (files.home / "prefect.db").exists() and files.log.is_file() and files.worker_log.is_file()
+    info = json.loads(files.worker_info.read_text())
+    assert info["pid"] == worker_pid and info["api_url"] == url and info["deployment"] == "fiscal-run/local"
 
     status = _fiscal(["server", "status"], env, cwd)
-    assert status.returncode == 0 and status.stdout.strip() == f"running {url} pid {pid}"
-    again = _fiscal(["server", "start"], env, cwd)  # idempotent: the running one
+    assert status.returncode == 0
+    assert status.stdout.splitlines() == [f"running {url} pid {pid}", f"worker serving fiscal-run/local pid {worker_pid}"]
+    again = _fiscal(["server", "start"], env, cwd)  # idempotent: the running ones
     assert again.returncode == 0 and again.stdout.strip() == url and "already running" in again.stderr
+    assert int(files.worker_pid.read_text()) == worker_pid
 
-    run = _fiscal(["run", str(SEED_PDF)], env, cwd)
+    # the documents as a user names them: relative to the working directory
+    (cwd / "in").mkdir()
+    shutil.copy(SEED_PDF, cwd / "in" / "seed.pdf")
+    run, modules = _fiscal_modules(["run", "in/seed.pdf"], env, cwd)
     assert run.returncode == 0, run.stderr
     assert "loaded: 1" in run.stderr and "Prefect starts a temporary server" not in run.stderr
-    # the run is recorded by our server: no temporary server was started for it
+    assert not modules & {"prefect", "great_expectations", "camelot"}, sorted(modules)  # the worker did the work
+    # the flow run is the deployment's, run by the worker, with its outcomes persisted as its result
+    deployment = _get(url, f"/deployments/{info['deployment_id']}")
     flows = {f["id"]: f["name"] for f in _api(url, "/flows/filter", {})}
-    runs = _api(url, "/flow_runs/filter", {})
-    assert [flows[r["flow_id"]] for r in runs] == ["fiscal-run"]
-    assert runs[0]["state_type"] == "COMPLETED"
-    assert not (cwd / "client-prefect-home" / "prefect.db").exists()  # what a temporary server would create
+    assert deployment["name"] == "local" and flows[deployment["flow_id"]] == "fiscal-run"
+    (flow_run,) = _api(url, "/flow_runs/filter", {})
+    assert flow_run["deployment_id"] == info["deployment_id"] and flow_run["state_type"] == "COMPLETED"
+    assert flow_run["parameters"]["paths"] == [str(cwd / "in" / "seed.pdf")]
+    result = json.loads(Path(flow_run["state"]["data"]["storage_key"]).read_text())
+    assert [(r["source_file"], r["status"], r["facts_loaded"]) for r in result] == [("seed.pdf", "loaded", 478)]
+    assert not list(files.runs.glob("*"))  # the progress file is gone
 
-    # any server named by PREFECT_API_URL works the same (here: no pidfile in that data dir)
-    explicit = {**env, "PREFECT_API_URL": url, "FISCAL_DATA_DIR": str(cwd / "other-data")}
-    run = _fiscal(["run", str(SEED_PDF)], explicit, cwd)
-    assert run.returncode == 0 and "Prefect starts a temporary server" not in run.stderr, run.stderr
-    assert len(_api(url, "/flow_runs/filter", {})) == 2
+    # the same document in this process (PREFECT_API_URL names the server; no worker for that data dir):
+    # the same lines, and the same warehouse rows
+    local_env = {**env, "PREFECT_API_URL": url, "FISCAL_DATA_DIR": str(cwd / "other-data"),
+                 "FISCAL_WAREHOUSE_URL": f"sqlite:///{cwd / 'local.sqlite'}"}
+    local, modules = _fiscal_modules(["run", "in/seed.pdf"], local_env, cwd)
+    assert local.returncode == 0 and "prefect" in modules, local.stderr
+    assert _shown(run.stderr) == _shown(local.stderr)
+    runs = _api(url, "/flow_runs/filter", {})
+    assert len(runs) == 2 and sum(r["deployment_id"] is None for r in runs) == 1
+    documents = [_fiscal(["documents"], e, cwd).stdout for e in (env, local_env)]
+    assert documents[0] == documents[1] and "in/seed.pdf" in documents[0]
+
+    # Ctrl-C while the worker runs a batch cancels its flow run: the documents after it are not processed
+    batch = cwd / "batch"
+    batch.mkdir()
+    for n in range(8):
+        shutil.copy(SEED_PDF, batch / f"copy-{n}.pdf")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "run", str(batch)], env=env, cwd=cwd, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stderr is not None
+    for line in process.stderr:  # the first document is done: the run is in progress
+        if "copy-0.pdf" in line:
+            break
+    process.send_signal(signal.SIGINT)
+    _, rest = process.communicate(timeout=60)
+    assert process.returncode == 130 and "cancelled flow run" in rest, rest
+    cancelled = next(r for r in _api(url, "/flow_runs/filter", {}) if r["parameters"]["paths"][0].startswith(str(batch)))
+    for _ in range(100):
+        if cancelled["state_type"] == "CANCELLED":
+            break
+        time.sleep(0.2)
+        cancelled = _get(url, f"/flow_runs/{cancelled['id']}")
+    assert cancelled["state_type"] == "CANCELLED"
+    assert "copy-7.pdf" not in rest  # it stopped before the end of the batch
 
     stopped = _fiscal(["server", "stop"], env, cwd)
-    assert stopped.returncode == 0 and f"pid {pid}" in stopped.stderr
+    assert stopped.returncode == 0 and f"pid {pid}" in stopped.stderr and f"worker (pid {worker_pid})" in stopped.stderr
     assert not files.pid.exists() and not files.url.exists()
-    assert _gone(pid)
+    assert not files.worker_pid.exists() and not files.worker_info.exists() and not files.worker_wake.exists()
+    assert _gone(pid) and _gone(worker_pid)
     status = _fiscal(["server", "status"], env, cwd)
     assert status.returncode == 1 and status.stdout.strip() == "not running"
+
+    # without the worker, `fiscal run` runs the flow itself against the server, as before
+    started = _fiscal(["server", "start", "--port", "0", "--no-worker"], env, cwd)
+    assert started.returncode == 0 and not files.worker_pid.exists(), started.stderr
+    status = _fiscal(["server", "status"], env, cwd)
+    assert status.returncode == 0 and "worker not running" in status.stdout
+    run, modules = _fiscal_modules(["run", "in/seed.pdf"], env, cwd)
+    assert run.returncode == 0 and "prefect" in modules, run.stderr
+    assert _shown(run.stderr) == _shown(local.stderr)
+    runs = _api(started.stdout.strip(), "/flow_runs/filter", {})  # the same database: the runs so far, and this one
+    assert len(runs) == 4 and [r["state_type"] for r in runs if r["deployment_id"] is None] == ["COMPLETED"] * 2
 
 
 def _fake_flow_run(seen: dict[str, object]):  # type: ignore[no-untyped-def]
