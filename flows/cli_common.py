@@ -1,7 +1,8 @@
 """Shared pieces of the `fiscal` CLI modules: console, options, settings, engine and output.
 
 Nothing heavy at import time: `fiscal --help` and the read-only commands must not pay for pandas,
-pydantic, Prefect, Great Expectations or camelot before they need them (tests/test_cli_imports.py).
+Alembic, pydantic, Prefect, Great Expectations or camelot (tests/test_cli_imports.py); they print rows
+(``warehouse.rows.Rows``), never DataFrames.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
-    import pandas as pd
     from sqlalchemy.engine import Engine
 
     from flows.pipeline import DocumentOutcome
     from flows.settings import Settings
+    from warehouse.rows import Rows
 
 err = Console(stderr=True)
 
@@ -104,34 +105,34 @@ def collect_pdfs(paths: list[Path]) -> list[Path]:
     return [p for p in found if not (p.resolve() in seen or seen.add(p.resolve()))]  # type: ignore[func-returns-value]
 
 
-def write_frame(frame: pd.DataFrame, fmt: str, output: Path | None) -> None:
-    """Write a frame as CSV (or a rich table on a terminal) to stdout or a file.
+def write_rows(rows: Rows, fmt: str, output: Path | None) -> None:
+    """Write rows as CSV (or a rich table on a terminal) to stdout or a file.
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        What to write.
+    rows : Rows
+        What to write (``warehouse.export`` / ``warehouse.report`` row functions); the CSV is byte for
+        byte what pandas wrote for the same rows (``Rows.to_csv``).
     fmt : str
-        ``csv``, or ``table`` for a rich table on stdout.
+        ``csv``, or anything else for a rich table on stdout.
     output : Path or None
         Write CSV to this file instead of stdout (always CSV).
 
     """
     if fmt == "csv" or output is not None:
-        text = frame.to_csv(index=False)
+        text = rows.to_csv()
         if output:
             output.write_text(text, encoding="utf-8")
         else:
             sys.stdout.write(text)
         return
-    import pandas as pd
     from rich.table import Table
 
     table = Table(show_lines=False)
-    for column in frame.columns:
-        table.add_column(str(column))
-    for row in frame.itertuples(index=False):
-        table.add_row(*["" if pd.isna(v) else str(v) for v in row])
+    for column in rows.columns:
+        table.add_column(column)
+    for cells in rows.text_rows():
+        table.add_row(*cells)
     Console().print(table)
 
 

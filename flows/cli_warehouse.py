@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from flows.cli_common import WarehouseOption, engine_for, err, resolve_or_exit, write_frame
-
-if TYPE_CHECKING:
-    import pandas as pd
+from flows.cli_common import WarehouseOption, engine_for, err, resolve_or_exit, write_rows
 
 
 def report_cmd(
@@ -28,7 +25,7 @@ def report_cmd(
     ] = False,
 ) -> None:
     """Print a reporting view (see docs/reporting.md) as a table or as CSV."""
-    from warehouse.report import REPORTS, UnknownReportError, report_frame, report_spec
+    from warehouse.report import REPORTS, UnknownReportError, report_rows, report_spec
 
     if fmt not in ("table", "csv"):
         raise typer.BadParameter(f"{fmt!r} is not one of table, csv", param_hint="--format")
@@ -39,22 +36,26 @@ def report_cmd(
         for known, other in REPORTS.items():
             err.print(f"  {known:24} {other.description}")
         raise typer.Exit(2) from exc
-    frame = report_frame(
+    rows = report_rows(
         engine_for(warehouse), name, department=department, year=year, limit=limit, current_only=not history
     )
     if fmt == "csv":
-        write_frame(frame, "csv", None)
+        write_rows(rows, "csv", None)
         return
+    records = rows.records()
     if name == "facts":
         # one "row" column for the terminal: the code or label that identifies the printed row
-        frame = frame.assign(
-            row=frame["functional_code"].fillna(frame["economic_code"]).fillna(frame["line_item"])
-        )
-    _print_table(frame, spec.table_columns or list(frame.columns), spec.numeric, title=f"{name}: {spec.description}")
+        for record in records:
+            record["row"] = next(
+                (v for v in (record["functional_code"], record["economic_code"], record["line_item"]) if v is not None),
+                None,
+            )
+    columns = spec.table_columns or rows.columns
+    _print_table([[r[c] for c in columns] for r in records], columns, spec.numeric, title=f"{name}: {spec.description}")
 
 
-def _print_table(frame: pd.DataFrame, columns: Sequence[str], numeric: set[str], title: str) -> None:
-    """Print a rich table: numbers right-aligned, Decimals as they are (never through float)."""
+def _print_table(values: list[list[object]], columns: Sequence[str], numeric: set[str], title: str) -> None:
+    """Print a rich table of ``values`` (rows of ``columns``): numbers right-aligned, Decimals as they are (never through float)."""
     from rich.cells import cell_len
     from rich.console import Console
     from rich.measure import Measurement
@@ -62,8 +63,8 @@ def _print_table(frame: pd.DataFrame, columns: Sequence[str], numeric: set[str],
 
     from warehouse.report import format_value
 
-    table = Table(title=title, caption=f"{len(frame)} rows", show_lines=False)
-    rendered = [[format_value(v) for v in record] for record in frame[list(columns)].itertuples(index=False)]
+    table = Table(title=title, caption=f"{len(values)} rows", show_lines=False)
+    rendered = [[format_value(v) for v in record] for record in values]
     needed = 1
     for number, column in enumerate(columns):
         widest = max([cell_len(row[number]) for row in rendered] + [1])

@@ -1,7 +1,8 @@
 """The warehouse engine without Prefect: what the read-only `fiscal` commands need.
 
-Importing this module costs SQLAlchemy and Alembic, never Prefect, Great Expectations or camelot
-(``flows.flow`` re-exports :func:`warehouse_engine` for the flows).
+Importing this module costs nothing heavy; :func:`warehouse_engine` costs SQLAlchemy, and Alembic only
+when the schema is not at head (never Prefect, Great Expectations or camelot; ``flows.flow``
+re-exports :func:`warehouse_engine` for the flows).
 """
 
 from __future__ import annotations
@@ -31,13 +32,14 @@ def warehouse_engine(url: str) -> Engine:
     Returns
     -------
     Engine
-        The engine, shared by every caller in this process that asks for the same URL.
+        The engine, shared by every caller in this process that asks for the same URL (Alembic runs
+        only when ``alembic_version`` is not at head: ``warehouse.db.ensure_schema``).
 
     """
-    from warehouse.db import make_engine, upgrade
+    from warehouse.db import ensure_schema, make_engine
 
     engine = make_engine(url)
-    upgrade(engine)
+    ensure_schema(engine)
     return engine
 
 

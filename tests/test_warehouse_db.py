@@ -12,7 +12,18 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from warehouse.db import MIGRATIONS_DIR, alembic_config, current_revision, make_engine, normalize_url, upgrade
+from warehouse import db
+from warehouse.db import (
+    HEAD_REVISION,
+    MIGRATIONS_DIR,
+    alembic_config,
+    current_revision,
+    ensure_schema,
+    make_engine,
+    normalize_url,
+    stored_revision,
+    upgrade,
+)
 from warehouse.models import Base
 
 STAR_TABLES = {
@@ -81,6 +92,41 @@ def test_upgrade_by_url_from_any_working_directory(
     finally:
         engine.dispose()
     assert MIGRATIONS_DIR.is_absolute() and (MIGRATIONS_DIR / "versions" / "0001_star_schema_v1.py").exists()
+
+
+def test_head_revision_is_alembics_head() -> None:
+    assert HEAD_REVISION == head()
+
+
+def test_ensure_schema_migrates_only_when_not_at_head(warehouse_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = make_engine(warehouse_url)
+    try:
+        assert stored_revision(engine) is None  # no alembic_version table yet
+        ensure_schema(engine)
+        assert stored_revision(engine) == current_revision(engine) == HEAD_REVISION
+        cfg = alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0004")
+        assert stored_revision(engine) == "0004"
+        ensure_schema(engine)  # an older schema is brought to head
+        assert stored_revision(engine) == HEAD_REVISION
+
+        def no_upgrade(*_: object) -> None:
+            raise AssertionError("upgrade ran on a warehouse at head")
+
+        monkeypatch.setattr(db, "upgrade", no_upgrade)
+        ensure_schema(engine)  # at head: no Alembic
+    finally:
+        engine.dispose()
+
+
+def test_ensure_schema_leaves_an_unknown_revision_to_alembic(warehouse_engine: Engine) -> None:
+    with warehouse_engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    assert stored_revision(warehouse_engine) == "9999"
+    with pytest.raises(Exception, match="9999"):  # as before: Alembic does not know it
+        ensure_schema(warehouse_engine)
 
 
 def test_foreign_keys_are_enforced(warehouse_engine: Engine) -> None:

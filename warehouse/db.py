@@ -1,17 +1,27 @@
-"""Engines and schema migrations for the warehouse (SQLite or PostgreSQL)."""
+"""Engines and schema migrations for the warehouse (SQLite or PostgreSQL).
+
+Alembic (0.13 s to import) is imported only to migrate: :func:`ensure_schema` reads the
+``alembic_version`` table with plain SQL and upgrades only when it is not at :data:`HEAD_REVISION`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import DBAPIError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+#: The newest migration (``warehouse/migrations/versions``); tests/test_warehouse_db.py keeps it equal to
+#: Alembic's head. A warehouse whose ``alembic_version`` holds exactly this is not migrated again.
+HEAD_REVISION = "0005"
 
 #: Execution option read by the SQLite ``begin`` hook: "IMMEDIATE" takes the write lock at BEGIN.
 SQLITE_BEGIN_OPTION = "fiscal_sqlite_begin"
@@ -70,6 +80,8 @@ def _install_sqlite_hooks(engine: Engine) -> None:
 
 def alembic_config(url: str | URL | None = None) -> Config:
     """Build the Alembic configuration in code; ``script_location`` points into this package."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
     if url is not None:
@@ -92,11 +104,15 @@ def upgrade(url_or_engine: str | URL | Engine, revision: str = "head") -> None:
 
 def _upgrade_with_engine(engine: Engine, revision: str) -> None:
     """Run ``alembic upgrade`` on one connection of ``engine`` and commit."""
+    from alembic import command
+
     _migrate(engine, lambda cfg: command.upgrade(cfg, revision))
 
 
 def downgrade(url_or_engine: str | URL | Engine, revision: str) -> None:
     """Revert the warehouse migrations down to ``revision`` ("base": nothing) in one transaction."""
+    from alembic import command
+
     if isinstance(url_or_engine, Engine):
         _migrate(url_or_engine, lambda cfg: command.downgrade(cfg, revision))
         return
@@ -147,3 +163,36 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def stored_revision(engine: Engine) -> str | None:
+    """The revision in the warehouse's ``alembic_version`` table, read without Alembic.
+
+    Returns
+    -------
+    str or None
+        The one stored revision; None when the table is missing (no schema yet), empty, or holds
+        several rows (branches: left to Alembic).
+
+    """
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except DBAPIError:  # no such table (a new warehouse), or no database at all: the upgrade says which
+        return None
+    return str(rows[0]) if len(rows) == 1 else None
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Bring the warehouse to the latest schema, importing Alembic only when it is not there already.
+
+    Parameters
+    ----------
+    engine : Engine
+        The warehouse; :func:`upgrade` runs unless ``alembic_version`` holds :data:`HEAD_REVISION`
+        (a new warehouse, an older schema, or one Alembic must judge: it raises for a revision it does
+        not know, as it always did).
+
+    """
+    if stored_revision(engine) != HEAD_REVISION:
+        upgrade(engine)

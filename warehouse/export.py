@@ -1,4 +1,11 @@
-"""Read side of the warehouse: facts export, document and table listings, document lookup."""
+"""Read side of the warehouse: facts export, document and table listings, document lookup.
+
+The read-only commands use the row functions (:func:`fact_rows`, :func:`document_rows`,
+:func:`table_rows`: SQLAlchemy Core, no pandas, no ORM models); their :meth:`~warehouse.rows.Rows.to_csv`
+is byte for byte the CSV of the DataFrame functions (:func:`export_facts`, :func:`list_documents`,
+:func:`list_tables`), which the Parquet and Fiscal Data Package exports and the library keep using.
+pandas and pyarrow are imported inside the functions that need them.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +13,92 @@ import json
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
-from sqlalchemy import Engine, Select, func, select
+from sqlalchemy import Boolean, Engine, Float, Integer, Numeric, Select, Text, column, func, select, table
 
 from extract.models import TABLE_CODES
 from warehouse.errors import AmbiguousDocumentError, DocumentNotFoundError
-from warehouse.models import ETL_STATUSES
-from warehouse.tables import (
-    DIM_DEPARTMENT,
-    DIM_DOCUMENT,
-    DIM_ECONOMIC,
-    DIM_FUNCTIONAL,
-    DIM_LINE_ITEM,
-    DIM_MEASURE,
-    ETL_DOCUMENT,
-    ETL_TABLE,
-    FCT_AMOUNT,
+from warehouse.rows import Dtype, Rows
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+#: ``warehouse.models.ETL_STATUSES`` (a test keeps them equal; the models cost 0.1 s to import)
+ETL_STATUSES: tuple[str, ...] = ("loaded", "failed", "quarantined", "skipped", "superseded", "retracted")
+
+# The columns this module reads, typed as in ``warehouse.models`` (a test compares them): Core handles
+# that need neither the ORM nor the models' metadata. The types decide what comes back (Numeric(20, 2) →
+# Decimal with 2 places, Boolean → bool on SQLite too).
+ETL_DOCUMENT = table(
+    "etl_document",
+    column("sha256", Text),
+    column("source", Text),
+    column("status", Text),
+    column("reasons", Text),
+    column("department", Text),
+    column("fiscal_year", Integer),
+    column("phase", Text),
+    column("pages", Integer),
+    column("tables_found", Integer),
+    column("facts_loaded", Integer),
 )
+ETL_TABLE = table(
+    "etl_table",
+    column("sha256", Text),
+    column("table_code", Text),
+    column("title", Text),
+    column("pages", Text),
+    column("present", Boolean),
+    column("is_empty", Boolean),
+    column("rows", Integer),
+    column("cells", Integer),
+    column("unit", Text),
+    column("accuracy", Float),
+    column("whitespace", Float),
+    column("note", Text),
+    column("outside_chars_pct", Float),
+)
+DIM_DOCUMENT = table(
+    "dim_document",
+    column("document_key", Integer),
+    column("sha256", Text),
+    column("source_file", Text),
+    column("phase", Text),
+)
+DIM_DEPARTMENT = table("dim_department", column("department_key", Integer), column("name", Text))
+DIM_MEASURE = table("dim_measure", column("measure_key", Integer), column("header_path", Text))
+DIM_FUNCTIONAL = table(
+    "dim_functional_subject", column("functional_key", Integer), column("code", Text), column("name", Text)
+)
+DIM_ECONOMIC = table("dim_economic_subject", column("economic_key", Integer), column("code", Text), column("name", Text))
+DIM_LINE_ITEM = table(
+    "dim_line_item", column("line_item_key", Integer), column("line_item", Text), column("parent_line_item", Text)
+)
+FCT_AMOUNT = table(
+    "fct_amount",
+    column("document_key", Integer),
+    column("department_key", Integer),
+    column("measure_key", Integer),
+    column("functional_key", Integer),
+    column("economic_key", Integer),
+    column("line_item_key", Integer),
+    column("fiscal_year", Integer),
+    column("table_code", Text),
+    column("amount_text", Text),
+    column("unit", Text),
+    column("amount_yuan", Numeric(20, 2)),
+    column("page", Integer),
+    column("row_index", Integer),
+    column("col_index", Integer),
+    column("is_total", Boolean),
+    column("cell_x0", Float),
+    column("cell_top", Float),
+    column("cell_x1", Float),
+    column("cell_bottom", Float),
+)
+CORE_TABLES = (ETL_DOCUMENT, ETL_TABLE, DIM_DOCUMENT, DIM_DEPARTMENT, DIM_MEASURE, DIM_FUNCTIONAL, DIM_ECONOMIC, DIM_LINE_ITEM, FCT_AMOUNT)
 
 #: The columns of ``export_facts``, in order: the public export contract first, lineage after.
 FACT_COLUMNS: tuple[str, ...] = (
@@ -124,14 +196,8 @@ def resolve_document(engine: Engine, prefix: str) -> str:
     return str(matches[0])
 
 
-def export_facts(engine: Engine, document: str | None = None) -> pd.DataFrame:
-    """Return the facts of loaded documents (or of one, by sha256 prefix), one row per published cell.
-
-    Columns are ``FACT_COLUMNS``. ``amount`` is the published decimal string ("2846.52", "0.00"),
-    in ``unit``; ``amount_yuan`` is a Decimal in 元; ``cell_x0`` … ``cell_bottom`` are the cell's box in
-    PDF points on the displayed page (origin top-left), NaN when unknown. Rows are sorted by sha256, table_code, page,
-    row_index, col_index. Only documents whose ``etl_document.status`` is 'loaded' appear.
-    """
+def _facts_query(engine: Engine, document: str | None) -> Select[Any]:
+    """The SELECT of the facts export (``FACT_COLUMNS``); ``document`` is resolved as a sha256 prefix."""
     f, d, e = FCT_AMOUNT.c, DIM_DOCUMENT.c, ETL_DOCUMENT.c
     fs, es, li, me, dep = DIM_FUNCTIONAL.c, DIM_ECONOMIC.c, DIM_LINE_ITEM.c, DIM_MEASURE.c, DIM_DEPARTMENT.c
     source = (
@@ -176,15 +242,82 @@ def export_facts(engine: Engine, document: str | None = None) -> pd.DataFrame:
     )
     if document is not None:
         stmt = stmt.where(d.sha256 == resolve_document(engine, document))
+    return stmt
+
+
+def _fetch(engine: Engine, stmt: Select[Any]) -> list[tuple[Any, ...]]:
+    """Run ``stmt``; its rows as tuples."""
     with engine.connect() as conn:
-        rows = [tuple(r) for r in conn.execute(stmt)]
+        return [tuple(r) for r in conn.execute(stmt)]
+
+
+#: ``FACT_COLUMNS`` names whose '' stands for "none" inside the natural keys (given back as None)
+_NONE_IF_EMPTY: tuple[str, ...] = ("functional_name", "economic_name", "parent_line_item")
+_FACT_DTYPES: dict[str, Dtype] = dict.fromkeys(_BOX_COLUMNS, "float64")
+
+
+def fact_rows(engine: Engine, document: str | None = None) -> Rows:
+    """The facts export as rows (``FACT_COLUMNS``): what :func:`export_facts` returns, without pandas.
+
+    ``amount_yuan`` is a Decimal, the box columns floats or None, the names of ``_NONE_IF_EMPTY``
+    None where the warehouse stores ''; ``to_csv`` is the CSV of :func:`export_facts`.
+    """
+    boxes = {FACT_COLUMNS.index(c) for c in _BOX_COLUMNS}
+    nullable = {FACT_COLUMNS.index(c) for c in _NONE_IF_EMPTY}
+    rows = []
+    for raw in _fetch(engine, _facts_query(engine, document)):
+        row = list(raw)
+        for i in boxes:
+            row[i] = None if row[i] is None else float(row[i])
+        for i in nullable:
+            row[i] = None if row[i] == "" else row[i]
+        rows.append(tuple(row))
+    return Rows(FACT_COLUMNS, rows, _FACT_DTYPES)
+
+
+def export_facts(engine: Engine, document: str | None = None) -> pd.DataFrame:
+    """Return the facts of loaded documents (or of one, by sha256 prefix), one row per published cell.
+
+    Columns are ``FACT_COLUMNS``. ``amount`` is the published decimal string ("2846.52", "0.00"),
+    in ``unit``; ``amount_yuan`` is a Decimal in 元; ``cell_x0`` … ``cell_bottom`` are the cell's box in
+    PDF points on the displayed page (origin top-left), NaN when unknown. Rows are sorted by sha256, table_code, page,
+    row_index, col_index. Only documents whose ``etl_document.status`` is 'loaded' appear.
+    """
+    import pandas as pd
+
+    rows = _fetch(engine, _facts_query(engine, document))
     frame = pd.DataFrame.from_records(rows, columns=list(FACT_COLUMNS))
-    for column in _BOX_COLUMNS:
-        frame[column] = frame[column].astype("float64")
-    for column in ("functional_name", "economic_name", "parent_line_item"):
+    for column_ in _BOX_COLUMNS:
+        frame[column_] = frame[column_].astype("float64")
+    for column_ in _NONE_IF_EMPTY:
         # '' stands for "none" inside the natural keys; give back None like stg_cells has it.
-        frame[column] = frame[column].where(frame[column].fillna("") != "", None)
+        frame[column_] = frame[column_].where(frame[column_].fillna("") != "", None)
     return frame
+
+
+_DOCUMENT_INTS: tuple[str, ...] = ("fiscal_year", "pages", "tables_found", "facts_loaded")
+_DOCUMENT_DTYPES: dict[str, Dtype] = dict.fromkeys(_DOCUMENT_INTS, "Int64")
+
+
+def _documents_query(status: str | None) -> Select[Any]:
+    """The SELECT of ``DOCUMENT_COLUMNS``, sorted by sha256; raise ValueError for an unknown status."""
+    if status is not None and status not in ETL_STATUSES:
+        raise ValueError(f"status must be one of {', '.join(ETL_STATUSES)}, not {status!r}")
+    e = ETL_DOCUMENT.c
+    stmt: Select[Any] = select(*(e[c] for c in DOCUMENT_COLUMNS)).order_by(e.sha256)
+    if status is not None:
+        stmt = stmt.where(e.status == status)
+    return stmt
+
+
+def document_rows(engine: Engine, status: str | None = None) -> Rows:
+    """The received documents as rows (``DOCUMENT_COLUMNS``): what :func:`list_documents` returns, without pandas."""
+    reasons = DOCUMENT_COLUMNS.index("reasons")
+    rows = [
+        (*row[:reasons], _join_reasons(row[reasons]), *row[reasons + 1 :])
+        for row in _fetch(engine, _documents_query(status))
+    ]
+    return Rows(DOCUMENT_COLUMNS, rows, _DOCUMENT_DTYPES)
 
 
 def list_documents(engine: Engine, status: str | None = None) -> pd.DataFrame:
@@ -192,18 +325,13 @@ def list_documents(engine: Engine, status: str | None = None) -> pd.DataFrame:
 
     ``reasons`` is the list of reasons joined with "; " ('' when there are none).
     """
-    if status is not None and status not in ETL_STATUSES:
-        raise ValueError(f"status must be one of {', '.join(ETL_STATUSES)}, not {status!r}")
-    e = ETL_DOCUMENT.c
-    stmt: Select[Any] = select(*(e[c] for c in DOCUMENT_COLUMNS)).order_by(e.sha256)
-    if status is not None:
-        stmt = stmt.where(e.status == status)
-    with engine.connect() as conn:
-        rows = [tuple(r) for r in conn.execute(stmt)]
+    import pandas as pd
+
+    rows = _fetch(engine, _documents_query(status))
     frame = pd.DataFrame.from_records(rows, columns=list(DOCUMENT_COLUMNS))
     frame["reasons"] = [_join_reasons(r) for r in frame["reasons"]]
-    for column in ("fiscal_year", "pages", "tables_found", "facts_loaded"):
-        frame[column] = frame[column].astype("Int64")
+    for column_ in _DOCUMENT_INTS:
+        frame[column_] = frame[column_].astype("Int64")
     return frame
 
 
@@ -220,21 +348,55 @@ def _join_reasons(stored: Any) -> str:
     return str(reasons)
 
 
-def list_tables(engine: Engine, document: str | None = None) -> pd.DataFrame:
-    """Return what was found of each standard table (``TABLE_COLUMNS``), one row per (document, table)."""
+_TABLE_INTS: tuple[str, ...] = ("rows", "cells")
+_TABLE_BOOLS: tuple[str, ...] = ("present", "is_empty")
+_TABLE_FLOATS: tuple[str, ...] = ("accuracy", "whitespace", "outside_chars_pct")
+_TABLE_DTYPES: dict[str, Dtype] = {
+    **dict.fromkeys(_TABLE_INTS, "Int64"),
+    **dict.fromkeys(_TABLE_BOOLS, "bool"),
+    **dict.fromkeys(_TABLE_FLOATS, "float64"),
+}
+
+
+def _tables_query(engine: Engine, document: str | None) -> Select[Any]:
+    """The SELECT of ``TABLE_COLUMNS`` sorted by sha256 and table_code; ``document`` is a sha256 prefix."""
     t = ETL_TABLE.c
     stmt: Select[Any] = select(*(t[c] for c in TABLE_COLUMNS)).order_by(t.sha256, t.table_code)
     if document is not None:
         stmt = stmt.where(t.sha256 == resolve_document(engine, document))
-    with engine.connect() as conn:
-        rows = [tuple(r) for r in conn.execute(stmt)]
+    return stmt
+
+
+def table_rows(engine: Engine, document: str | None = None) -> Rows:
+    """What was found of each standard table as rows (``TABLE_COLUMNS``): :func:`list_tables` without pandas.
+
+    ``present`` and ``is_empty`` are bools, the quality figures floats or None.
+    """
+    bools = {TABLE_COLUMNS.index(c) for c in _TABLE_BOOLS}
+    floats = {TABLE_COLUMNS.index(c) for c in _TABLE_FLOATS}
+    rows = []
+    for raw in _fetch(engine, _tables_query(engine, document)):
+        row = list(raw)
+        for i in bools:
+            row[i] = bool(row[i])
+        for i in floats:
+            row[i] = None if row[i] is None else float(row[i])
+        rows.append(tuple(row))
+    return Rows(TABLE_COLUMNS, rows, _TABLE_DTYPES)
+
+
+def list_tables(engine: Engine, document: str | None = None) -> pd.DataFrame:
+    """Return what was found of each standard table (``TABLE_COLUMNS``), one row per (document, table)."""
+    import pandas as pd
+
+    rows = _fetch(engine, _tables_query(engine, document))
     frame = pd.DataFrame.from_records(rows, columns=list(TABLE_COLUMNS))
-    for column in ("rows", "cells"):
-        frame[column] = frame[column].astype("Int64")
-    for column in ("present", "is_empty"):
-        frame[column] = frame[column].astype(bool)
-    for column in ("accuracy", "whitespace", "outside_chars_pct"):
-        frame[column] = frame[column].astype("float64")
+    for column_ in _TABLE_INTS:
+        frame[column_] = frame[column_].astype("Int64")
+    for column_ in _TABLE_BOOLS:
+        frame[column_] = frame[column_].astype(bool)
+    for column_ in _TABLE_FLOATS:
+        frame[column_] = frame[column_].astype("float64")
     return frame
 
 
@@ -258,20 +420,23 @@ def table_counts(engine: Engine) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-#: Arrow types of the export columns; amounts are exact decimals (the warehouse's Numeric scales).
-_ARROW_TYPES: dict[str, Any] = {
-    "fiscal_year": pa.int32(),
-    "amount": pa.decimal128(20, 4),
-    "amount_yuan": pa.decimal128(20, 2),
-    "page": pa.int32(),
-    "row_index": pa.int32(),
-    "col_index": pa.int32(),
-    "is_total": pa.bool_(),
-    "cell_x0": pa.float64(),
-    "cell_top": pa.float64(),
-    "cell_x1": pa.float64(),
-    "cell_bottom": pa.float64(),
-}
+def _arrow_types() -> dict[str, Any]:
+    """Arrow types of the export columns; amounts are exact decimals (the warehouse's Numeric scales)."""
+    import pyarrow as pa
+
+    return {
+        "fiscal_year": pa.int32(),
+        "amount": pa.decimal128(20, 4),
+        "amount_yuan": pa.decimal128(20, 2),
+        "page": pa.int32(),
+        "row_index": pa.int32(),
+        "col_index": pa.int32(),
+        "is_total": pa.bool_(),
+        "cell_x0": pa.float64(),
+        "cell_top": pa.float64(),
+        "cell_x1": pa.float64(),
+        "cell_bottom": pa.float64(),
+    }
 
 
 def facts_arrow_table(frame: pd.DataFrame) -> pa.Table:
@@ -282,11 +447,15 @@ def facts_arrow_table(frame: pd.DataFrame) -> pa.Table:
     columns (the cell box columns are float64 points); pyarrow refuses a value it could only store by rounding. Columns this function does not
     know are written as strings.
     """
+    import pandas as pd
+    import pyarrow as pa
+
+    types = _arrow_types()
     arrays: list[pa.Array] = []
     fields: list[pa.Field] = []
-    for column in frame.columns:
-        kind = _ARROW_TYPES.get(str(column), pa.string())
-        values = [None if _missing(v) else v for v in frame[column].tolist()]
+    for name in frame.columns:
+        kind = types.get(str(name), pa.string())
+        values = [None if _missing(v, pd.NA) else v for v in frame[name].tolist()]
         if kind == pa.decimal128(20, 4):
             values = [None if v is None else Decimal(str(v)) for v in values]
         elif kind == pa.bool_():
@@ -294,17 +463,19 @@ def facts_arrow_table(frame: pd.DataFrame) -> pa.Table:
         elif kind == pa.string():
             values = [None if v is None else str(v) for v in values]
         arrays.append(pa.array(values, type=kind))
-        fields.append(pa.field(str(column), kind, nullable=True))
+        fields.append(pa.field(str(name), kind, nullable=True))
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
 def write_facts_parquet(frame: pd.DataFrame, path: Path) -> None:
     """Write the facts export to a Parquet file (see ``facts_arrow_table`` for the column types)."""
+    import pyarrow.parquet as pq
+
     pq.write_table(facts_arrow_table(frame), path)
 
 
-def _missing(value: Any) -> bool:
-    """True for None, NaN and pd.NA (what a frame column holds for "no value")."""
-    if value is None or value is pd.NA:
+def _missing(value: Any, na: Any) -> bool:
+    """True for None, NaN and ``na`` (``pd.NA``: what a frame column holds for "no value")."""
+    if value is None or value is na:
         return True
     return isinstance(value, float) and value != value

@@ -1,20 +1,24 @@
-"""Reports: the reporting views (migration 0003) read into DataFrames, filtered by department and year.
+"""Reports: the reporting views (migration 0003) read as rows or DataFrames, filtered by department and year.
 
 Each report is one view. Amounts come back as ``Decimal`` on both backends: SQLite hands the
-views' NUMERIC values back as int/float/str, PostgreSQL as Decimal; ``report_frame`` turns every
-money column into a Decimal with 2 places (元), rates into Decimals with 4 places, and the published
-amount into the Decimal it was printed as.
+views' NUMERIC values back as int/float/str, PostgreSQL as Decimal; ``report_rows`` (no pandas: the
+CLI's) and ``report_frame`` turn every money column into a Decimal with 2 places (元), rates into
+Decimals with 4 places, and the published amount into the Decimal it was printed as.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 from sqlalchemy import Engine, Select, column, or_, select, table
+
+from warehouse.rows import Rows, inferred_float
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ColumnKind = Literal["text", "int", "bool", "money", "rate", "published"]
 
@@ -207,6 +211,38 @@ def report_query(
     return stmt
 
 
+def report_rows(
+    engine: Engine,
+    name: str,
+    department: str | None = None,
+    year: int | None = None,
+    limit: int | None = None,
+    current_only: bool = True,
+) -> Rows:
+    """Return report ``name`` as rows (columns in the view's documented order), amounts as Decimal.
+
+    ``department`` matches, as a substring, the department's current name, the name printed in the
+    document, or any name it was printed under before; ``year`` is the fiscal year. The facts report
+    keeps to current documents unless ``current_only`` is False (the other views do so themselves).
+    Every value is converted to its column kind's Python type (None stays None); ``to_csv`` is the CSV
+    of :func:`report_frame`, whose columns hold the same objects.
+    """
+    spec = report_spec(name)
+    stmt = report_query(name, department, year, limit, current_only)
+    with engine.connect() as conn:
+        raw = [tuple(r) for r in conn.execute(stmt)]
+    columns = []
+    for index, kind in enumerate(spec.columns.values()):
+        values = [row[index] for row in raw]
+        if inferred_float(values):
+            # as the values went through a DataFrame before: SQLite's NUMERIC ints among floats are floats
+            values = [None if v is None else float(v) for v in values]
+        convert = _converter(kind)
+        columns.append([None if _missing(v) else convert(v) for v in values])
+    rows = list(zip(*columns, strict=True)) if raw else []
+    return Rows(tuple(spec.columns), rows, dict.fromkeys(spec.columns, "object"))
+
+
 def report_frame(
     engine: Engine,
     name: str,
@@ -215,31 +251,25 @@ def report_frame(
     limit: int | None = None,
     current_only: bool = True,
 ) -> pd.DataFrame:
-    """Return report ``name`` as a DataFrame (columns in the view's documented order), amounts as Decimal.
+    """Return report ``name`` as a DataFrame of object columns (see :func:`report_rows`), amounts as Decimal."""
+    import pandas as pd
 
-    ``department`` matches, as a substring, the department's current name, the name printed in the
-    document, or any name it was printed under before; ``year`` is the fiscal year. The facts report
-    keeps to current documents unless ``current_only`` is False (the other views do so themselves).
-    """
-    spec = report_spec(name)
-    stmt = report_query(name, department, year, limit, current_only)
-    with engine.connect() as conn:
-        rows = [tuple(r) for r in conn.execute(stmt)]
-    frame = pd.DataFrame.from_records(rows, columns=list(spec.columns))
-    for name_, kind in spec.columns.items():
-        frame[name_] = _convert(frame[name_].tolist(), kind)
+    rows = report_rows(engine, name, department, year, limit, current_only)
+    frame = pd.DataFrame.from_records(rows.rows, columns=list(rows.columns))
+    for index, name_ in enumerate(rows.columns):
+        frame[name_] = pd.Series([row[index] for row in rows.rows], dtype=object)
     return frame
 
 
-def _convert(values: list[Any], kind: ColumnKind) -> pd.Series:
-    """Convert one column's raw values to the kind's Python type (object column; None stays None)."""
+def _converter(kind: ColumnKind) -> Callable[[Any], Any]:
+    """The function turning one raw (not missing) value into the kind's Python type."""
     if kind == "text":
-        return pd.Series([None if _missing(v) else str(v) for v in values], dtype=object)
+        return str
     if kind == "int":
-        return pd.Series([None if _missing(v) else int(v) for v in values], dtype=object)
+        return int
     if kind == "bool":
-        return pd.Series([None if _missing(v) else _bool(v) for v in values], dtype=object)
-    return pd.Series([None if _missing(v) else _decimal(v, kind) for v in values], dtype=object)
+        return _bool
+    return lambda value: _decimal(value, kind)
 
 
 def _missing(value: Any) -> bool:
