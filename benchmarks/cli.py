@@ -5,7 +5,9 @@ no Prefect), in a temp working directory with ``FISCAL_WAREHOUSE_URL`` and ``FIS
 
 - baseline: ``python -c "import typer, rich, sqlalchemy"`` (the floor of any Typer + SQLAlchemy CLI);
 - ``fiscal --help``, ``fiscal documents``, ``fiscal documents --format table``, ``fiscal show DOC``,
-  ``fiscal export facts``: ``--repeat`` runs each, interleaved, median and minimum;
+  ``fiscal export facts``, ``fiscal report three-public`` (a terminal table), ``fiscal report facts
+  --format csv`` and ``fiscal report facts`` (a terminal table of 673 rows): ``--repeat`` runs each,
+  interleaved, median and minimum;
 - ``fiscal run`` of one document (the Changsha sample, 478 facts) without a Prefect server (Prefect
   starts its temporary server: the first run creates its database in a new ``PREFECT_HOME``, the
   second reuses it); then ``fiscal server start --no-worker`` and the same run ``--runs`` times
@@ -15,7 +17,8 @@ no Prefect), in a temp working directory with ``FISCAL_WAREHOUSE_URL`` and ``FIS
   is what the run's summary line reports (the flow in the command, or from creating the worker's
   flow run to its end).
 
-Prints seconds and the ratio of each to the baseline's median; asserts nothing.
+Prints seconds and the ratio of each to the baseline's median; asserts nothing. The commands run this
+checkout's code (``PYTHONPATH``), whatever the environment's editable install points at.
 
     .venv/bin/python benchmarks/cli.py [--repeat 7] [--runs 3] [--no-run]
 """
@@ -86,7 +89,12 @@ def main() -> None:
     data_dir = tmp / "data"
     url = f"sqlite:///{tmp / 'warehouse.sqlite'}"
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL" and not k.startswith("FISCAL_")}
-    env.update(FISCAL_WAREHOUSE_URL=url, FISCAL_DATA_DIR=str(data_dir), PREFECT_HOME=str(tmp / "prefect-home"))
+    env.update(
+        FISCAL_WAREHOUSE_URL=url,
+        FISCAL_DATA_DIR=str(data_dir),
+        PREFECT_HOME=str(tmp / "prefect-home"),
+        PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    )
     print(f"loading the samples into {url} …", file=sys.stderr)
     sha = load_samples(url, data_dir)
     cli = fiscal()
@@ -97,6 +105,9 @@ def main() -> None:
         "fiscal documents --format table": [*cli, "documents", "--format", "table"],
         "fiscal show DOC": [*cli, "show", sha[:12]],
         "fiscal export facts": [*cli, "export", "facts"],
+        "fiscal report three-public": [*cli, "report", "three-public"],
+        "fiscal report facts --format csv": [*cli, "report", "facts", "--format", "csv"],
+        "fiscal report facts (673-row table)": [*cli, "report", "facts"],
     }
     times: dict[str, list[float]] = {name: [] for name in quick}
     try:

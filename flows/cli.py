@@ -1,7 +1,9 @@
 """`fiscal`: a thin Typer layer over the library. Data goes to stdout, logs and progress to stderr.
 
-Importing this module (and so `fiscal --help` and the read-only commands) loads no Prefect, Great
-Expectations or camelot, nor pandas: commands import what they need when they run.
+Importing this module (and so `fiscal --help`) loads no Prefect, Great Expectations or camelot, nor
+pandas: commands import what they need when they run. The read-only commands (`documents`, `show`,
+`export facts` as CSV, `report`) print rows (``warehouse.rows.Rows``) and import neither pandas nor
+Alembic (tests/test_cli_imports.py).
 """
 
 from __future__ import annotations
@@ -10,15 +12,15 @@ import atexit
 import gc
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from flows.pipeline import DocumentOutcome
+    from warehouse.rows import Rows
 
 # A `fiscal` process ends when its command does: skip the interpreter's last garbage collection over
 # everything imported (0.2 s after pandas, 1.3 s after Prefect and GX). Registered first, so it runs
@@ -45,7 +47,7 @@ from flows.cli_common import (  # noqa: E402
     print_outcome,
     resolve_or_exit,
     settings_for,
-    write_frame,
+    write_rows,
 )
 
 
@@ -145,20 +147,22 @@ def export_facts_cmd(
     output: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """One row per published amount cell of the current loaded documents."""
-    from warehouse.export import export_facts, write_facts_parquet
-
     if fmt not in ("csv", "parquet"):
         raise typer.BadParameter(f"{fmt!r} is not one of csv, parquet", param_hint="--format")
     if fmt == "parquet" and output is None:
         raise typer.BadParameter("parquet is binary: give a file with --output", param_hint="--output")
     engine = engine_for(warehouse)
     sha = resolve_or_exit(engine, document) if document else None
-    frame = export_facts(engine, sha)
     if fmt == "parquet" and output is not None:
+        from warehouse.export import export_facts, write_facts_parquet  # pandas and pyarrow: Parquet only
+
+        frame = export_facts(engine, sha)
         write_facts_parquet(frame, output)
         err.print(f"{len(frame)} facts written to {output}")
         return
-    write_frame(frame, "csv", output)
+    from warehouse.export import fact_rows
+
+    write_rows(fact_rows(engine, sha), "csv", output)
 
 
 @app.command()
@@ -172,17 +176,17 @@ def documents(
     ] = False,
 ) -> None:
     """One row per processed document (or per document table with --tables)."""
-    from warehouse.export import list_documents, list_tables
+    from warehouse.export import document_rows, table_rows
 
     engine = engine_for(warehouse)
-    frame = list_tables(engine) if tables else list_documents(engine, status=status)
+    rows = table_rows(engine) if tables else document_rows(engine, status=status)
     if fmt == "table" and not tables:
-        print_documents_table(frame, wide=wide)
+        print_documents_table(rows, wide=wide)
         return
-    write_frame(frame, fmt, None)
+    write_rows(rows, fmt, None)
 
 
-#: `fiscal documents --format table`: (heading, column of list_documents) that fit 80 terminal columns
+#: `fiscal documents --format table`: (heading, column of document_rows) that fit 80 terminal columns
 NARROW_COLUMNS = (
     ("sha256", "sha256"), ("file", "source"), ("department", "department"), ("year", "fiscal_year"),
     ("phase", "phase"), ("status", "status"), ("facts", "facts_loaded"),
@@ -191,13 +195,13 @@ _NUMERIC = {"fiscal_year", "pages", "tables_found", "facts_loaded", "reasons"}
 _WRAPPED = {"source", "department"}
 
 
-def print_documents_table(frame: pd.DataFrame, wide: bool = False, width: int | None = None) -> None:
+def print_documents_table(rows: Rows, wide: bool = False, width: int | None = None) -> None:
     """Print ``fiscal documents`` as a terminal table whose values are never cut.
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        ``warehouse.export.list_documents``.
+    rows : Rows
+        ``warehouse.export.document_rows``.
     wide : bool
         Every column (sha256, source, department, fiscal_year, phase, status, how many reasons, pages,
         tables_found, facts_loaded) on one line per document, the table as wide as it needs; otherwise
@@ -211,12 +215,18 @@ def print_documents_table(frame: pd.DataFrame, wide: bool = False, width: int | 
     from rich.console import Console
     from rich.table import Table
 
-    shown = frame.assign(
-        sha256=frame["sha256"].str[:12],
-        source=frame["source"].map(lambda s: Path(str(s)).name),
-        reasons=frame["reasons"].map(lambda r: len([x for x in str(r or "").split("; ") if x])),
-    )
-    columns = [(name, name) for name in shown.columns] if wide else list(NARROW_COLUMNS)
+    from warehouse.rows import is_missing
+
+    shown = [
+        {
+            **record,
+            "sha256": str(record["sha256"])[:12],
+            "source": Path(str(record["source"])).name,
+            "reasons": len([x for x in str(record["reasons"] or "").split("; ") if x]),
+        }
+        for record in rows.records()
+    ]
+    columns = [(name, name) for name in rows.columns] if wide else list(NARROW_COLUMNS)
     # no frame, one space between columns, each heading underlined: the most room for the values
     compact = box.Box("    \n    \n ─  \n    \n    \n    \n    \n    \n")
     table = Table(box=compact, show_edge=False, padding=(0, 0))
@@ -225,8 +235,8 @@ def print_documents_table(frame: pd.DataFrame, wide: bool = False, width: int | 
             table.add_column(heading, overflow="fold")
         else:
             table.add_column(heading, no_wrap=True, justify="right" if column in _NUMERIC else "left")
-    for record in shown[[column for _, column in columns]].itertuples(index=False):
-        table.add_row(*[_cell(v) for v in record])
+    for record in shown:
+        table.add_row(*["" if is_missing(record[column]) else str(record[column]) for _, column in columns])
     console = Console(width=width) if width else Console()
     if wide:
         from rich.measure import Measurement
@@ -237,25 +247,18 @@ def print_documents_table(frame: pd.DataFrame, wide: bool = False, width: int | 
     console.print(table)
 
 
-def _cell(value: object) -> str:
-    """A table cell: '' for a missing value, else the value as text."""
-    import pandas as pd
-
-    return "" if pd.isna(value) is True else str(value)
-
-
 @app.command()
 def show(
     document: Annotated[str, typer.Argument(help="sha256 or a unique prefix.")],
     warehouse: WarehouseOption = None,
 ) -> None:
     """A document's status, reasons and the tables found with pages, rows, cells and quality signals."""
-    from warehouse.export import list_documents, list_tables
+    from warehouse.export import document_rows, table_rows
 
     engine = engine_for(warehouse)
     sha = resolve_or_exit(engine, document)
-    docs = list_documents(engine)
-    row = docs[docs["sha256"] == sha].iloc[0].to_dict()
+    docs = document_rows(engine)
+    row = _as_pandas_gave(docs, ("department", "phase"))[docs.column("sha256").index(sha)]
     from rich.console import Console
 
     console = Console()
@@ -267,7 +270,7 @@ def show(
         for reason in reasons:
             console.print(f"  - {reason}")
     console.print("[bold]tables[/bold]:")
-    for t in list_tables(engine, sha).to_dict("records"):
+    for t in _as_pandas_gave(table_rows(engine, sha), ("title", "unit", "note")):
         state = "missing" if not t["present"] else ("empty" if t["is_empty"] else f"{t['rows']} rows, {t['cells']} cells")
         quality = _quality(t)
         note = f" — {t['note']}" if isinstance(t.get("note"), str) and t["note"] else ""
@@ -283,6 +286,23 @@ def _quality(table: dict[str, object]) -> str:
         if isinstance(value := table.get(key), (int, float)) and not math.isnan(value)
     ]
     return "".join(f", {text}" for text in shown)
+
+
+def _as_pandas_gave(rows: Rows, text_columns: Sequence[str]) -> list[dict[str, Any]]:
+    """The records, a missing value of ``text_columns`` as the DataFrame records of these rows had it.
+
+    ``show`` printed ``to_dict`` records of a frame: a text column holding some string is pandas'
+    ``str`` dtype, whose missing value is NaN (printed ``nan``, and true for ``or``); a column holding no
+    string at all stays ``object`` with None. Kept so that ``fiscal show`` prints what it printed.
+    """
+    records = rows.records()
+    for name in text_columns:
+        values = [r[name] for r in records if r[name] is not None]
+        if values and all(isinstance(v, str) for v in values):
+            for record in records:
+                if record[name] is None:
+                    record[name] = math.nan
+    return records
 
 
 @db_app.command("upgrade")
