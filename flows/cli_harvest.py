@@ -187,7 +187,8 @@ def server_start_cmd(
     ] = True,
 ) -> None:
     """Start `prefect server start` and the worker detached (files under <data dir>/prefect-server); print the API URL."""
-    from flows.server import ServerError, read_server, read_worker, server_files, start_server, start_worker
+    from flows.server import ServerError, read_server, server_files, start_server
+    from flows.worker_control import read_worker, start_worker
 
     data_dir = settings_for(None).data_dir
     files = server_files(data_dir)
@@ -222,7 +223,8 @@ def server_status_cmd() -> None:
     """Say whether the background Prefect server runs (exit 0) or not (exit 1), its API URL and its worker."""
     import os
 
-    from flows.server import clean_stale, clean_stale_worker, read_server, read_worker
+    from flows.server import clean_stale, read_server
+    from flows.worker_control import clean_stale_worker, read_worker
 
     data_dir = settings_for(None).data_dir
     state = read_server(data_dir)
@@ -255,7 +257,8 @@ def server_stop_cmd(
     timeout: Annotated[float, typer.Option(min=0, help="Seconds to wait after SIGTERM before SIGKILL.")] = 20.0,
 ) -> None:
     """Stop the worker and the background Prefect server (by their pidfiles) and remove the pidfiles."""
-    from flows.server import stop_server, stop_worker
+    from flows.server import stop_server
+    from flows.worker_control import stop_worker
 
     data_dir = settings_for(None).data_dir
     serving = stop_worker(data_dir, timeout=timeout)

@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from flows.server import WorkerState, code_files_changed, process_alive, read_worker, server_files
+from flows.processes import process_alive
+from flows.server import server_files
+from flows.worker_control import WorkerState, code_files_changed, read_worker
 
 if TYPE_CHECKING:
     from flows.settings import Settings

@@ -14,9 +14,7 @@ loaded) live in the same folder. This module imports neither Prefect nor anythin
 
 from __future__ import annotations
 
-import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -27,7 +25,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from flows.processes import free_port, is_prefect_server, process_alive, read_pid, tail, terminate
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4200
@@ -37,6 +36,7 @@ DEFAULT_START_TIMEOUT = 120.0
 WORKER_DEPLOYMENT = "fiscal-run/local"
 #: the folder holding the ``flows`` package: the worker must import the same code as the command that starts it
 CODE_ROOT = Path(__file__).resolve().parents[1]
+
 
 
 class ServerError(RuntimeError):
@@ -114,31 +114,6 @@ class ServerState:
     def running(self) -> bool:
         """True when the process lives and its API answers."""
         return self.alive and self.healthy
-
-
-@dataclass(frozen=True)
-class WorkerState:
-    """What the files and the process say about the worker."""
-
-    pid: int | None
-    alive: bool
-    info: dict[str, Any] | None = None  # worker.json, when it belongs to this pid
-    stale: bool = False
-
-    @property
-    def ready(self) -> bool:
-        """True when the process lives and has written that it serves its deployment."""
-        return self.alive and self.info is not None
-
-    @property
-    def api_url(self) -> str | None:
-        """The API URL of the server the worker serves its deployment on."""
-        return str(self.info["api_url"]) if self.info else None
-
-    @property
-    def deployment_id(self) -> str | None:
-        """The id of the deployment ``fiscal-run/local`` on that server."""
-        return str(self.info["deployment_id"]) if self.info else None
 
 
 def server_files(data_dir: Path) -> ServerFiles:
@@ -219,11 +194,11 @@ def read_server(data_dir: Path, timeout: float = 2.0) -> ServerState:
 
     """
     files = server_files(data_dir)
-    pid = _read_pid(files.pid)
+    pid = read_pid(files.pid)
     url = files.url.read_text(encoding="utf-8").strip() if files.url.is_file() else None
     if pid is None:
         return ServerState(pid=None, url=url, alive=False, healthy=False, stale=files.pid.exists())
-    alive = _is_prefect_server(pid)
+    alive = is_prefect_server(pid)
     healthy = alive and url is not None and api_healthy(url, timeout)
     return ServerState(pid=pid, url=url, alive=alive, healthy=healthy, stale=not alive)
 
@@ -279,8 +254,8 @@ def start_server(
             return state
         return _wait_healthy(data_dir, state.pid or 0, state.url, None, timeout)
     clean_stale(data_dir)
-    port = port or _free_port(host)
-    _check_port_free(host, port)
+    port = port or free_port(host)
+    check_port_free(host, port)
     files = server_files(data_dir)
     files.home.mkdir(parents=True, exist_ok=True)
     url = api_url(host, port)
@@ -328,7 +303,7 @@ def stop_server(data_dir: Path, timeout: float = 20.0) -> ServerState:
     """
     state = read_server(data_dir, timeout=1.0)
     if state.alive and state.pid is not None:
-        _terminate(state.pid, timeout)
+        terminate(state.pid, timeout)
     clean_stale(data_dir, force=True)
     return state
 
@@ -352,162 +327,13 @@ def clean_stale(data_dir: Path, force: bool = False) -> bool:
     files = server_files(data_dir)
     if not files.pid.exists() and not files.url.exists():
         return False
-    pid = _read_pid(files.pid)
-    if not force and pid is not None and _is_prefect_server(pid):
+    pid = read_pid(files.pid)
+    if not force and pid is not None and is_prefect_server(pid):
         return False
     existed = files.pid.exists()
     files.pid.unlink(missing_ok=True)
     files.url.unlink(missing_ok=True)
     return existed
-
-
-def read_worker(data_dir: Path) -> WorkerState:
-    """The state of the worker of a data dir, without changing anything.
-
-    Parameters
-    ----------
-    data_dir : Path
-        ``FISCAL_DATA_DIR``.
-
-    Returns
-    -------
-    WorkerState
-        ``info`` is ``worker.json`` when it names the live worker's pid; ``stale`` is set when a pidfile names
-        a process that is gone or is not a worker.
-
-    """
-    files = server_files(data_dir)
-    pid = _read_pid(files.worker_pid)
-    if pid is None:
-        return WorkerState(pid=None, alive=False, stale=files.worker_pid.exists())
-    alive = _is_worker(pid)
-    info = _read_json(files.worker_info) if alive else None
-    if info is not None and info.get("pid") != pid:
-        info = None
-    return WorkerState(pid=pid, alive=alive, info=info, stale=not alive)
-
-
-def start_worker(data_dir: Path, url: str, timeout: float = DEFAULT_START_TIMEOUT) -> WorkerState:
-    """Start the worker (``python -m flows.worker``) detached, and wait until it serves ``fiscal-run/local``.
-
-    Parameters
-    ----------
-    data_dir : Path
-        ``FISCAL_DATA_DIR``: pidfile, log, ``worker.json`` and result storage go to ``<data dir>/prefect-server/``.
-    url : str
-        API URL of the Prefect server (the background server of the same data dir).
-    timeout : float
-        Seconds to wait for it to serve (it imports Prefect, the pipeline and Great Expectations first: ≈ 5 s).
-
-    Returns
-    -------
-    WorkerState
-        The serving worker (the one already running for this data dir, if it serves ``url``).
-
-    Raises
-    ------
-    ServerError
-        The process exited, or did not serve in time (it is then stopped).
-
-    """
-    state = read_worker(data_dir)
-    if state.alive and (state.info is None or state.api_url == url):
-        return state if state.ready else _wait_worker(data_dir, state.pid or 0, None, timeout)
-    if state.alive:  # it serves another server (this data dir's server was restarted on another port)
-        stop_worker(data_dir)
-    clean_stale_worker(data_dir, force=True)
-    files = server_files(data_dir)
-    files.root.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    python_path = [str(CODE_ROOT), *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])]
-    env.update(PYTHONPATH=os.pathsep.join(python_path), PREFECT_SERVER_ANALYTICS_ENABLED="false")
-    command = [sys.executable, "-m", "flows.worker", "--data-dir", str(files.root.parent), "--api-url", url]
-    with files.worker_log.open("ab") as log:
-        log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(command)}\n".encode())
-        log.flush()
-        process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=files.root, env=env,
-            start_new_session=True,
-        )
-    files.worker_pid.write_text(f"{process.pid}\n", encoding="utf-8")
-    return _wait_worker(data_dir, process.pid, process, timeout)
-
-
-def stop_worker(data_dir: Path, timeout: float = 20.0) -> WorkerState:
-    """Stop the worker of a data dir (SIGTERM to its process group, SIGKILL after ``timeout``).
-
-    A flow run it is running ends as Crashed. Its pidfile, ``worker.json`` and socket are removed; the log
-    and the result storage stay.
-
-    Parameters
-    ----------
-    data_dir : Path
-        ``FISCAL_DATA_DIR``.
-    timeout : float
-        Seconds to wait for the process to exit after SIGTERM.
-
-    Returns
-    -------
-    WorkerState
-        The state before stopping.
-
-    """
-    state = read_worker(data_dir)
-    if state.alive and state.pid is not None:
-        _terminate(state.pid, timeout)
-    clean_stale_worker(data_dir, force=True)
-    return state
-
-
-def clean_stale_worker(data_dir: Path, force: bool = False) -> bool:
-    """Remove the worker's pidfile, ``worker.json`` and socket when its process is gone (or always, with ``force``).
-
-    Parameters
-    ----------
-    data_dir : Path
-        ``FISCAL_DATA_DIR``.
-    force : bool
-        Remove them even if the process lives (after it was stopped).
-
-    Returns
-    -------
-    bool
-        True when a pidfile was removed.
-
-    """
-    files = server_files(data_dir)
-    pid = _read_pid(files.worker_pid)
-    if not force and pid is not None and _is_worker(pid):
-        return False
-    existed = files.worker_pid.exists()
-    for path in (files.worker_pid, files.worker_info, files.worker_wake):
-        path.unlink(missing_ok=True)
-    return existed
-
-
-def code_files_changed(info: dict[str, Any]) -> list[str]:
-    """The code files the worker loaded that changed (or went) since it started: it runs older code than them.
-
-    Parameters
-    ----------
-    info : dict
-        ``worker.json``: ``code_files`` (paths) and ``started_ns`` (when the worker started, before its imports).
-
-    Returns
-    -------
-    list of str
-        The changed files (empty when the worker's code is current).
-
-    """
-    started = int(info.get("started_ns", 0))
-    changed = []
-    for name in info.get("code_files", ()):
-        try:
-            if os.stat(name).st_mtime_ns > started:
-                changed.append(str(name))
-        except OSError:
-            changed.append(str(name))
-    return changed
 
 
 @contextmanager
@@ -550,27 +376,6 @@ def flow_api(data_dir: Path) -> Iterator[str | None]:
         os.environ.pop("PREFECT_API_URL", None)
 
 
-def tail(path: Path, lines: int = 20) -> str:
-    """The last lines of a text file ('' when it does not exist).
-
-    Parameters
-    ----------
-    path : Path
-        The file (the server log).
-    lines : int
-        How many lines.
-
-    Returns
-    -------
-    str
-        Those lines, joined with newlines.
-
-    """
-    if not path.is_file():
-        return ""
-    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-
-
 def _loaded_prefect_api_url() -> str | None:
     """PREFECT_API_URL of the Prefect settings in effect, when Prefect is already imported (else None)."""
     if "prefect.settings" not in sys.modules:
@@ -594,128 +399,12 @@ def _wait_healthy(
         if api_healthy(url, timeout=1.0):
             return ServerState(pid=pid, url=url, alive=True, healthy=True)
         time.sleep(0.25)
-    _terminate(pid, 10.0)
+    terminate(pid, 10.0)
     clean_stale(data_dir, force=True)
     raise ServerError(f"the Prefect server did not answer at {url} within {timeout:.0f} s; end of {log}:\n{tail(log)}")
 
 
-def _wait_worker(data_dir: Path, pid: int, process: subprocess.Popen[bytes] | None, timeout: float) -> WorkerState:
-    """Wait until the worker writes ``worker.json``; stop it and raise ServerError if it exits or times out."""
-    deadline = time.monotonic() + timeout
-    log = server_files(data_dir).worker_log
-    while time.monotonic() < deadline:
-        exited = process.poll() is not None if process is not None else not process_alive(pid)
-        if exited:
-            clean_stale_worker(data_dir, force=True)
-            raise ServerError(f"the worker exited while starting; end of {log}:\n{tail(log)}")
-        state = read_worker(data_dir)
-        if state.ready:
-            return state
-        time.sleep(0.2)
-    _terminate(pid, 10.0)
-    clean_stale_worker(data_dir, force=True)
-    raise ServerError(f"the worker did not serve {WORKER_DEPLOYMENT} within {timeout:.0f} s; end of {log}:\n{tail(log)}")
-
-
-def _read_json(path: Path) -> dict[str, Any] | None:
-    """A JSON object from a file, None when missing or unreadable."""
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _read_pid(path: Path) -> int | None:
-    """The pid in a pidfile, None when missing or unreadable."""
-    try:
-        return int(path.read_text(encoding="utf-8").split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def process_alive(pid: int) -> bool:
-    """Whether a process exists and is not a zombie (a zombie child of ours is reaped)."""
-    try:
-        os.waitpid(pid, os.WNOHANG)  # reap it if it is our exited child
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    stat = Path(f"/proc/{pid}/stat")
-    if stat.is_file():
-        try:
-            return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
-        except (OSError, IndexError):
-            return True
-    return True
-
-
-def _is_prefect_server(pid: int) -> bool:
-    """Whether ``pid`` lives and is a ``prefect server start`` (a reused pid is not; unknown off Linux: trusted)."""
-    if pid <= 0 or not process_alive(pid):
-        return False
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    if not cmdline.is_file():
-        return True
-    try:
-        words = cmdline.read_bytes().split(b"\0")
-    except OSError:
-        return True
-    return any(b"prefect" in w for w in words) and b"server" in words and b"start" in words
-
-
-def _is_worker(pid: int) -> bool:
-    """Whether ``pid`` lives and is a ``python -m flows.worker`` (unknown off Linux: trusted)."""
-    if pid <= 0 or not process_alive(pid):
-        return False
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    if not cmdline.is_file():
-        return True
-    try:
-        return b"flows.worker" in cmdline.read_bytes().split(b"\0")
-    except OSError:
-        return True
-
-
-def _terminate(pid: int, timeout: float) -> None:
-    """SIGTERM the server's process group (or the process), then SIGKILL it after ``timeout`` seconds."""
-    try:
-        group = os.getpgid(pid) == pid
-    except ProcessLookupError:
-        return
-
-    def send(sig: int) -> None:
-        try:
-            os.killpg(pid, sig) if group else os.kill(pid, sig)
-        except ProcessLookupError:
-            pass
-
-    send(signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not process_alive(pid):
-            return
-        time.sleep(0.1)
-    send(signal.SIGKILL)
-    for _ in range(50):
-        if not process_alive(pid):
-            return
-        time.sleep(0.1)
-
-
-def _free_port(host: str) -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-def _check_port_free(host: str, port: int) -> None:
+def check_port_free(host: str, port: int) -> None:
     """Raise ServerError when ``host:port`` cannot be bound (another server listens there)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
@@ -726,4 +415,3 @@ def _check_port_free(host: str, port: int) -> None:
             other = api_url(host, port)
             known = " (a Prefect server answers there: use it with PREFECT_API_URL=" + other + ")" if api_healthy(other) else ""
             raise ServerError(f"port {port} on {host} is in use{known}; choose another with --port") from exc
-

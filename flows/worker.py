@@ -1,6 +1,6 @@
 """The worker of `fiscal server start`: the ``fiscal-run`` flow served from one warm process.
 
-``python -m flows.worker --data-dir DIR --api-url URL`` (started detached by ``flows.server.start_worker``)
+``python -m flows.worker --data-dir DIR --api-url URL`` (started detached by ``flows.worker_control.start_worker``)
 imports Prefect, the pipeline (camelot, the PDF readers) and Great Expectations, builds the process's GX
 validator, registers the flow as the deployment ``fiscal-run/local`` on the server at ``URL`` and then runs
 that deployment's flow runs itself, one at a time, in this process: each run pays for the documents and

@@ -29,7 +29,8 @@ from flows.remote import (
     absolute_warehouse_url,
     find_worker,
 )
-from flows.server import WorkerState, read_worker, server_files
+from flows.server import server_files
+from flows.worker_control import WorkerState, read_worker
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_PDF = ROOT / "samples" / "changsha_zwfwzx_2020_juesuan.pdf"
