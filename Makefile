@@ -17,7 +17,7 @@ demo: $(STAMP)
 	$(VENV)/bin/fiscal documents --format table
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

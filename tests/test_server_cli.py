@@ -226,7 +226,7 @@ def test_start_status_run_on_the_worker_stop(cli_env: tuple[dict[str, str], Path
     # Ctrl-C while the worker runs a batch cancels its flow run: the documents after it are not processed
     batch = cwd / "batch"
     batch.mkdir()
-    for n in range(8):
+    for n in range(40):  # long enough (≈ 15 s) that the interrupt lands while the batch runs, on any machine
         shutil.copy(SEED_PDF, batch / f"copy-{n}.pdf")
     process = subprocess.Popen(
         [sys.executable, "-m", "flows.cli", "run", str(batch)], env=env, cwd=cwd, stderr=subprocess.PIPE, text=True
@@ -245,7 +245,7 @@ def test_start_status_run_on_the_worker_stop(cli_env: tuple[dict[str, str], Path
         time.sleep(0.2)
         cancelled = _get(url, f"/flow_runs/{cancelled['id']}")
     assert cancelled["state_type"] == "CANCELLED"
-    assert "copy-7.pdf" not in rest  # it stopped before the end of the batch
+    assert "copy-39.pdf" not in rest  # it stopped before the end of the batch
 
     stopped = _fiscal(["server", "stop"], env, cwd)
     assert stopped.returncode == 0 and f"pid {pid}" in stopped.stderr and f"worker (pid {worker_pid})" in stopped.stderr
