@@ -44,30 +44,17 @@ from flows.pipeline import (  # noqa: E402
     validate_step,
 )
 from flows.settings import Settings  # noqa: E402
+from flows.summary import RunCounts  # noqa: E402
 
 ProgressCallback = Callable[[DocumentOutcome], None]
 
 
 @dataclass
-class RunSummary:
+class RunSummary(RunCounts):
     """What a run did, for the CLI's summary and its exit code."""
 
     outcomes: list[DocumentOutcome] = field(default_factory=list)
     seconds: float = 0.0
-
-    def count(self, status: str) -> int:
-        """Documents that ended with ``status``."""
-        return sum(1 for o in self.outcomes if o.status == status)
-
-    @property
-    def facts_loaded(self) -> int:
-        """Facts loaded over all documents of the run."""
-        return sum(o.facts_loaded for o in self.outcomes)
-
-    @property
-    def ok(self) -> bool:
-        """False when any document failed or was quarantined (skipped ones do not count)."""
-        return not any(o.status in ("failed", "quarantined") for o in self.outcomes)
 
 
 def _io_failure(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:

@@ -28,6 +28,7 @@ import httpx
 
 from flows.processes import process_alive
 from flows.server import server_files
+from flows.summary import RunCounts
 from flows.worker_control import WorkerState, code_files_changed, read_worker
 
 if TYPE_CHECKING:
@@ -78,26 +79,12 @@ class OutcomeRecord:
 
 
 @dataclass
-class WorkerRunSummary:
+class WorkerRunSummary(RunCounts):
     """What a run on the worker did: the same summary as ``flows.flow.RunSummary``."""
 
     outcomes: list[OutcomeRecord] = field(default_factory=list)
     seconds: float = 0.0
     flow_run_id: str = ""
-
-    def count(self, status: str) -> int:
-        """Documents that ended with ``status``."""
-        return sum(1 for o in self.outcomes if o.status == status)
-
-    @property
-    def facts_loaded(self) -> int:
-        """Facts loaded over all documents of the run."""
-        return sum(o.facts_loaded for o in self.outcomes)
-
-    @property
-    def ok(self) -> bool:
-        """False when any document failed or was quarantined (skipped ones do not count)."""
-        return not any(o.status in ("failed", "quarantined") for o in self.outcomes)
 
 
 def find_worker(data_dir: Path, api_url: str | None, warehouse_url: str) -> tuple[WorkerState | None, str | None]:
