@@ -229,7 +229,9 @@ def test_start_status_run_on_the_worker_stop(cli_env: tuple[dict[str, str], Path
     for n in range(40):  # long enough (≈ 15 s) that the interrupt lands while the batch runs, on any machine
         shutil.copy(SEED_PDF, batch / f"copy-{n}.pdf")
     process = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "run", str(batch)], env=env, cwd=cwd, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "flows.cli", "run", str(batch)], env=env, cwd=cwd, stderr=subprocess.PIPE, text=True,
+        # as from a terminal: pytest-xdist workers ignore SIGINT, and an ignored signal stays ignored in children
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
     )
     assert process.stderr is not None
     for line in process.stderr:  # the first document is done: the run is in progress
