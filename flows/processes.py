@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +129,32 @@ def free_port(host: str) -> int:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def remove_pidfiles(pidfile: Path, others: Sequence[Path], is_ours: Callable[[int], bool], force: bool = False) -> bool:
+    """Remove a pidfile and the files beside it when its process is gone or not ours (or always, with ``force``).
+
+    Parameters
+    ----------
+    pidfile : Path
+        The process's pidfile.
+    others : sequence of Path
+        Files that live and die with the process (URL file, info file, socket).
+    is_ours : callable
+        Whether a live pid is still the process the pidfile names (not a reused pid).
+    force : bool
+        Remove them even if the process lives (after it was stopped).
+
+    Returns
+    -------
+    bool
+        True when a pidfile was removed.
+
+    """
+    pid = read_pid(pidfile)
+    if not force and pid is not None and is_ours(pid):
+        return False
+    existed = pidfile.exists()
+    for path in (pidfile, *others):
+        path.unlink(missing_ok=True)
+    return existed

@@ -26,7 +26,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.processes import free_port, is_prefect_server, process_alive, read_pid, tail, terminate
+from flows.processes import (
+    free_port,
+    is_prefect_server,
+    process_alive,
+    read_pid,
+    remove_pidfiles,
+    tail,
+    terminate,
+)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4200
@@ -327,13 +335,7 @@ def clean_stale(data_dir: Path, force: bool = False) -> bool:
     files = server_files(data_dir)
     if not files.pid.exists() and not files.url.exists():
         return False
-    pid = read_pid(files.pid)
-    if not force and pid is not None and is_prefect_server(pid):
-        return False
-    existed = files.pid.exists()
-    files.pid.unlink(missing_ok=True)
-    files.url.unlink(missing_ok=True)
-    return existed
+    return remove_pidfiles(files.pid, [files.url], is_prefect_server, force)
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flows.processes import is_worker, process_alive, read_json, read_pid, tail, terminate
+from flows.processes import is_worker, process_alive, read_json, read_pid, remove_pidfiles, tail, terminate
 from flows.server import CODE_ROOT, DEFAULT_START_TIMEOUT, WORKER_DEPLOYMENT, ServerError, server_files
 
 
@@ -159,13 +159,7 @@ def clean_stale_worker(data_dir: Path, force: bool = False) -> bool:
 
     """
     files = server_files(data_dir)
-    pid = read_pid(files.worker_pid)
-    if not force and pid is not None and is_worker(pid):
-        return False
-    existed = files.worker_pid.exists()
-    for path in (files.worker_pid, files.worker_info, files.worker_wake):
-        path.unlink(missing_ok=True)
-    return existed
+    return remove_pidfiles(files.worker_pid, [files.worker_info, files.worker_wake], is_worker, force)
 
 
 def code_files_changed(info: dict[str, Any]) -> list[str]:
