@@ -14,7 +14,7 @@ from typing import Any
 
 import pypdfium2 as pdfium
 
-from extract.cells import GridGeometry, PageChar, cell_texts, page_chars
+from extract.cells import GridGeometry, PageChar, cell_texts, display_size, page_chars, reading_turns
 from extract.models import EDGE_BOTTOM, EDGE_LEFT, EDGE_RIGHT, EDGE_TOP, CellGrid
 from extract.pdf import RASTER_IMAGE_SHARE, PageInfo
 from extract.rulings import WHITESPACE_REJECT, grids_of, page_rulings
@@ -69,10 +69,13 @@ def _read_chunk(
         for number in pages:
             page = pdf[number - 1]
             try:
-                known = known_chars.get(number) if known_chars is not None else None
-                chars = known if known is not None else page_chars(page)
-                height = page.get_size()[1]
-                found = tables.get(number, []) if engine == "raster" else grids_of(page_rulings(page))
+                # camelot's raster lattice works on the page as displayed; our rulings turn with the text
+                page_turns = reading_turns(page)
+                turns = 0 if engine == "raster" else page_turns
+                known = known_chars.get(number) if known_chars is not None and turns == page_turns else None
+                chars = known if known is not None else page_chars(page, turns)
+                height = display_size(page, turns)[1]
+                found = tables.get(number, []) if engine == "raster" else grids_of(page_rulings(page, turns))
             finally:
                 page.close()
             kept = [_grid_from_table(t, number, height, chars) for t in found]

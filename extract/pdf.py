@@ -14,7 +14,7 @@ from typing import Any
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from extract.cells import PageChar, page_chars, reading_order_text
+from extract.cells import PageChar, page_chars, reading_order_text, reading_turns
 
 #: A page with at least this many vector path objects is ruled (holds a lattice table).
 MIN_RULING_PATHS = 8
@@ -147,7 +147,7 @@ def read_pages(path: Path, source_file: str) -> list[PageInfo]:
             page = pdf[index]
             try:
                 width, height = page.get_size()
-                chars = tuple(page_chars(page))
+                chars = tuple(page_chars(page, reading_turns(page)))
                 text = reading_order_text(chars)
                 n_paths, image_share = _page_objects(page, width * height)
                 pages.append(

@@ -25,7 +25,7 @@ from camelot.core import Table
 from camelot.image_processing import coalesce_collinear_lines, find_joints_from_lines
 from camelot.utils import merge_close_lines, segments_in_bbox
 
-from extract.cells import display_matrix
+from extract.cells import display_matrix, display_size
 
 Segment = tuple[float, float, float, float]  # x0, y0, x1, y1 (displayed page, y up)
 Matrix = tuple[float, float, float, float, float, float]
@@ -130,15 +130,18 @@ def _path_segments(obj: Any, to_page: Matrix, height: float, stroked: bool, fill
     return out
 
 
-def page_rulings(page: pdfium.PdfPage) -> PageRulings:
-    """Every ruled line of a page (inside forms too), merged where a rule is drawn in pieces."""
-    height = page.get_size()[1]
+def page_rulings(page: pdfium.PdfPage, turns: int = 0) -> PageRulings:
+    """Every ruled line of a page (inside forms too), merged where a rule is drawn in pieces.
+
+    ``turns``: extra quarter turns clockwise, as for the page's characters (``extract.cells.reading_turns``).
+    """
+    height = display_size(page, turns)[1]
     stroke, fill_mode = ctypes.c_int(), ctypes.c_int()
     matrix = pdfium_c.FS_MATRIX()
     segments: list[Segment] = []
     path_type, form_type = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
     stack: list[tuple[Any, Any, int, Matrix, int]] = [
-        (pdfium_c.FPDFPage_GetObject, page.raw, pdfium_c.FPDFPage_CountObjects(page.raw), display_matrix(page), 0)
+        (pdfium_c.FPDFPage_GetObject, page.raw, pdfium_c.FPDFPage_CountObjects(page.raw), display_matrix(page, turns), 0)
     ]
     while stack:
         get, parent, count, to_page, depth = stack.pop()

@@ -86,3 +86,37 @@ def test_borders_drawn_as_one_path_of_thin_filled_rectangles_are_rulings(tmp_pat
     assert len(grids) == 1
     # y grows upwards in the PDF: the bottom row was drawn first
     assert grids[0].cells == (("20.00", "21.00"), ("10.00", "11.00"), ("00.00", "01.00"))
+
+
+@pytest.mark.parametrize("angle", [0, 90, 180, 270])
+def test_a_table_drawn_rotated_on_an_unrotated_page_reads_as_printed(tmp_path: Path, angle: int) -> None:
+    # some producers print a landscape table turned on a portrait page without /Rotate: text runs top to bottom
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen.canvas import Canvas
+
+    pdfmetrics.registerFont(TTFont("WQY", str(ROOT / "samples" / "fonts" / "wqy-microhei-subset.ttf")))
+    pdf = tmp_path / f"turned-{angle}.pdf"
+    canvas = Canvas(str(pdf), pagesize=(400, 600))
+    canvas.translate(200, 300)
+    canvas.rotate(angle)
+    canvas.translate(-250, -150)
+    canvas.setFont("WQY", 10)
+    canvas.drawString(40, 270, "部门：测试单位 金额单位：万元")
+    xs, ys = (40, 160, 280, 400), (60, 100, 140, 180, 220, 260)
+    for x in xs:
+        canvas.line(x, ys[0], x, ys[-1])
+    for y in ys:
+        canvas.line(xs[0], y, xs[-1], y)
+    rows = (("项目", "决算数", "预算数"), ("合计", "12.50", "13.00"), ("201", "12.50", "13.00"),
+            ("20101", "2.50", "3.00"), ("20102", "10.00", "10.00"))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            canvas.drawString(xs[c] + 5, ys[-1] - 28 - 40 * r, text)
+    canvas.showPage()
+    canvas.save()
+    pages = read_pages(pdf, pdf.name)
+    assert pages[0].text.startswith("部门：")
+    vector, raster = triage(pages)
+    grids, _ = read_grids(pdf, vector, raster, parallel=False, pages=pages)
+    assert [g.cells for g in grids] == [rows]
