@@ -71,31 +71,30 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+def _command_line(pid: int) -> list[bytes] | None:
+    """The argv of a live ``pid`` (None: not alive; [] when it cannot be read, e.g. off Linux)."""
+    if pid <= 0 or not process_alive(pid):
+        return None
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return []
+
+
 def is_prefect_server(pid: int) -> bool:
     """Whether ``pid`` lives and is a ``prefect server start`` (a reused pid is not; unknown off Linux: trusted)."""
-    if pid <= 0 or not process_alive(pid):
-        return False
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    if not cmdline.is_file():
-        return True
-    try:
-        words = cmdline.read_bytes().split(b"\0")
-    except OSError:
-        return True
+    words = _command_line(pid)
+    if not words:
+        return words is not None
     return any(b"prefect" in w for w in words) and b"server" in words and b"start" in words
 
 
 def is_worker(pid: int) -> bool:
     """Whether ``pid`` lives and is a ``python -m flows.worker`` (unknown off Linux: trusted)."""
-    if pid <= 0 or not process_alive(pid):
-        return False
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    if not cmdline.is_file():
-        return True
-    try:
-        return b"flows.worker" in cmdline.read_bytes().split(b"\0")
-    except OSError:
-        return True
+    words = _command_line(pid)
+    if not words:
+        return words is not None
+    return b"flows.worker" in words
 
 
 def terminate(pid: int, timeout: float) -> None:
