@@ -15,6 +15,8 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy.engine import Engine
 
     from flows.pipeline import DocumentOutcome
@@ -106,7 +108,7 @@ def collect_pdfs(paths: list[Path]) -> list[Path]:
 
 
 def write_rows(rows: Rows, fmt: str, output: Path | None) -> None:
-    """Write rows as CSV (or a rich table on a terminal) to stdout or a file.
+    """Write rows as CSV (or a ruled table on a terminal) to stdout or a file.
 
     Parameters
     ----------
@@ -114,7 +116,7 @@ def write_rows(rows: Rows, fmt: str, output: Path | None) -> None:
         What to write (``warehouse.export`` / ``warehouse.report`` row functions); the CSV is byte for
         byte what pandas wrote for the same rows (``Rows.to_csv``).
     fmt : str
-        ``csv``, or anything else for a rich table on stdout.
+        ``csv``, or anything else for a ruled table on stdout.
     output : Path or None
         Write CSV to this file instead of stdout (always CSV).
 
@@ -126,14 +128,36 @@ def write_rows(rows: Rows, fmt: str, output: Path | None) -> None:
         else:
             sys.stdout.write(text)
         return
-    from rich.table import Table
+    print_table(list(rows.columns), list(rows.text_rows()), [False] * len(rows.columns))
 
-    table = Table(show_lines=False)
-    for column in rows.columns:
-        table.add_column(column)
-    for cells in rows.text_rows():
-        table.add_row(*cells)
-    Console().print(table)
+
+def print_table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    numeric: Sequence[bool],
+    title: str | None = None,
+    caption: str | None = None,
+) -> None:
+    """Print a ruled table to stdout, as wide as the terminal (``COLUMNS``; 80 when not a terminal).
+
+    Parameters
+    ----------
+    header : sequence of str
+        Column headers.
+    rows : sequence of sequences of str
+        Cells as text.
+    numeric : sequence of bool
+        Which columns are numbers (right-aligned, never folded or cut).
+    title, caption : str, optional
+        Centred above and below the table.
+
+    """
+    from flows.text_table import ASCII_BOX, UNICODE_BOX, render_table
+
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    box = UNICODE_BOX if encoding.startswith("utf") else ASCII_BOX
+    lines = render_table(header, rows, numeric, Console().width, title=title, caption=caption, box=box)
+    sys.stdout.write("".join(f"{line}\n" for line in lines))
 
 
 def print_outcome(console: Console, outcome: DocumentOutcome, label: str, max_reasons: int = 5) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_common import WarehouseOption, engine_for, err, resolve_or_exit, write_rows
+from flows.cli_common import WarehouseOption, engine_for, err, print_table, resolve_or_exit, write_rows
 
 
 def report_cmd(
@@ -55,36 +55,11 @@ def report_cmd(
 
 
 def _print_table(values: list[list[object]], columns: Sequence[str], numeric: set[str], title: str) -> None:
-    """Print a rich table of ``values`` (rows of ``columns``): numbers right-aligned, Decimals as they are (never through float)."""
-    from rich.cells import cell_len
-    from rich.console import Console
-    from rich.measure import Measurement
-    from rich.table import Table
-
+    """Print report rows as a ruled table: numbers right-aligned and whole, Decimals as they are (never through float)."""
     from warehouse.report import format_value
 
-    table = Table(title=title, caption=f"{len(values)} rows", show_lines=False)
     rendered = [[format_value(v) for v in record] for record in values]
-    needed = 1
-    for number, column in enumerate(columns):
-        widest = max([cell_len(row[number]) for row in rendered] + [1])
-        if column in numeric:
-            # never wrap or cut a number: the column is as wide as its widest value (or header)
-            widest = max(widest, cell_len(column))
-            table.add_column(column, justify="right", no_wrap=True, min_width=widest)
-            needed += widest + 3
-        else:
-            # folded text needs room for at least a few CJK characters (2 cells each)
-            table.add_column(column, overflow="fold", min_width=min(widest, 8))
-            needed += min(widest, 8) + 3
-    for row in rendered:
-        table.add_row(*row)
-    console = Console()
-    needed = max(needed, Measurement.get(console, console.options.update(max_width=10_000), table).minimum)
-    if needed > console.width:
-        # rich crops what does not fit: widen the canvas instead (the terminal wraps, no digit is lost)
-        console = Console(width=needed)
-    console.print(table)
+    print_table(columns, rendered, [c in numeric for c in columns], title=title, caption=f"{len(values)} rows")
 
 
 def export_fdp_cmd(

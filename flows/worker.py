@@ -12,6 +12,7 @@ reads their results (flows/remote.py); flow runs started from the Prefect UI run
   proposing Pending, so a run is never run twice.
 - The flow's result (one JSON outcome record per document) is persisted as JSON in
   ``<data dir>/prefect-server/results/`` (``PREFECT_LOCAL_STORAGE_PATH``); step results are not persisted.
+- Result files older than ``RESULT_RETENTION`` are removed before each run (``prune_results``).
 - Cancelling a run (Ctrl-C in `fiscal run`, or the UI) is seen within a second; the run stops before its
   next step (``flows.flow.cancel_requested``: a step in progress finishes, the document is not booked) and
   ends Cancelled.
@@ -46,6 +47,9 @@ from flows.server import CODE_ROOT, WORKER_DEPLOYMENT, ServerFiles, server_files
 POLL_SECONDS = 2.0
 #: seconds between two looks at the state of the flow run in progress (is it being cancelled?)
 CANCEL_POLL_SECONDS = 1.0
+#: Flow-run results older than this are removed (`fiscal run` reads its result as soon as the run ends;
+#: the rest stay readable from the Prefect UI for a week).
+RESULT_RETENTION = timedelta(days=7)
 #: the packages whose code the worker loads (a change in them makes `fiscal run` stop using it)
 PACKAGES = ("flows", "extract", "transform", "expectations", "warehouse")
 
@@ -213,6 +217,7 @@ class Worker:
         flow_run = FlowRun.model_validate(self.http.get(f"/flow_runs/{run_id}").json())
         log.info("flow run %s (%s): %d document(s)", flow_run.name, run_id, len(flow_run.parameters.get("paths", ())))
         cancel_requested.clear()
+        prune_results(self.files.results, RESULT_RETENTION)
         gx_validator().forget_results()  # Data Docs show this run's documents only, as in a process of its own
         done = threading.Event()
         watcher = threading.Thread(target=self.watch_cancel, args=(run_id, done), name="cancel-watch", daemon=True)
@@ -280,6 +285,27 @@ class Worker:
             self.wake.close()
             self.files.worker_wake.unlink(missing_ok=True)
         self.http.close()
+
+
+def prune_results(directory: Path, retention: timedelta, now: float | None = None) -> list[Path]:
+    """Remove the result files in ``directory`` last written more than ``retention`` ago; return them."""
+    cutoff = (time.time() if now is None else now) - retention.total_seconds()
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        try:
+            # lstat: a link or folder someone put there is not ours to follow or remove
+            if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError as exc:  # removed meanwhile, or not ours: the next run tries again
+            log.debug("could not remove %s: %s", entry.path, exc)
+    if removed:
+        log.info("removed %d result file(s) older than %s", len(removed), retention)
+    return removed
 
 
 def loaded_code_files() -> list[str]:

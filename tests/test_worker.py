@@ -199,3 +199,26 @@ def test_run_falls_back_to_a_local_flow_when_the_worker_does_not_take_the_run(
     result = CliRunner().invoke(app, ["run", str(SEED_PDF), "--warehouse", f"sqlite:///{tmp_path / 'w.sqlite'}"])
     assert result.exit_code == 0, result.output
     assert "did not take the run" in result.stderr and ran == [[SEED_PDF]]
+
+
+def test_the_worker_removes_result_files_past_their_retention_and_nothing_else(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from flows.worker import prune_results
+
+    now = time.time()
+    old, fresh = tmp_path / "old-result", tmp_path / "fresh-result"
+    for path, age_days in ((old, 8), (fresh, 6)):
+        path.write_text("[]", encoding="utf-8")
+        os.utime(path, (now - age_days * 86400, now - age_days * 86400))
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    os.utime(folder, (now - 30 * 86400, now - 30 * 86400))
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-kept"
+    elsewhere.write_text("not a result", encoding="utf-8")
+    link = tmp_path / "old-link"
+    link.symlink_to(elsewhere)
+    os.utime(link, (now - 30 * 86400, now - 30 * 86400), follow_symlinks=False)
+    assert prune_results(tmp_path, timedelta(days=7), now=now) == [old]
+    assert fresh.exists() and folder.is_dir() and link.is_symlink() and elsewhere.exists()
+    assert prune_results(tmp_path / "missing", timedelta(days=7)) == []
