@@ -1,7 +1,8 @@
 """Prefect wiring of the harvest: ``nightly`` / ``harvest`` flows over sources, ``rerun`` from stored bytes.
 
 One task per source crawl (run in the flow: the crawler is already concurrent inside), one
-``process-stored-document`` task per new or changed document, submitted to the flow's task runner
+``process-stored-document`` task per new or changed document (its steps nested in it as tasks, as in
+the fiscal-run flow), submitted to the flow's task runner
 (threads on one machine, Dask for a cluster). A document is processed once per pipeline version:
 the warehouse's ``etl_document`` is the durable truth, and the task's Prefect cache policy is keyed
 on the document's sha256, the pipeline version and the warehouse (never on DataFrames).
@@ -35,7 +36,7 @@ from extract.harvest import HarvestReport, PageProblem, harvest  # noqa: E402
 from extract.models import FetchResult  # noqa: E402
 from extract.sources import Source, load_sources  # noqa: E402
 from extract.store import RawStore  # noqa: E402
-from flows.flow import RunSummary, warehouse_engine  # noqa: E402
+from flows.flow import RunSummary, run_step_as_task, warehouse_engine  # noqa: E402
 from flows.pipeline import DocumentOutcome, process_document  # noqa: E402
 from flows.settings import PIPELINE_VERSION, Settings  # noqa: E402
 from warehouse.manifest import (  # noqa: E402
@@ -93,12 +94,17 @@ def process_stored_document(
     region: str | None = None,
     city: str | None = None,
 ) -> DocumentOutcome:
-    """Process the stored raw bytes ``<data_dir>/raw/<sha256>.pdf`` (workers connect to the warehouse themselves)."""
+    """Process the stored raw bytes ``<data_dir>/raw/<sha256>.pdf`` (workers connect to the warehouse themselves).
+
+    Its steps (receive, extract, stage, validate, load) run as nested tasks, as in the fiscal-run flow: a
+    failure or a retry shows which step it was in, and only the I/O steps retry.
+    """
     settings = Settings(warehouse_url=warehouse_url, data_dir=Path(data_dir))
     path = RawStore(settings.raw_dir).path_for(sha256)
     with _pdfium_lock():
         return process_document(
-            path, settings, warehouse_engine(warehouse_url), source=source, parallel=parallel, region=region, city=city
+            path, settings, warehouse_engine(warehouse_url), source=source, parallel=parallel, region=region, city=city,
+            run_step=run_step_as_task,
         )
 
 

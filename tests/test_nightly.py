@@ -86,6 +86,26 @@ def _pdf_hits(site: FakeSite, since: int) -> list[int]:
     return [h.status for h in site.log[since:] if h.path.endswith(".pdf")]
 
 
+def _step_task_runs(flow_run_id: str) -> dict[str, list[str]]:
+    """The step task runs (receive … load) of a flow run, by the file name in their run name, in start order."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, TaskRunFilter
+    from prefect.client.schemas.sorting import TaskRunSort
+
+    with get_client(sync_client=True) as client:
+        task_runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
+            task_run_filter=TaskRunFilter(),
+            sort=TaskRunSort.EXPECTED_START_TIME_ASC,
+        )
+    steps: dict[str, list[str]] = {}
+    for task_run in task_runs:
+        step, _, file_name = task_run.name.partition(" ")
+        if step in ("receive", "extract", "stage", "validate", "load"):
+            steps.setdefault(file_name, []).append(step)
+    return steps
+
+
 def test_nightly_fetches_processes_and_a_second_run_downloads_and_extracts_nothing(site: FakeSite, tmp_path: Path) -> None:
     params = _setup(tmp_path, site)
     summary = nightly(**params)
@@ -114,6 +134,10 @@ def test_nightly_fetches_processes_and_a_second_run_downloads_and_extracts_nothi
         ("completed", 3, 1, 2, 478)
     ]
     assert runs[0].flow_run_id
+    # each document's steps ran as tasks of their own, nested in its process-stored-document task
+    steps = [step for names in _step_task_runs(runs[0].flow_run_id).values() for step in names]
+    # three documents received and read; the one with tables staged, validated and loaded
+    assert sorted(steps) == sorted(["receive"] * 3 + ["extract"] * 3 + ["stage", "validate", "load"])
     # the loaded document says where and when it was downloaded, and is listed by the URL's file name
     with engine.connect() as conn:
         loaded = conn.execute(
