@@ -1,7 +1,9 @@
 """The ``sources.yaml`` model: where disclosures are published and how politely to fetch them.
 
 A bad file is rejected with an error that names the key and the line, because the file is edited
-by hand and a crawl that silently ignores a misspelt key fetches nothing for weeks.
+by hand and a crawl that silently ignores a misspelt key fetches nothing for weeks. YAML anchors and
+aliases are refused and the file is capped at :data:`MAX_SOURCES_BYTES`: a few hundred bytes of nested
+aliases ("billion laughs") expand into more nodes than memory holds, and nothing here needs them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 DEFAULT_LINK_PATTERN = r"(?i)\.pdf(?:$|[?#])"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+#: A sources file longer than this is refused unread (a real one is a few KB).
+MAX_SOURCES_BYTES = 1024 * 1024
 
 
 class SourcesError(ValueError):
@@ -149,6 +153,51 @@ class SourcesFile(_Strict):
 Location = tuple[str | int, ...]
 
 
+class _AliasRefused(Exception):
+    """An anchor or alias met while composing (its mark says where)."""
+
+    def __init__(self, what: str, mark: yaml.Mark) -> None:
+        super().__init__(what)
+        self.what = what
+        self.mark = mark
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that stops at the first anchor or alias instead of composing it."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        """Refuse ``&anchor`` and ``*alias`` before they are composed."""
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _AliasRefused(f"alias *{event.anchor}", event.start_mark)
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise _AliasRefused(f"anchor &{anchor}", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _compose(text: str, filename: str) -> yaml.Node | None:
+    """The node tree of ``text``; SourcesError for bad YAML, anchors/aliases, or nesting too deep."""
+    loader = _NoAliasLoader(text)
+    try:
+        return loader.get_single_node()
+    except _AliasRefused as exc:
+        raise SourcesError(
+            f"{filename}:{exc.mark.line + 1}: YAML {exc.what}: anchors and aliases are not allowed in a sources "
+            f"file (write the values out)"
+        ) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        at = f":{mark.line + 1}" if mark else ""
+        raise SourcesError(f"{filename}{at}: not valid YAML ({exc.problem or exc})") from exc
+    except yaml.YAMLError as exc:
+        raise SourcesError(f"{filename}: not valid YAML ({exc})") from exc
+    except RecursionError:
+        raise SourcesError(f"{filename}: nested too deeply to be a sources file") from None
+    finally:
+        loader.dispose()
+
+
 def _node_lines(node: yaml.Node, path: Location, lines: dict[Location, int]) -> None:
     """Record the 1-based line of every key and list item under ``node``."""
     if isinstance(node, yaml.MappingNode):
@@ -182,18 +231,20 @@ def _dotted(loc: Location) -> str:
 
 def parse_sources(text: str, filename: str = "sources.yaml") -> SourcesFile:
     """Validate the text of a sources file; SourcesError names the line and key of each problem."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        at = f":{mark.line + 1}" if mark else ""
-        raise SourcesError(f"{filename}{at}: not valid YAML ({exc.problem or exc})") from exc
+    if len(text) > MAX_SOURCES_BYTES:
+        raise SourcesError(f"{filename}: {len(text)} characters, over the {MAX_SOURCES_BYTES}-byte limit of a sources file")
+    root = _compose(text, filename)
     if root is None:
         raise SourcesError(f"{filename}: empty file (expected a 'sources:' list)")
     lines: dict[Location, int] = {(): root.start_mark.line + 1}
     _node_lines(root, (), lines)
     # construct from the same node tree, so line numbers and values cannot disagree
-    data: Any = yaml.SafeLoader("").construct_document(root)
+    try:
+        data: Any = yaml.SafeLoader("").construct_document(root)
+    except yaml.MarkedYAMLError as exc:  # a tag SafeLoader does not construct (!!python/object …)
+        mark = exc.problem_mark or exc.context_mark
+        at = f":{mark.line + 1}" if mark else ""
+        raise SourcesError(f"{filename}{at}: not valid YAML ({exc.problem or exc})") from exc
     _check_duplicate_names(data, lines, filename)
     try:
         return SourcesFile.model_validate(data)
@@ -228,9 +279,19 @@ def _check_duplicate_names(data: Any, lines: dict[Location, int], filename: str)
 
 
 def load_sources(path: Path) -> SourcesFile:
-    """Read and validate a sources file (SourcesError when missing or invalid)."""
+    """Read and validate a sources file (SourcesError when missing, too large, not UTF-8 or invalid)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_SOURCES_BYTES + 1)  # never more than the cap into memory
     except FileNotFoundError as exc:
         raise SourcesError(f"{path}: no sources file (copy sources.example.yaml and edit it)") from exc
+    except OSError as exc:
+        raise SourcesError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    if len(data) > MAX_SOURCES_BYTES:
+        raise SourcesError(f"{path}: over the {MAX_SOURCES_BYTES}-byte limit of a sources file (a real one is a few KB)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourcesError(f"{path}:{line}: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
     return parse_sources(text, str(path))
