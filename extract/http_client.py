@@ -8,7 +8,9 @@ magic and the announced length, retried with exponential backoff on timeouts, 5x
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from urllib.parse import urldefrag, urljoin
 
 import httpx
 
-from extract.links import host_of
+from extract.links import decode_page, host_of
 from extract.models import FetchOutcome
 from extract.sources import Politeness, Source
 
@@ -191,7 +193,31 @@ class HttpClient:
 
 
 def not_pdf_reason(first_chunk: bytes, content_type: str | None) -> str:
-    """Say what arrived instead of a PDF."""
-    start = first_chunk[:40].decode("latin-1").strip()
-    kind = "an HTML page" if start.lower().startswith(("<!doctype", "<html", "<head", "<?xml", "<")) else "not a PDF"
-    return f"{kind} (no %PDF- header; Content-Type {content_type or 'missing'}; starts with {start[:20]!r})"
+    """Say what arrived instead of a PDF, decoded in the body's own charset (a steward reads this).
+
+    The header's charset, else ``<meta charset>``, else UTF-8, else GB18030 (extract.links.decode_page):
+    an HTML page is named by its title or first words, other text by its start, binary by its first bytes.
+    """
+    text = decode_page(first_chunk, content_type, partial=True)
+    where = f"no %PDF- header; Content-Type {content_type or 'missing'}"
+    start = text.lstrip()
+    if start.startswith("<"):
+        title = _TITLE.search(start)
+        words = _words(title.group(1) if title else _BODY_START.sub("", start))
+        said = f"says {words!r}" if words else f"starts with {start[:20]!r}"
+        return f"an HTML page ({where}; {said})"
+    if start and sum(c.isprintable() or c.isspace() for c in start[:200]) >= 0.95 * len(start[:200]):
+        return f"not a PDF ({where}; starts with {start[:20]!r})"
+    return f"not a PDF ({where}; starts with bytes {first_chunk[:16]!r})"
+
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title", re.I | re.S)
+# what precedes the visible text: doctype, comments, head, scripts and styles
+_BODY_START = re.compile(r"<!--.*?-->|<(script|style|head)\b.*?</\1\s*>|<!doctype[^>]*>", re.I | re.S)
+_TAG = re.compile(r"<[^>]*>?")
+
+
+def _words(markup: str, limit: int = 60) -> str:
+    """The first visible words of some markup: tags removed, entities decoded, whitespace collapsed."""
+    text = " ".join(html.unescape(_TAG.sub(" ", markup)).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -42,10 +42,14 @@ def _codec(name: str | None) -> str | None:
         return None
 
 
-def decode_page(content: bytes, content_type: str | None = None) -> str:
-    """Decode an HTML page: BOM, then the Content-Type charset, then ``<meta charset>``, then sniffing."""
+def decode_page(content: bytes, content_type: str | None = None, *, partial: bool = False) -> str:
+    """Decode an HTML page: BOM, then the Content-Type charset, then ``<meta charset>``, then sniffing.
+
+    ``partial``: the bytes are the start of a longer body, so a character cut at the end is dropped,
+    not taken for a wrong encoding.
+    """
     if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8", errors="replace")
+        return _decode(content[3:], "utf-8", partial, errors="replace")
     declared = []
     if content_type and (m := _CHARSET_HEADER.search(content_type)):
         declared.append(_codec(m.group(1)))
@@ -53,13 +57,20 @@ def decode_page(content: bytes, content_type: str | None = None) -> str:
         declared.append(_codec(m2.group(1).decode("ascii", "replace")))
     for codec in [c for c in declared if c]:
         try:
-            return content.decode(codec)
+            return _decode(content, codec, partial)
         except UnicodeDecodeError:
             continue  # a wrong declaration (common): fall through to sniffing
     try:
-        return content.decode("utf-8")
+        return _decode(content, "utf-8", partial)
     except UnicodeDecodeError:
-        return content.decode("gb18030", errors="replace")
+        return _decode(content, "gb18030", partial, errors="replace")
+
+
+def _decode(content: bytes, codec: str, partial: bool, errors: str = "strict") -> str:
+    """Decode; with ``partial`` an incomplete character at the end is left out."""
+    if partial:
+        return str(codecs.getincrementaldecoder(codec)(errors).decode(content, final=False))
+    return content.decode(codec, errors)
 
 
 class _LinkParser(HTMLParser):
