@@ -343,8 +343,8 @@ def flow_api(data_dir: Path) -> Iterator[str | None]:
     """Point the flow runs inside the block at a running Prefect server, if there is one.
 
     An explicit ``PREFECT_API_URL`` (environment, or Prefect settings already loaded in this process)
-    wins; else the background server of ``data_dir``; else nothing changes and Prefect starts its
-    temporary server as before.
+    wins; else the background server of ``data_dir``; else a temporary server for the block
+    (``temporary_server``: it never outlives this process, even after ``kill -9``).
 
     Parameters
     ----------
@@ -354,7 +354,7 @@ def flow_api(data_dir: Path) -> Iterator[str | None]:
     Yields
     ------
     str or None
-        The API URL the flows use, or None for Prefect's temporary server.
+        The API URL the flows use, or None for a temporary server of this command.
 
     """
     explicit = os.environ.get("PREFECT_API_URL") or _loaded_prefect_api_url()
@@ -363,19 +363,86 @@ def flow_api(data_dir: Path) -> Iterator[str | None]:
         return
     url = running_server_url(data_dir)
     if url is None:
-        yield None
+        with temporary_server(data_dir) as temporary:
+            with _api_url_set(temporary):
+                yield None
         return
+    with _api_url_set(url):
+        yield url
+
+
+@contextmanager
+def _api_url_set(url: str) -> Iterator[None]:
+    """``PREFECT_API_URL`` set to ``url`` inside the block (environment, and Prefect's settings if loaded)."""
     os.environ["PREFECT_API_URL"] = url  # read when Prefect is first imported (in this process and children)
     try:
         if "prefect.settings" in sys.modules:  # already imported: its settings are fixed, override them
             from prefect.settings import PREFECT_API_URL, temporary_settings
 
             with temporary_settings({PREFECT_API_URL: url}):
-                yield url
+                yield
         else:
-            yield url
+            yield
     finally:
         os.environ.pop("PREFECT_API_URL", None)
+
+
+@contextmanager
+def temporary_server(data_dir: Path, timeout: float = DEFAULT_START_TIMEOUT) -> Iterator[str]:
+    """A Prefect server for the block only, which also stops if this process is killed (flows/tempserver.py).
+
+    It uses the Prefect settings of the environment (``PREFECT_HOME``'s database), as Prefect's own
+    temporary server would; its output goes to ``<data dir>/prefect-server/temporary-server.log``.
+
+    Parameters
+    ----------
+    data_dir : Path
+        ``FISCAL_DATA_DIR`` of the command (for the log).
+    timeout : float
+        Seconds to wait for ``/health``.
+
+    Yields
+    ------
+    str
+        The server's API URL.
+
+    Raises
+    ------
+    ServerError
+        The server exited or did not answer in time (it is then stopped).
+
+    """
+    host = DEFAULT_HOST
+    port = free_port(host)
+    url = api_url(host, port)
+    root = server_files(data_dir).root
+    log_path = root / "temporary-server.log"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        log = log_path.open("ab")
+    except OSError:  # a read-only data dir: the server still runs, its output is lost
+        log = open(os.devnull, "ab")  # noqa: SIM115 - closed below, after the process
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    command = [sys.executable, "-m", "flows.tempserver", "--parent", str(os.getpid()), "--host", host, "--port", str(port)]
+    with log:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=CODE_ROOT, env=env)
+    try:
+        deadline = time.monotonic() + timeout
+        while not api_healthy(url, timeout=1.0):
+            if process.poll() is not None:
+                raise ServerError(f"the temporary Prefect server exited while starting; end of {log_path}:\n{tail(log_path)}")
+            if time.monotonic() > deadline:
+                raise ServerError(f"the temporary Prefect server did not answer at {url} within {timeout:.0f} s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _loaded_prefect_api_url() -> str | None:
