@@ -3,15 +3,26 @@
 Downloads are conditional (ETag / Last-Modified), size-capped while streaming, checked for the ``%PDF-``
 magic and the announced length, retried with exponential backoff on timeouts, 5xx and transport errors
 (4xx are final), and every redirect hop must stay on a host the source allows.
+
+Server-side request forgery: before every request (each redirect hop too) the host is resolved and
+every address it resolves to is checked (:func:`address_problem`): link-local and cloud metadata
+addresses are always refused, private and loopback ones unless written literally as a start URL's
+host or the source sets ``allow_private``. The request then goes to the checked address (the URL's
+host becomes that address; ``Host`` and TLS SNI keep the name), so a name that resolves elsewhere
+a moment later (DNS rebinding) cannot redirect the connection. Behind an HTTP proxy from the
+environment the proxy connects, so the request keeps its name (the check still runs here).
 """
 
 from __future__ import annotations
 
 import asyncio
 import html
+import ipaddress
 import logging
 import re
+import socket
 import time
+import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urljoin
@@ -28,6 +39,13 @@ USER_AGENT = "fiscal-etl-harvest/0.1 (+https://github.com/; disclosure archiving
 MAX_REDIRECTS = 5
 
 Sleep = Callable[[float], Awaitable[None]]
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+#: Cloud metadata services outside 169.254.0.0/16 and fe80::/10: Alibaba Cloud (100.100.100.200, where
+#: Chinese government sites are often hosted) and AWS over IPv6. Refused like link-local addresses.
+METADATA_ADDRESSES: frozenset[IPAddress] = frozenset(
+    {ipaddress.ip_address("100.100.100.200"), ipaddress.ip_address("fd00:ec2::254")}
+)
 
 
 class HostLimiter:
@@ -89,9 +107,12 @@ class HttpClient:
         self.source = source
         self.sleep = sleep
         self._limiters: dict[str, HostLimiter] = {}
+        self._pin = True
 
     def open(self, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
         """An httpx client for this source (redirects are followed by hand, see get_once)."""
+        # httpx uses the environment's proxies only without a transport of ours; the proxy must get the name
+        self._pin = transport is not None or not urllib.request.getproxies()
         return httpx.AsyncClient(
             timeout=httpx.Timeout(self.source.timeout),
             follow_redirects=False,
@@ -113,9 +134,10 @@ class HttpClient:
             host = host_of(url)
             if host not in self.source.hosts:
                 raise FinalFetchError("redirect_blocked", f"redirect to {host or url!r}, a host the source does not allow")
+            target, pinned = await self.checked_target(url)
             async with self.limiter(host):
                 try:
-                    async with client.stream("GET", url, headers=headers) as response:
+                    async with client.stream("GET", target, headers={**headers, **pinned[0]}, extensions=pinned[1]) as response:
                         if response.status_code in (301, 302, 303, 307, 308):
                             location = response.headers.get("location", "")
                             if not location:
@@ -128,6 +150,30 @@ class HttpClient:
                 except httpx.TransportError as exc:
                     raise RetryableFetchError("transport_error", f"{type(exc).__name__}: {exc}") from exc
         raise FinalFetchError("http_error", f"more than {MAX_REDIRECTS} redirects")
+
+    async def checked_target(self, url: str) -> tuple[str, tuple[dict[str, str], dict[str, str]]]:
+        """Resolve the URL's host and check every address; the URL to request (host pinned to the address), headers, extensions.
+
+        Raises FinalFetchError ``address_blocked`` naming URL and address, or RetryableFetchError when
+        the name does not resolve.
+        """
+        parsed = httpx.URL(url)
+        name = parsed.raw_host.decode("ascii")
+        try:
+            addresses = await resolve(name, parsed.port or (443 if parsed.scheme == "https" else 80))
+        except (OSError, UnicodeError) as exc:  # socket.gaierror is an OSError
+            raise RetryableFetchError("transport_error", f"cannot resolve {name!r} ({exc})") from exc
+        if not addresses:
+            raise RetryableFetchError("transport_error", f"cannot resolve {name!r} (no addresses)")
+        for address in addresses:
+            problem = address_problem(address, self.source)
+            if problem:
+                shown = str(address) if str(address) == name else f"{name} resolves to {address}"
+                raise FinalFetchError("address_blocked", f"refused {url}: {shown}, {problem}")
+        if not self._pin or str(addresses[0]) == name:
+            return url, ({}, {})
+        pinned = str(parsed.copy_with(host=str(addresses[0])))
+        return pinned, ({"Host": parsed.netloc.decode("ascii")}, {"sni_hostname": name})
 
     async def read(self, response: httpx.Response, url: str, want_pdf: bool) -> Body:
         """Check the status, then stream the body under the size cap and check its length."""
@@ -190,6 +236,36 @@ class HttpClient:
                 log.info("%s: %s; retry %d in %.1f s", url, exc, attempt, delay)
                 await self.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def resolve(host: str, port: int) -> list[IPAddress]:
+    """Every address of ``host`` (an IP literal is its own), in the resolver's order, without duplicates."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    out: dict[IPAddress, None] = {}
+    for info in infos:
+        text = str(info[4][0]).split("%", 1)[0]  # an IPv6 zone ("fe80::1%eth0") is not part of the address
+        out[ipaddress.ip_address(text)] = None
+    return list(out)
+
+
+def address_problem(address: IPAddress, source: Source) -> str | None:
+    """Why a request to ``address`` is refused for ``source`` (None: allowed).
+
+    Link-local (169.254.0.0/16, fe80::/10), cloud metadata, unspecified, multicast and reserved
+    addresses are always refused; other non-global ones (private, loopback, shared, unique local)
+    unless the address is a start URL's literal host or the source sets ``allow_private: true``.
+    """
+    plain = (address.ipv4_mapped or address) if isinstance(address, ipaddress.IPv6Address) else address
+    if plain.is_link_local or plain in METADATA_ADDRESSES:
+        return "a link-local or cloud metadata address (always refused)"
+    if plain.is_unspecified or plain.is_multicast or plain.is_reserved:
+        return "not an address to fetch from (unspecified, multicast or reserved; always refused)"
+    if plain.is_global or str(plain) in source.literal_addresses or str(address) in source.literal_addresses:
+        return None
+    if source.allow_private:
+        return None
+    kind = "a loopback" if plain.is_loopback else "a private"
+    return f"{kind} address (allowed only as a start URL's literal host, or with allow_private: true in sources.yaml)"
 
 
 def not_pdf_reason(first_chunk: bytes, content_type: str | None) -> str:

@@ -176,6 +176,7 @@ FetchOutcome = Literal[
     "not_pdf",
     "too_large",
     "redirect_blocked",
+    "address_blocked",
 ]
 OK_OUTCOMES: frozenset[str] = frozenset({"new", "changed", "duplicate", "unchanged"})
 

@@ -8,6 +8,7 @@ aliases ("billion laughs") expand into more nodes than memory holds, and nothing
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -71,6 +72,8 @@ class Source(_Strict):
     pagination: Pagination | None = None
     depth: Annotated[int, Field(ge=1, le=4)] = 2
     allowed_hosts: list[str] = Field(default_factory=list)
+    # private and loopback addresses are refused (SSRF) unless written as a start URL's host, or this is true
+    allow_private: bool = False
     department: str | None = None
     year: Annotated[int | None, Field(ge=1990, le=2100)] = None
     region: str | None = None  # province / region of the publishing departments (dim_department.region)
@@ -118,6 +121,18 @@ class Source(_Strict):
         if self.allowed_hosts:
             return frozenset(self.allowed_hosts)
         return frozenset((urlsplit(u).hostname or "").lower() for u in self.start_urls)
+
+    @property
+    def literal_addresses(self) -> frozenset[str]:
+        """IP addresses written literally as the host of a start URL (a test site on 127.0.0.1)."""
+        out = set()
+        for url in self.start_urls:
+            host = urlsplit(url).hostname or ""
+            try:
+                out.add(str(ipaddress.ip_address(host)))
+            except ValueError:
+                continue  # a name: what it resolves to is checked like any other host
+        return frozenset(out)
 
     def politeness_for(self, host: str) -> Politeness:
         """The politeness rule of one host (its own entry, else the source's default)."""
