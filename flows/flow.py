@@ -34,6 +34,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError  # noqa: E402
 
 from extract.models import TableSummary  # noqa: E402
 from flows.engine import warehouse_engine  # noqa: E402 - lives in the prefect-free flows.engine (re-exported)
+from flows.paths import InputError, path_from_parameter, path_parameter  # noqa: E402
 from flows.pipeline import (  # noqa: E402
     DocumentOutcome,
     extract_step,
@@ -61,6 +62,8 @@ def _io_failure(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> b
     """Retry only what another attempt can fix: file-system and database I/O errors."""
     try:
         state.result()
+    except InputError:  # not there, not a regular file, too large: another attempt reads the same
+        return False
     except (OSError, OperationalError, DBAPIError):
         return True
     except Exception:  # noqa: BLE001 - anything else is the document's or the code's, not the machine's
@@ -136,17 +139,21 @@ def run_documents(
 ) -> list[dict[str, Any]]:
     """Process documents one after another (camelot already uses both cores within a document).
 
-    ``sources`` (default: the paths) is what each document is recorded as received from: `fiscal run`
-    through the worker passes absolute paths to read and the paths as the user typed them. Each
+    ``paths`` are ``flows.paths.path_parameter`` strings (a file name that is not UTF-8 travels as its
+    bytes). ``sources`` (default: the paths) is what each document is recorded as received from: `fiscal
+    run` through the worker passes absolute paths to read and the paths as the user typed them. Bytes
+    that already came in the run under another name are not processed again (``duplicate``). Each
     document's record is also appended to ``progress_file`` (one JSON line) as soon as it is done.
     """
     records = []
     settings = Settings(warehouse_url=warehouse_url, data_dir=Path(data_dir), region=region, city=city)
     engine = warehouse_engine(warehouse_url)
+    seen: dict[str, str] = {}
     for index, path in enumerate(paths):
         source = sources[index] if sources is not None else None
         outcome = process_document(
-            Path(path), settings, engine, source, data_docs=data_docs, run_step=run_step_as_task
+            path_from_parameter(path), settings, engine, source, data_docs=data_docs, run_step=run_step_as_task,
+            seen=seen,
         )
         for listener in _listeners:
             listener(outcome)
@@ -167,7 +174,7 @@ def run(
         _listeners.append(progress)
     try:
         records = run_documents(
-            [str(p) for p in paths], settings.warehouse_url, str(settings.data_dir), data_docs, settings.region,
+            [path_parameter(p) for p in paths], settings.warehouse_url, str(settings.data_dir), data_docs, settings.region,
             settings.city,
         )
     finally:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.engine import Engine
@@ -20,6 +20,7 @@ from extract.identify import identify_tables, read_facts
 from extract.models import Document, DocumentFacts, DocumentStatus, RawTable, TableSummary
 from extract.pdf import DocumentReadError, check_text_layer, read_pages, readable_copy
 from extract.store import QuarantineStore, RawStore
+from flows.paths import InputError, path_label, read_input
 from flows.settings import PIPELINE_VERSION, Settings
 from transform.stage import StagedDocument, stage_document
 from warehouse.errors import LoadError
@@ -27,14 +28,18 @@ from warehouse.load import load_document, record_document
 from warehouse.manifest import first_fetched_at
 from warehouse.steward import acceptance
 
+#: A document's status, or ``duplicate``: the same bytes already came in this run under another name
+#: (processed once, counted once; this name is kept too).
+OutcomeStatus = DocumentStatus | Literal["duplicate"]
+
 
 @dataclass(frozen=True)
 class DocumentOutcome:
-    """What happened to one document."""
+    """What happened to one document (``sha256`` is empty when its bytes could not be read at all)."""
 
     sha256: str
     source_file: str
-    status: DocumentStatus
+    status: OutcomeStatus
     reasons: tuple[str, ...] = ()
     department: str | None = None
     fiscal_year: int | None = None
@@ -53,15 +58,20 @@ def display_name(path: Path, source: str | None) -> str:
         tail = unquote(PurePosixPath(urlsplit(source).path).name).rsplit("/", 1)[-1]
         if tail.strip():
             return tail
-    return path.name
+    return path_label(path.name)
 
 
 def receive(path: Path, store: RawStore, source: str | None = None) -> Document:
-    """Keep the file's bytes in the raw store and describe it (sha256, source, name as received)."""
-    data = path.read_bytes()
+    """Keep the file's bytes in the raw store and describe it (sha256, source, name as received).
+
+    Raises ``InputError`` (one line) for what cannot be a document: not there, not a regular file,
+    unreadable, too large (``flows.paths.read_input``).
+    """
+    data = read_input(path)
     sha256, stored = store.put(data)
     return Document(
-        sha256=sha256, source=source or str(path), source_file=display_name(path, source), path=stored, size=len(data)
+        sha256=sha256, source=source or path_label(path), source_file=display_name(path, source), path=stored,
+        size=len(data),
     )
 
 
@@ -97,6 +107,17 @@ def _finish(
         department=facts.department if facts else None,
         fiscal_year=facts.fiscal_year if facts else None,
         tables=tables,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _duplicate(engine: Engine, document: Document, first: str, started: float) -> DocumentOutcome:
+    """The outcome of bytes the batch already processed under another name."""
+    return DocumentOutcome(
+        sha256=document.sha256,
+        source_file=document.source_file,
+        status="duplicate",
+        reasons=(f"{document.source_file}: the same bytes as {first} (sha256 {document.sha256[:12]}); processed once",),
         seconds=time.perf_counter() - started,
     )
 
@@ -160,6 +181,7 @@ def process_document(
     region: str | None = None,
     city: str | None = None,
     run_step: StepRunner = call_step,
+    seen: dict[str, str] | None = None,
 ) -> DocumentOutcome:
     """Run one PDF through receive → extract → stage → validate → load; never raise for bad input.
 
@@ -182,6 +204,9 @@ def process_document(
         Validation and lineage options (see ``fiscal run --help``).
     run_step
         How each step is run (a Prefect task per step in the flows).
+    seen
+        The batch's documents so far (sha256 → name): bytes already seen are not processed again; the
+        outcome is ``duplicate`` and names the first. Updated in place.
 
     Returns
     -------
@@ -190,7 +215,17 @@ def process_document(
 
     """
     started = time.perf_counter()
-    document = run_step("receive", receive, path, RawStore(settings.raw_dir), source)
+    try:
+        document = run_step("receive", receive, path, RawStore(settings.raw_dir), source)
+    except InputError as exc:  # nothing read, nothing to keep or book: the batch goes on without it
+        return DocumentOutcome(
+            sha256="", source_file=display_name(path, source), status="failed", reasons=(str(exc),),
+            seconds=time.perf_counter() - started,
+        )
+    if seen is not None:
+        if document.sha256 in seen:
+            return _duplicate(engine, document, seen[document.sha256], started)
+        seen[document.sha256] = document.source_file
     options = Options(data_docs, rules_file, fetched_at, region, city, parallel, source)
     try:
         extracted = run_step("extract", extract_step, document, settings, engine, options, started)

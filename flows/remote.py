@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from flows.paths import path_label, path_parameter
 from flows.processes import process_alive
 from flows.server import server_files
 from flows.summary import RunCounts
@@ -191,8 +192,8 @@ class WorkerRun:
         files.runs.mkdir(parents=True, exist_ok=True)
         progress = files.runs / f"{uuid.uuid4().hex}.jsonl"
         parameters = {
-            "paths": [str(p.absolute()) for p in paths],
-            "sources": [str(p) for p in paths],
+            "paths": [path_parameter(p.absolute()) for p in paths],
+            "sources": [path_label(p) for p in paths],
             "warehouse_url": absolute_warehouse_url(settings.warehouse_url),
             "data_dir": str(settings.data_dir.absolute()),
             "data_docs": data_docs,

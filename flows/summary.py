@@ -11,7 +11,7 @@ class Outcome(Protocol):
 
     @property
     def status(self) -> str:
-        """loaded, quarantined, failed or skipped."""
+        """loaded, quarantined, failed, skipped or duplicate."""
         ...
 
     @property
@@ -24,6 +24,11 @@ class RunCounts:
     """Counts over ``outcomes`` for the CLI's summary and its exit code (mixed into the run summaries)."""
 
     outcomes: Sequence[Outcome]
+
+    @property
+    def documents(self) -> int:
+        """Documents of the run, each counted once (bytes seen again under another name are not counted)."""
+        return sum(1 for o in self.outcomes if o.status != "duplicate")
 
     def count(self, status: str) -> int:
         """Documents that ended with ``status``."""
