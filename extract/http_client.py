@@ -98,6 +98,7 @@ class Body:
     content_type: str | None
     etag: str | None
     last_modified: str | None
+    disposition: bytes | None = None  # Content-Disposition as sent (raw: servers send UTF-8 or GBK names)
 
 
 class HttpClient:
@@ -183,8 +184,9 @@ class HttpClient:
             "etag": response.headers.get("etag"),
             "last_modified": response.headers.get("last-modified"),
         }
+        disposition = next((v for k, v in response.headers.raw if k.lower() == b"content-disposition"), None)
         if status == 304:
-            return Body(url, status, b"", **meta)
+            return Body(url, status, b"", **meta, disposition=disposition)
         if status >= 500:
             raise RetryableFetchError("http_error", f"HTTP {status} {response.reason_phrase}", status)
         if status >= 400:
@@ -219,7 +221,7 @@ class HttpClient:
             raise RetryableFetchError("truncated", f"body has {len(content)} bytes, Content-Length says {expected}", status)
         if want_pdf and b"%PDF-" not in content[:1024]:
             raise FinalFetchError("not_pdf", not_pdf_reason(content, meta["content_type"]), status)
-        return Body(url, status, content, **meta)
+        return Body(url, status, content, **meta, disposition=disposition)
 
     async def get(
         self, client: httpx.AsyncClient, url: str, headers: dict[str, str] | None = None, want_pdf: bool = False

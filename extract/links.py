@@ -1,4 +1,4 @@
-"""Link discovery on release pages (pure): decode GBK/GB2312/UTF-8 HTML, collect document and article links.
+"""Link discovery on release pages (pure): decode GBK/GB2312/UTF-8 HTML, collect document and article links, name documents.
 
 Real 财政局 / 部门 "预决算公开" columns list one article per department; each article carries the PDF(s)
 as attachments with numeric names, sometimes behind ``javascript:`` wrappers or ``?`` download
@@ -10,8 +10,10 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from html.parser import HTMLParser
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import parse_qsl, unquote_to_bytes, urldefrag, urljoin, urlsplit
 
 
 @dataclass(frozen=True)
@@ -141,3 +143,111 @@ def extract_links(html: str, page_url: str) -> list[Link]:
 def host_of(url: str) -> str:
     """Lower-case host name of a URL ('' when it has none)."""
     return (urlsplit(url).hostname or "").lower()
+
+
+# --------------------------------------------------------------------------- the name a document is published under
+
+#: file extensions of published documents (a URL path ending in one names the file itself)
+_DOCUMENT_NAME = re.compile(r"\.(?:pdf|ofd|docx?|xlsx?|et|wps|zip|rar|7z)$", re.I)
+#: query parameters that carry the file name behind a download servlet (downfile.jsp?filename=…)
+_NAME_PARAMS = ("filename", "file_name", "filerealname", "realname", "attachname", "fname", "name", "title",
+                "file", "filepath", "path")
+#: link texts that say nothing about the document
+_GENERIC_TEXT = frozenset({"下载", "点击下载", "附件", "附件下载", "查看", "点击查看", "详情", "打开", "download", "here", "pdf"})
+_PARAM = re.compile(rb"""(?:^|;)\s*([!#$&+.^_`|~0-9A-Za-z*-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)""")
+_PERCENT = re.compile(rb"%[0-9A-Fa-f]{2}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_NAME = 200
+
+
+def published_name(url: str, text: str = "", disposition: bytes | str | None = None, final_url: str | None = None) -> str:
+    """The file name a document is published under: a label for people, never a path.
+
+    In order: the ``Content-Disposition`` name (``filename*=UTF-8''…`` of RFC 5987 first, then
+    ``filename=`` raw in UTF-8 or GBK, percent-encoded or MIME-encoded); a name-like query parameter
+    (``downfile.jsp?filename=部门决算.pdf``) of the link's URL, else of the URL it redirected to; the
+    last path segment of either when it names a document (``20210601.pdf``); the link text (``.pdf``
+    added); the link URL's last path segment anyway (``downfile.jsp``).
+    """
+    raw = disposition.encode("latin-1", "replace") if isinstance(disposition, str) else disposition
+    urls = [url] if final_url in (None, url) else [url, str(final_url)]
+    for name in (_disposition_name(raw) if raw else None, *(_query_name(u) for u in urls)):
+        if name:
+            return name
+    tails = [_clean(_decode_bytes(unquote_to_bytes(urlsplit(u).path.rsplit("/", 1)[-1]))) for u in urls]
+    for tail in tails:
+        if tail and _DOCUMENT_NAME.search(tail):
+            return tail
+    tail = tails[0]
+    label = _clean(text)
+    if label and label.lower() not in _GENERIC_TEXT:
+        return label if _DOCUMENT_NAME.search(label) else f"{label}.pdf"
+    return tail or (urlsplit(url).hostname or url)
+
+
+def _disposition_name(raw: bytes) -> str | None:
+    """The file name of a Content-Disposition value (``filename*`` first), decoded."""
+    params: dict[bytes, bytes] = {}
+    for m in _PARAM.finditer(raw.split(b";", 1)[1] if b";" in raw else b""):
+        value = m.group(2).strip()
+        if value.startswith(b'"') and value.endswith(b'"') and len(value) >= 2:
+            value = re.sub(rb"\\(.)", rb"\1", value[1:-1])
+        params.setdefault(m.group(1).lower(), value)
+    extended = params.get(b"filename*")
+    if extended and extended.count(b"'") >= 2:  # charset'language'percent-encoded (RFC 5987 / 8187)
+        charset, _, rest = extended.partition(b"'")
+        name = _clean(_decode_bytes(unquote_to_bytes(rest.partition(b"'")[2].decode("latin-1")),
+                                    charset.decode("ascii", "ignore")))
+        if name:
+            return name
+    plain = params.get(b"filename")
+    if not plain:
+        return None
+    if plain.startswith(b"=?") and plain.endswith(b"?="):  # MIME encoded word (=?UTF-8?B?…?=)
+        try:
+            return _clean(str(make_header(decode_header(plain.decode("ascii")))))
+        except (UnicodeError, ValueError, HeaderParseError):
+            pass
+    if _PERCENT.search(plain) and all(0x20 < b < 0x7F for b in plain):  # URLEncoder.encode(name, charset)
+        plain = unquote_to_bytes(plain.decode("ascii"))
+    return _clean(_decode_bytes(plain))
+
+
+def _query_name(url: str) -> str | None:
+    """A file name carried by a query parameter: a named one first, else any value ending like a document."""
+    query = urlsplit(url).query
+    if not query:
+        return None
+    # latin-1 keeps the bytes: they are decoded below as UTF-8, else GBK
+    pairs = [(k.lower(), _clean(_decode_bytes(v.encode("latin-1")))) for k, v in parse_qsl(query, encoding="latin-1")]
+    for wanted in _NAME_PARAMS:
+        for key, value in pairs:
+            if key == wanted and value and (_DOCUMENT_NAME.search(value) or not value.isascii()):
+                return value
+    for _key, value in pairs:
+        if value and _DOCUMENT_NAME.search(value):
+            return value
+    return None
+
+
+def _decode_bytes(data: bytes, charset: str | None = None) -> str:
+    """Bytes of a name: the declared charset, else UTF-8, else GB18030 (GBK servers), never an exception."""
+    for codec in (_codec(charset), "utf-8", "gb18030"):
+        if codec:
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                continue
+    return data.decode("latin-1")
+
+
+def _clean(name: str | None) -> str | None:
+    """A name fit for a label: last path component only, no control characters, trimmed, at most 200 characters."""
+    if not name:
+        return None
+    name = _CONTROL.sub("", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = " ".join(name.split()).strip(" .\"'")
+    if len(name) > MAX_NAME:
+        stem, dot, ext = name.rpartition(".")
+        name = stem[: MAX_NAME - len(ext) - 1] + dot + ext if dot and len(ext) <= 5 else name[:MAX_NAME]
+    return name or None

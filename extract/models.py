@@ -188,6 +188,7 @@ class PreviousFetch:
     sha256: str | None
     etag: str | None = None
     last_modified: str | None = None
+    file_name: str | None = None  # the name it was published under (a 304 carries no Content-Disposition)
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,11 @@ class FetchResult:
     hint: str | None = None
     attempts: int = 1
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    #: the name the document is published under (Content-Disposition, a filename= query parameter, the
+    #: URL or the link text: extract.links.published_name); a label, never a path
+    file_name: str | None = None
+    #: consecutive failures of this URL before this fetch (0: not known to be broken)
+    known_failures: int = 0
 
     @property
     def ok(self) -> bool:

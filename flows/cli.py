@@ -171,6 +171,9 @@ def documents(
     fmt: Annotated[str, typer.Option("--format", help="csv or table")] = "csv",
     status: Annotated[str | None, typer.Option(help="Only documents with this status.")] = None,
     tables: Annotated[bool, typer.Option("--tables", help="One row per (document, table) instead.")] = False,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Only documents fetched by this source of sources.yaml (its name).")
+    ] = None,
     wide: Annotated[
         bool, typer.Option("--wide", help="--format table: every column (reasons counted, pages, tables), never cut.")
     ] = False,
@@ -179,7 +182,9 @@ def documents(
     from warehouse.export import document_rows, table_rows
 
     engine = engine_for(warehouse)
-    rows = table_rows(engine) if tables else document_rows(engine, status=status)
+    if tables and source:
+        raise typer.BadParameter("lists documents, not their tables", param_hint="--source")
+    rows = table_rows(engine) if tables else document_rows(engine, status=status, source=source)
     if fmt == "table" and not tables:
         print_documents_table(rows, wide=wide)
         return

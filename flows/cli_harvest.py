@@ -16,6 +16,7 @@ import typer
 from flows.cli_common import TEMPORARY_SERVER_NOTE, WarehouseOption, err, print_outcome, settings_for
 
 if TYPE_CHECKING:
+    from extract.fetch_manifest import BrokenLink
     from extract.harvest import HarvestReport
     from flows.harvest import HarvestSummary
     from flows.pipeline import DocumentOutcome
@@ -57,10 +58,17 @@ def _progress_run(run: object, *, kind: RunnerName, address: str | None, workers
                     f"[bold]{report.source}[/bold]: {len(report.pages)} pages, {len(report.fetches)} document links, "
                     f"{new} new or changed, {len(report.errors)} not fetched ({report.seconds:.1f} s)"
                 )
-                for problem in report.errors[:20]:
+                for problem in report.new_errors[:20]:
                     progress.console.print(f"  [red]{problem.outcome:16}[/red] {problem.url}  [dim]{problem.error}[/dim]")
-                for page in report.page_problems[:20]:
+                for page in [p for p in report.page_problems if not p.known_failures][:20]:
                     progress.console.print(f"  [red]page not read   [/red] {page.url}  [dim]{page.reason}[/dim]")
+                for known in report.known_problems[:20]:
+                    progress.console.print(f"  [yellow]still broken    [/yellow] {known}", markup=False, soft_wrap=True)
+                if report.deferred:
+                    progress.console.print(
+                        f"  [dim]{len(report.deferred)} known-broken link(s) not tried again yet "
+                        "(`fiscal harvest --broken` lists them)[/dim]"
+                    )
                 for note in report.notes:
                     progress.console.print(f"  [dim]{note}[/dim]")
 
@@ -85,10 +93,40 @@ def _progress_run(run: object, *, kind: RunnerName, address: str | None, workers
 
 
 def _finish(summary: HarvestSummary) -> None:
-    """Print the summary; exit 1 when something failed, was quarantined or could not be fetched."""
+    """Print the summary; exit 1 when something failed, was quarantined or newly could not be fetched."""
     err.print(summary.line())
+    known = getattr(summary, "known_broken", [])  # a rerun's summary has none
+    if known:
+        err.print(f"[yellow]{len(known)} known-broken link(s) failed again[/yellow] (not news: retried after 1, 2, 4 … "
+                  "32 nights; `fiscal harvest --broken` lists them)", soft_wrap=True)
     if not summary.ok:
         raise typer.Exit(1)
+
+
+def _when(value: object) -> str:
+    """A UTC timestamp to the minute."""
+    return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else str(value)
+
+
+def print_broken(links: list[BrokenLink]) -> None:
+    """Print the known-broken links on stdout, one block each (the URL whole on its own line; times in UTC).
+
+    Parameters
+    ----------
+    links : list of BrokenLink
+        ``warehouse.manifest.broken_links``.
+
+    """
+    lines = []
+    for b in links:
+        lines += [
+            b.url,
+            f"  source {b.source or '?'}  {b.kind}  failures {b.failures}  first failure {_when(b.first_failed_at)}  "
+            f"last failure {_when(b.last_failed_at)}  next retry {_when(b.next_retry_at)}",
+            f"  last reason: {b.reason}",
+        ]
+    lines.append(f"{len(links)} known-broken link(s); times in UTC")
+    typer.echo("\n".join(lines))
 
 
 def harvest_cmd(
@@ -99,8 +137,27 @@ def harvest_cmd(
     workers: WorkersOption = None,
     sources: Annotated[Path | None, typer.Option("--sources", help="Sources file (default: FISCAL_SOURCES_FILE or sources.yaml).")] = None,
     warehouse: WarehouseOption = None,
+    broken: Annotated[
+        bool,
+        typer.Option("--broken", help="Only list the known-broken links (URL, source, first/last failure, failures, "
+                                      "next retry, last reason; --source: of one source) and exit; nothing is fetched."),
+    ] = False,
 ) -> None:
-    """Crawl the sources of sources.yaml, download new or changed PDFs and process them."""
+    """Crawl the sources of sources.yaml, download new or changed PDFs and process them.
+
+    A link whose fetch fails is remembered and not tried again for 1, 2, 4 … at most 32 nights; the
+    command exits 1 for new failures only (``--broken`` lists the known ones).
+    """
+    if broken:
+        from flows.cli_common import engine_for
+        from warehouse.manifest import broken_links
+
+        links = broken_links(engine_for(warehouse), source=source)
+        if not links:
+            err.print("no known-broken links" + (f" of source {source!r}" if source else ""), markup=False)
+            return
+        print_broken(links)
+        return
     from extract.sources import SourcesError, load_sources
     from flows.server import flow_api
 

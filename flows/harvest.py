@@ -127,6 +127,7 @@ class HarvestSummary(RunSummary):
     new: int = 0
     unchanged: int = 0
     problems: list[str] = field(default_factory=list)  # documents that could not be fetched or found
+    known_broken: list[str] = field(default_factory=list)  # known-broken links that failed again (no exit 1)
 
     @property
     def fetch_errors(self) -> list[FetchResult]:
@@ -247,8 +248,8 @@ def _harvest_body(
             summary.reports.append(report)
             for observer in _observers:
                 observer.harvested(report)
-            summary.problems += [f"{f.url}: {f.outcome}: {f.error}" for f in report.errors]
-            summary.problems += [f"{p.url}: page not read: {p.reason}" for p in report.page_problems]
+            summary.problems += report.new_problems  # a known-broken link failing again is not news (backed off)
+            summary.known_broken += report.known_problems
             documents = {sha: f for sha, f in report.documents().items() if sha not in seen}
             seen.update(documents)
             summary.new += len(report.documents("new", "changed").keys() & documents.keys())

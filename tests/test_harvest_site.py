@@ -32,6 +32,8 @@ class Resource:
     location: str | None = None  # a redirect target
     conditional: bool = True  # send ETag / Last-Modified and honour If-None-Match
     hide_length: bool = False  # no Content-Length: the body ends when the connection closes
+    # more headers of a 200 answer; a value goes out as its latin-1 bytes (str(gbk_bytes, "latin-1") sends GBK)
+    headers: dict[str, str] = field(default_factory=dict)
     served: int = 0
 
     @property
@@ -137,7 +139,7 @@ class FakeSite:
         if resource.location is not None:
             send(resource.status or 302, b"", {"Location": resource.location})
             return
-        headers = {"Content-Type": resource.content_type}
+        headers = {"Content-Type": resource.content_type, **resource.headers}
         if resource.conditional:
             headers["ETag"] = resource.etag
             headers["Last-Modified"] = self._modified

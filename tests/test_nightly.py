@@ -153,8 +153,9 @@ def test_nightly_fetches_processes_and_a_second_run_downloads_and_extracts_nothi
     # unchanged rerun: conditional requests only (304), nothing processed
     before = len(site.log)
     second = nightly(**params)
-    assert set(_pdf_hits(site, before)) == {304, 404}
+    assert set(_pdf_hits(site, before)) == {304}  # the 404 is a known-broken link now: not asked for a night
     assert second.outcomes == [] and second.unchanged == 3 and second.new == 0
+    assert second.ok and second.problems == []  # and not news: the run succeeds
 
     # a corrected file under the same URL: one new document, processed
     site.resources["/files/20210602.pdf"].body = tiny_pdf("Part one and three: narrative, corrected")

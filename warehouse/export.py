@@ -15,7 +15,20 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, Engine, Float, Integer, Numeric, Select, Text, column, func, select, table
+from sqlalchemy import (
+    Boolean,
+    Engine,
+    Float,
+    Integer,
+    Numeric,
+    Select,
+    Text,
+    column,
+    exists,
+    func,
+    select,
+    table,
+)
 
 from extract.models import TABLE_CODES
 from warehouse.errors import AmbiguousDocumentError, DocumentNotFoundError
@@ -98,7 +111,9 @@ FCT_AMOUNT = table(
     column("cell_x1", Float),
     column("cell_bottom", Float),
 )
-CORE_TABLES = (ETL_DOCUMENT, ETL_TABLE, DIM_DOCUMENT, DIM_DEPARTMENT, DIM_MEASURE, DIM_FUNCTIONAL, DIM_ECONOMIC, DIM_LINE_ITEM, FCT_AMOUNT)
+# the URLs a document was fetched from, and the sources.yaml name of each (0006)
+ETL_FETCH = table("etl_fetch", column("url", Text), column("sha256", Text), column("source", Text))
+CORE_TABLES = (ETL_DOCUMENT, ETL_TABLE, DIM_DOCUMENT, DIM_DEPARTMENT, DIM_MEASURE, DIM_FUNCTIONAL, DIM_ECONOMIC, DIM_LINE_ITEM, FCT_AMOUNT, ETL_FETCH)
 
 #: The columns of ``export_facts``, in order: the public export contract first, lineage after.
 FACT_COLUMNS: tuple[str, ...] = (
@@ -299,35 +314,57 @@ _DOCUMENT_INTS: tuple[str, ...] = ("fiscal_year", "pages", "tables_found", "fact
 _DOCUMENT_DTYPES: dict[str, Dtype] = dict.fromkeys(_DOCUMENT_INTS, "Int64")
 
 
-def _documents_query(status: str | None) -> Select[Any]:
-    """The SELECT of ``DOCUMENT_COLUMNS``, sorted by sha256; raise ValueError for an unknown status."""
+def _documents_query(status: str | None, source: str | None = None) -> Select[Any]:
+    """The SELECT of ``DOCUMENT_COLUMNS``, sorted by sha256; raise ValueError for an unknown status.
+
+    ``source``: only documents some URL of that sources.yaml source delivered (etl_fetch.source).
+    """
     if status is not None and status not in ETL_STATUSES:
         raise ValueError(f"status must be one of {', '.join(ETL_STATUSES)}, not {status!r}")
     e = ETL_DOCUMENT.c
     stmt: Select[Any] = select(*(e[c] for c in DOCUMENT_COLUMNS)).order_by(e.sha256)
     if status is not None:
         stmt = stmt.where(e.status == status)
+    if source is not None:
+        stmt = stmt.where(exists().where(ETL_FETCH.c.sha256 == e.sha256, ETL_FETCH.c.source == source))
     return stmt
 
 
-def document_rows(engine: Engine, status: str | None = None) -> Rows:
-    """The received documents as rows (``DOCUMENT_COLUMNS``): what :func:`list_documents` returns, without pandas."""
+def document_rows(engine: Engine, status: str | None = None, source: str | None = None) -> Rows:
+    """The received documents as rows (``DOCUMENT_COLUMNS``): what :func:`list_documents` returns, without pandas.
+
+    Parameters
+    ----------
+    engine : Engine
+        The warehouse.
+    status : str or None
+        Only documents with this status.
+    source : str or None
+        Only documents fetched by this source of sources.yaml (its name; ``source`` in the rows stays
+        the URL or path the document was received from).
+
+    Returns
+    -------
+    Rows
+        One row per document, sorted by sha256.
+
+    """
     reasons = DOCUMENT_COLUMNS.index("reasons")
     rows = [
         (*row[:reasons], _join_reasons(row[reasons]), *row[reasons + 1 :])
-        for row in _fetch(engine, _documents_query(status))
+        for row in _fetch(engine, _documents_query(status, source))
     ]
     return Rows(DOCUMENT_COLUMNS, rows, _DOCUMENT_DTYPES)
 
 
-def list_documents(engine: Engine, status: str | None = None) -> pd.DataFrame:
-    """Return the received documents (``DOCUMENT_COLUMNS``), optionally one status only, sorted by sha256.
+def list_documents(engine: Engine, status: str | None = None, source: str | None = None) -> pd.DataFrame:
+    """Return the received documents (``DOCUMENT_COLUMNS``), optionally one status or source only, sorted by sha256.
 
     ``reasons`` is the list of reasons joined with "; " ('' when there are none).
     """
     import pandas as pd
 
-    rows = _fetch(engine, _documents_query(status))
+    rows = _fetch(engine, _documents_query(status, source))
     frame = pd.DataFrame.from_records(rows, columns=list(DOCUMENT_COLUMNS))
     frame["reasons"] = [_join_reasons(r) for r in frame["reasons"]]
     for column_ in _DOCUMENT_INTS:

@@ -353,6 +353,7 @@ class EtlFetch(Base):
     """One harvested URL: what it last returned (written by ``warehouse.manifest``)."""
 
     __tablename__ = "etl_fetch"
+    __table_args__ = (Index("ix_etl_fetch_sha256", "sha256"),)  # 0006: a document's URLs and sources
 
     url: Mapped[str] = mapped_column(Text, primary_key=True)
     sha256: Mapped[str | None] = mapped_column(Text)
@@ -364,6 +365,8 @@ class EtlFetch(Base):
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_changed: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)  # the sources.yaml name that fetched it (0006)
+    file_name: Mapped[str | None] = mapped_column(Text)  # the name the document is published under (0006)
 
 
 class EtlFetchHistory(Base):
@@ -382,6 +385,26 @@ class EtlFetchHistory(Base):
     bytes: Mapped[int | None] = mapped_column(BigInteger)
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[str] = mapped_column(Text)
+
+
+BROKEN_LINK_KINDS: tuple[str, ...] = ("document", "page")
+
+
+class EtlBrokenLink(Base):
+    """A URL whose last fetches failed, backed off across runs (0006; the row goes when the URL works again)."""
+
+    __tablename__ = "etl_broken_link"
+    __table_args__ = (CheckConstraint("kind IN ('document', 'page')", name="kind"),)
+
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    source: Mapped[str | None] = mapped_column(Text)  # sources.yaml name
+    kind: Mapped[str] = mapped_column(Text)  # a document link or an article page
+    failures: Mapped[int] = mapped_column(Integer)  # consecutive failed fetches
+    first_failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_retry_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # not fetched before this
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)  # the last failure: "outcome: error"
 
 
 def functional_level(code: str) -> str:
