@@ -95,9 +95,8 @@ def _progress_run(run: object, *, kind: RunnerName, address: str | None, workers
 def _finish(summary: HarvestSummary) -> None:
     """Print the summary; exit 1 when something failed, was quarantined or newly could not be fetched."""
     err.print(summary.line())
-    known = getattr(summary, "known_broken", [])  # a rerun's summary has none
-    if known:
-        err.print(f"[yellow]{len(known)} known-broken link(s) failed again[/yellow] (not news: retried after 1, 2, 4 … "
+    if summary.known_broken:  # a rerun's summary has none
+        err.print(f"[yellow]{len(summary.known_broken)} known-broken link(s) failed again[/yellow] (not news: retried after 1, 2, 4 … "
                   "32 nights; `fiscal harvest --broken` lists them)", soft_wrap=True)
     if not summary.ok:
         raise typer.Exit(1)
