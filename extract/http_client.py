@@ -158,10 +158,16 @@ class HttpClient:
         Raises FinalFetchError ``address_blocked`` naming URL and address, or RetryableFetchError when
         the name does not resolve.
         """
-        parsed = httpx.URL(url)
-        name = parsed.raw_host.decode("ascii")
         try:
-            addresses = await resolve(name, parsed.port or (443 if parsed.scheme == "https" else 80))
+            parsed = httpx.URL(url)
+        except httpx.InvalidURL as exc:
+            raise FinalFetchError("transport_error", f"not a URL that can be fetched: {url!r} ({exc})") from exc
+        name = parsed.raw_host.decode("ascii")
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        try:
+            addresses = await asyncio.wait_for(resolve(name, port), self.source.timeout)
+        except TimeoutError as exc:
+            raise RetryableFetchError("timeout", f"resolving {name!r} took over {self.source.timeout:g} s") from exc
         except (OSError, UnicodeError) as exc:  # socket.gaierror is an OSError
             raise RetryableFetchError("transport_error", f"cannot resolve {name!r} ({exc})") from exc
         if not addresses:

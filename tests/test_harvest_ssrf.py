@@ -248,3 +248,12 @@ def test_allow_private_is_a_sources_yaml_key() -> None:
     assert Source(name="x", kind="http_listing", start_urls=["http://127.0.0.1:8/", "http://h/"]).literal_addresses == {
         "127.0.0.1"
     }
+
+
+def test_a_name_that_does_not_resolve_is_a_fetch_problem(site: FakeSite, tmp_path: Path) -> None:
+    source = _source(site, '<a href="http://nowhere.test/x.pdf">x</a>', allowed_hosts=[*ALL_HOSTS, "nowhere.test"])
+    report, transport = _harvest(source, tmp_path)
+    [fetch] = report.fetches
+    assert fetch.outcome == "transport_error" and fetch.attempts == 2  # retried: DNS can be down for a moment
+    assert (fetch.error or "").startswith("cannot resolve 'nowhere.test'") and "gave up after 2 attempts" in (fetch.error or "")
+    assert [str(r.url.path) for r in transport.requests] == ["/a.html"]
