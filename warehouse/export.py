@@ -15,20 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import (
-    Boolean,
-    Engine,
-    Float,
-    Integer,
-    Numeric,
-    Select,
-    Text,
-    column,
-    exists,
-    func,
-    select,
-    table,
-)
+from sqlalchemy import Boolean, Engine, Float, Integer, Numeric, Select, Text, column, func, select, table
 
 from extract.models import TABLE_CODES
 from warehouse.errors import AmbiguousDocumentError, DocumentNotFoundError
@@ -326,28 +313,15 @@ def _documents_query(status: str | None, source: str | None = None) -> Select[An
     if status is not None:
         stmt = stmt.where(e.status == status)
     if source is not None:
-        stmt = stmt.where(exists().where(ETL_FETCH.c.sha256 == e.sha256, ETL_FETCH.c.source == source))
+        f = ETL_FETCH.c
+        stmt = stmt.where(select(f.url).where(f.sha256 == e.sha256, f.source == source).exists())
     return stmt
 
 
 def document_rows(engine: Engine, status: str | None = None, source: str | None = None) -> Rows:
     """The received documents as rows (``DOCUMENT_COLUMNS``): what :func:`list_documents` returns, without pandas.
 
-    Parameters
-    ----------
-    engine : Engine
-        The warehouse.
-    status : str or None
-        Only documents with this status.
-    source : str or None
-        Only documents fetched by this source of sources.yaml (its name; ``source`` in the rows stays
-        the URL or path the document was received from).
-
-    Returns
-    -------
-    Rows
-        One row per document, sorted by sha256.
-
+    ``source`` is a sources.yaml name (its documents only); the rows' ``source`` stays the URL or path.
     """
     reasons = DOCUMENT_COLUMNS.index("reasons")
     rows = [
