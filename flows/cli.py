@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from flows.cli_common import FiscalGroup
+
 if TYPE_CHECKING:
     from flows.pipeline import DocumentOutcome
     from warehouse.rows import Rows
@@ -32,6 +34,7 @@ app = typer.Typer(
     help="Chinese government budget disclosures (部门决算 PDFs) into a fiscal data warehouse.",
     no_args_is_help=True,
     add_completion=False,
+    cls=FiscalGroup,  # known input and environment errors: one line, exit code 2 (not a traceback)
 )
 export_app = typer.Typer(help="Export warehouse contents (public reporting contract).", no_args_is_help=True)
 db_app = typer.Typer(help="Warehouse schema management.", no_args_is_help=True)
@@ -40,11 +43,16 @@ app.add_typer(db_app, name="db")
 
 from flows.cli_common import (  # noqa: E402
     TEMPORARY_SERVER_NOTE,
+    DocumentStatus,
+    FactsFormat,
+    ListFormat,
+    OutputOption,
     WarehouseOption,
     collect_pdfs,
     engine_for,
     err,
     print_outcome,
+    require_data_dir,
     resolve_or_exit,
     settings_for,
     write_rows,
@@ -87,6 +95,10 @@ def run(
     if not pdfs:
         err.print("[yellow]no PDF files found[/yellow]")
         raise typer.Exit(0)
+    # before Prefect starts (10-25 s) and before any document: a data dir that cannot be written or a
+    # warehouse that cannot be opened ends the command here, in one line
+    require_data_dir(settings)
+    engine_for(warehouse)
     with flow_api(settings.data_dir) as api:  # before Prefect is imported: it reads PREFECT_API_URL then
         worker, note = find_worker(settings.data_dir, api, settings.warehouse_url)
         if note:
@@ -142,13 +154,11 @@ def export_facts_cmd(
     warehouse: WarehouseOption = None,
     document: Annotated[str | None, typer.Option(help="Only this document (sha256 or a unique prefix).")] = None,
     fmt: Annotated[
-        str, typer.Option("--format", help="csv, or parquet (amounts as decimal128; needs --output).")
-    ] = "csv",
-    output: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+        FactsFormat, typer.Option("--format", help="csv, or parquet (amounts as decimal128; needs --output).")
+    ] = FactsFormat.csv,
+    output: OutputOption = None,
 ) -> None:
     """One row per published amount cell of the current loaded documents."""
-    if fmt not in ("csv", "parquet"):
-        raise typer.BadParameter(f"{fmt!r} is not one of csv, parquet", param_hint="--format")
     if fmt == "parquet" and output is None:
         raise typer.BadParameter("parquet is binary: give a file with --output", param_hint="--output")
     engine = engine_for(warehouse)
@@ -168,8 +178,8 @@ def export_facts_cmd(
 @app.command()
 def documents(
     warehouse: WarehouseOption = None,
-    fmt: Annotated[str, typer.Option("--format", help="csv or table")] = "csv",
-    status: Annotated[str | None, typer.Option(help="Only documents with this status.")] = None,
+    fmt: Annotated[ListFormat, typer.Option("--format", help="csv or table")] = ListFormat.csv,
+    status: Annotated[DocumentStatus | None, typer.Option(help="Only documents with this status.")] = None,
     tables: Annotated[bool, typer.Option("--tables", help="One row per (document, table) instead.")] = False,
     source: Annotated[
         str | None, typer.Option("--source", help="Only documents fetched by this source of sources.yaml (its name).")
@@ -184,7 +194,7 @@ def documents(
     engine = engine_for(warehouse)
     if tables and source:
         raise typer.BadParameter("lists documents, not their tables", param_hint="--source")
-    rows = table_rows(engine) if tables else document_rows(engine, status=status, source=source)
+    rows = table_rows(engine) if tables else document_rows(engine, status=status and status.value, source=source)
     if fmt == "table" and not tables:
         print_documents_table(rows, wide=wide)
         return
@@ -313,11 +323,11 @@ def _as_pandas_gave(rows: Rows, text_columns: Sequence[str]) -> list[dict[str, A
 @db_app.command("upgrade")
 def db_upgrade(warehouse: WarehouseOption = None) -> None:
     """Apply the Alembic migrations to the warehouse (SQLite file or an existing PostgreSQL)."""
-    from warehouse.db import make_engine, upgrade
+    from warehouse.db import display_url, make_engine, upgrade
 
     url = settings_for(warehouse).warehouse_url
     upgrade(make_engine(url))
-    err.print(f"warehouse at head: {json.dumps(url)}")
+    err.print(f"warehouse at head: {json.dumps(display_url(url))}", markup=False, soft_wrap=True)
 
 
 # Commands of the warehouse (issue 5) and harvest (issue 6) areas live in their own modules.

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_common import WarehouseOption, engine_for, err, resolve_or_exit, settings_for
+from flows.cli_common import WarehouseOption, engine_for, err, fail, resolve_or_exit, settings_for
 
 department_app = typer.Typer(help="Department identities (aliases for renamed or merged departments).", no_args_is_help=True)
 
@@ -21,7 +21,7 @@ def accept_cmd(
     """Load a quarantined document anyway: its facts carry dq_flag 'accepted', its failures stay queryable."""
     from flows.pipeline import process_document
     from warehouse.export import list_documents
-    from warehouse.steward import StewardError, mark_accepted
+    from warehouse.steward import mark_accepted
 
     settings = settings_for(warehouse)
     engine = engine_for(warehouse)
@@ -29,17 +29,11 @@ def accept_cmd(
     docs = list_documents(engine)
     status = str(docs.loc[docs["sha256"] == sha, "status"].iloc[0])
     if status != "quarantined":
-        err.print(f"[red]document {sha[:12]} is {status}, not quarantined: nothing to accept[/red]")
-        raise typer.Exit(2)
+        fail(f"document {sha[:12]} is {status}, not quarantined: nothing to accept")
     raw = settings.raw_dir / f"{sha}.pdf"
     if not raw.is_file():
-        err.print(f"[red]raw bytes of {sha[:12]} are not in {settings.raw_dir}: cannot reprocess[/red]")
-        raise typer.Exit(2)
-    try:
-        mark_accepted(engine, sha, reason)
-    except StewardError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+        fail(f"raw bytes of {sha[:12]} are not in {settings.raw_dir}: cannot reprocess")
+    mark_accepted(engine, sha, reason)  # a StewardError (no reason given) ends the command in one line
     source = docs.loc[docs["sha256"] == sha, "source"].iloc[0]
     outcome = process_document(raw, settings, engine, source=str(source) if source else None)
     if outcome.status != "loaded":
@@ -56,16 +50,11 @@ def retract_cmd(
     warehouse: WarehouseOption = None,
 ) -> None:
     """Withdraw a loaded document: its facts stay as history, the version it replaced becomes current."""
-    from warehouse.errors import WarehouseError
     from warehouse.steward import retract_document
 
     engine = engine_for(warehouse)
     sha = resolve_or_exit(engine, document)
-    try:
-        current = retract_document(engine, sha, reason)
-    except WarehouseError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+    current = retract_document(engine, sha, reason)  # StewardError, never loaded: one line, exit 2
     err.print(f"retracted {sha[:12]}; current now: {current[:12] if current else 'none'}")
 
 
@@ -73,36 +62,26 @@ def restore_cmd(
     document: Annotated[str, typer.Argument(help="sha256 or a unique prefix of a retracted document.")],
     warehouse: WarehouseOption = None,
 ) -> None:
-    """Undo a retraction."""
-    from warehouse.errors import WarehouseError
+    """Undo a retraction (a document that is not retracted is refused)."""
     from warehouse.steward import restore_document
 
     engine = engine_for(warehouse)
     sha = resolve_or_exit(engine, document)
-    try:
-        current = restore_document(engine, sha)
-    except WarehouseError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+    current = restore_document(engine, sha)  # StewardError (not retracted), never loaded: one line, exit 2
     err.print(f"restored {sha[:12]}; current now: {current[:12] if current else 'none'}")
 
 
 @department_app.command("alias")
 def alias_cmd(
     old: Annotated[str, typer.Argument(help="The name printed on older (or merged) documents.")],
-    new: Annotated[str, typer.Argument(help="The department (printed name or id) it belongs to.")],
+    new: Annotated[str, typer.Argument(help="The department it belongs to: a printed name, alias or id in the warehouse.")],
     note: Annotated[str | None, typer.Option(help="Why, e.g. the reorganisation notice.")] = None,
     warehouse: WarehouseOption = None,
 ) -> None:
-    """Make a renamed or merged department keep one history."""
-    from warehouse.errors import WarehouseError
+    """Make a renamed or merged department keep one history (NEW must be a department the warehouse knows)."""
     from warehouse.steward import add_department_alias
 
-    try:
-        department_id = add_department_alias(engine_for(warehouse), old, new, note)
-    except (WarehouseError, ValueError) as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+    department_id = add_department_alias(engine_for(warehouse), old, new, note)  # StewardError: one line, exit 2
     err.print(f"{old!r} now belongs to department {department_id!r}")
 
 

@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_common import WarehouseOption, engine_for, err, print_table, resolve_or_exit, write_rows
+from flows.cli_common import (
+    ReportFormat,
+    WarehouseOption,
+    engine_for,
+    err,
+    print_table,
+    resolve_or_exit,
+    write_rows,
+)
 
 
 def report_cmd(
@@ -18,7 +26,7 @@ def report_cmd(
         str | None, typer.Option(help="Department name or part of it (current or any printed name).")
     ] = None,
     year: Annotated[int | None, typer.Option(help="Fiscal year.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table (terminal) or csv (every column).")] = "table",
+    fmt: Annotated[ReportFormat, typer.Option("--format", help="table (terminal) or csv (every column).")] = ReportFormat.table,
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many rows.")] = None,
     history: Annotated[
         bool, typer.Option("--history", help="facts: include superseded and retracted documents too.")
@@ -27,8 +35,6 @@ def report_cmd(
     """Print a reporting view (see docs/reporting.md) as a table or as CSV."""
     from warehouse.report import REPORTS, UnknownReportError, report_rows, report_spec
 
-    if fmt not in ("table", "csv"):
-        raise typer.BadParameter(f"{fmt!r} is not one of table, csv", param_hint="--format")
     try:
         spec = report_spec(name)
     except UnknownReportError as exc:
@@ -63,7 +69,9 @@ def _print_table(values: list[list[object]], columns: Sequence[str], numeric: se
 
 
 def export_fdp_cmd(
-    directory: Annotated[Path, typer.Argument(help="Folder to write datapackage.json and facts.csv into.")],
+    directory: Annotated[
+        Path, typer.Argument(file_okay=False, help="Folder to write datapackage.json and facts.csv into (made if missing).")
+    ],
     warehouse: WarehouseOption = None,
     document: Annotated[str | None, typer.Option(help="Only this document (sha256 or a unique prefix).")] = None,
 ) -> None:

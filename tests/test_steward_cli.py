@@ -119,13 +119,19 @@ def test_retract_restore_and_department_alias(steward_env: tuple[Settings, str])
 
     assert runner.invoke(app, ["restore", outcome.sha256[:12], "-w", url]).exit_code == 0
     assert statuses()[outcome.sha256] == "loaded"
+    result = runner.invoke(app, ["restore", outcome.sha256[:12], "-w", url])  # not retracted any more
+    assert result.exit_code == 2 and "not retracted" in result.stderr
     assert runner.invoke(app, ["retract", outcome.sha256[:12], "--reason", " ", "-w", url]).exit_code == 2
 
+    # a department that does not exist cannot be joined (it would become the identity of this one)
     result = runner.invoke(app, ["department", "alias", "上海市普陀区财政局", "普陀区财政局（新）", "--note", "renamed", "-w", url])
+    assert result.exit_code == 2 and "'普陀区财政局（新）'" in result.stderr
+    # a name not printed yet can join an existing department: its documents will belong to it
+    result = runner.invoke(app, ["department", "alias", "普陀区财政局（新）", "上海市普陀区财政局", "--note", "renamed", "-w", url])
     assert result.exit_code == 0, result.output
     with engine.connect() as conn:
         ids = conn.execute(text("SELECT DISTINCT department_id, department_printed FROM v_fiscal_facts")).all()
         alias = conn.execute(text("SELECT alias_name, department_id, note FROM dim_department_alias")).all()
-    # the printed name stays on the facts; the department identity is now the alias target's
-    assert len(ids) == 1 and ids[0][1] == "上海市普陀区财政局" and ids[0][0] in result.stderr
-    assert [(a[0], a[1], a[2]) for a in alias] == [("上海市普陀区财政局", ids[0][0], "renamed")]
+    # the printed name stays on the facts and the department keeps its identity; the new name points at it
+    assert ids == [("上海市普陀区财政局", "上海市普陀区财政局")] and ids[0][0] in result.stderr
+    assert [(a[0], a[1], a[2]) for a in alias] == [("普陀区财政局（新）", ids[0][0], "renamed")]

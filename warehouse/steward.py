@@ -60,7 +60,10 @@ def retract_document(engine: Engine, sha256: str, reason: str) -> str | None:
 
 
 def restore_document(engine: Engine, sha256: str) -> str | None:
-    """Undo a retraction; the group's current document is recomputed (return its sha256)."""
+    """Undo a retraction; the group's current document is recomputed (return its sha256).
+
+    Raises :class:`StewardError` for a document that is not retracted (nothing to undo).
+    """
 
     def work(conn: Connection) -> str | None:
         """Clear the retraction and recompute the document's group."""
@@ -68,6 +71,10 @@ def restore_document(engine: Engine, sha256: str) -> str | None:
         if group is None:
             raise DocumentNotFoundError(f"document {sha256[:16]} is not in the warehouse (never loaded)")
         lock_department(conn, group[0])
+        retracted = conn.execute(select(DIM_DOCUMENT.c.retracted_at).where(DIM_DOCUMENT.c.sha256 == sha256)).scalar()
+        if retracted is None:
+            status = conn.execute(select(ETL_DOCUMENT.c.status).where(ETL_DOCUMENT.c.sha256 == sha256)).scalar()
+            raise StewardError(f"document {sha256[:12]} is not retracted (status {status}): nothing to restore")
         conn.execute(
             update(DIM_DOCUMENT)
             .where(DIM_DOCUMENT.c.sha256 == sha256)
@@ -82,11 +89,13 @@ def restore_document(engine: Engine, sha256: str) -> str | None:
 def add_department_alias(engine: Engine, old: str, new: str, note: str | None = None) -> str:
     """Make documents printed under ``old`` belong to ``new``'s department; return that department_id.
 
-    ``new`` may be a printed name or a department_id; when it is not known yet it becomes the
-    identity. Every version of ``old``'s department (and the aliases pointing at it) moves to
-    ``new``'s department: its facts keep their printed name, its history is one department from
-    now on, and documents of the merged department for the same year, phase and scope compete
-    for currency (the first loaded last wins).
+    ``new`` must be a department the warehouse knows: a printed name, an alias or a department_id
+    (a :class:`StewardError` otherwise: a mistyped name would become the identity of ``old``'s
+    department). ``old`` need not be known yet: documents printed under it later join ``new``.
+    Every version of ``old``'s department (and the aliases pointing at it) moves to ``new``'s
+    department: its facts keep their printed name, its history is one department from now on, and
+    documents of the merged department for the same year, phase and scope compete for currency (the
+    first loaded last wins).
     """
     old, new = old.strip(), new.strip()
     if not old or not new:
@@ -96,6 +105,11 @@ def add_department_alias(engine: Engine, old: str, new: str, note: str | None = 
 
     def work(conn: Connection) -> str:
         """Record the alias, re-point the old department's versions, recompute validity and currency."""
+        if not _department_known(conn, new):
+            raise StewardError(
+                f"no department {new!r} in the warehouse (no printed name, alias or department_id): "
+                f"{old!r} can only join a department that exists"
+            )
         target = resolve_department_id(conn, new)
         source = resolve_department_id(conn, old)
         for department_id in sorted({target, source}):  # one lock order for all writers
@@ -124,6 +138,15 @@ def add_department_alias(engine: Engine, old: str, new: str, note: str | None = 
         return target
 
     return run_in_transaction(engine, work)
+
+
+def _department_known(conn: Connection, name: str) -> bool:
+    """True when ``name`` is a printed name, an alias or a department_id of the warehouse."""
+    dep, alias = DIM_DEPARTMENT.c, DIM_DEPARTMENT_ALIAS.c
+    found = conn.execute(
+        select(dep.department_key).where((dep.name == name) | (dep.department_id == name)).limit(1)
+    ).first() or conn.execute(select(alias.alias_name).where(alias.alias_name == name).limit(1)).first()
+    return found is not None
 
 
 def mark_accepted(engine: Engine, sha256: str, reason: str) -> None:
