@@ -368,7 +368,8 @@ def unavailable_reason(exc: DBAPIError) -> str | None:
         integrity errors, SQL errors and the like, which are bugs to show with their traceback.
 
     """
-    message = " ".join(str(exc.orig if exc.orig is not None else exc).split())
+    lines = str(exc.orig if exc.orig is not None else exc).splitlines()
+    message = "; ".join(" ".join(line.split()) for line in lines if line.strip())  # one line, the driver's hints kept
     lowered = message.lower()
     if isinstance(exc, IntegrityError) or lowered.startswith(("no such ", "near ")) or "syntax error" in lowered:
         return None
