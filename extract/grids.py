@@ -15,6 +15,7 @@ from typing import Any
 import pypdfium2 as pdfium
 
 from extract.cells import GridGeometry, PageChar, cell_texts, display_size, page_chars, reading_turns
+from extract.limits import cap_address_space
 from extract.models import EDGE_BOTTOM, EDGE_LEFT, EDGE_RIGHT, EDGE_TOP, CellGrid
 from extract.pdf import RASTER_IMAGE_SHARE, PageInfo
 from extract.rulings import WHITESPACE_REJECT, grids_of, page_rulings
@@ -136,11 +137,20 @@ def _grid_from_table(table: Any, page: int, height: float, chars: Sequence[PageC
     return CellGrid(page=page, cells=texts.cells, edges=edges, parsing_report=report, boxes=texts.boxes)
 
 
+def _cap_pool_process() -> None:
+    """In a pool process of the isolated reader: cap the address space as the reader capped its own."""
+    budget = os.environ.get("FISCAL_READER_ADDRESS_BUDGET")
+    if budget:
+        cap_address_space(int(budget))
+
+
 def _get_pool() -> ProcessPoolExecutor:
     """A process pool kept for the life of the process (spawned once, reused for every document)."""
     global _pool
     if _pool is None:
-        _pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"))
+        _pool = ProcessPoolExecutor(
+            max_workers=2, mp_context=multiprocessing.get_context("spawn"), initializer=_cap_pool_process
+        )
         atexit.register(_pool.shutdown, cancel_futures=True)
     return _pool
 

@@ -110,7 +110,7 @@ def _page_objects(page: pdfium.PdfPage, area: float) -> tuple[int, float]:
     return count_paths, best
 
 
-def read_pages(path: Path, source_file: str) -> list[PageInfo]:
+def read_pages(path: Path, source_file: str, max_pages: int | None = None) -> list[PageInfo]:
     """Open the PDF with pdfium and return one PageInfo per page.
 
     Parameters
@@ -119,6 +119,9 @@ def read_pages(path: Path, source_file: str) -> list[PageInfo]:
         The PDF file.
     source_file
         The document's name for messages.
+    max_pages
+        Refuse a document claiming more pages, before any page is loaded (a page tree can claim a
+        million pages in a kilobyte).
 
     Returns
     -------
@@ -129,7 +132,7 @@ def read_pages(path: Path, source_file: str) -> list[PageInfo]:
     Raises
     ------
     DocumentReadError
-        Not a PDF, truncated, encrypted with a user password, damaged, or without pages.
+        Not a PDF, truncated, encrypted with a user password, damaged, without pages or with too many.
 
     """
     data = path.read_bytes()
@@ -143,6 +146,8 @@ def read_pages(path: Path, source_file: str) -> list[PageInfo]:
         raise DocumentReadError(source_file, f"damaged or unsupported PDF ({exc})") from exc
     pages: list[PageInfo] = []
     try:
+        if max_pages is not None and len(pdf) > max_pages:
+            raise DocumentReadError(source_file, f"claims {len(pdf)} pages; the limit is {max_pages} (FISCAL_LIMIT_PAGES)")
         for index in range(len(pdf)):
             page = pdf[index]
             try:

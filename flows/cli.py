@@ -48,7 +48,6 @@ from flows.cli_common import (  # noqa: E402
     ListFormat,
     OutputOption,
     WarehouseOption,
-    collect_pdfs,
     engine_for,
     err,
     print_outcome,
@@ -77,6 +76,7 @@ def run(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from flows.paths import collect_inputs
     from flows.remote import (
         OutcomeRecord,
         WorkerRunFailed,
@@ -91,7 +91,11 @@ def run(
         from flows.flow import RunSummary
 
     settings = settings_for(warehouse)
-    pdfs = collect_pdfs(paths)
+    pdfs, missing, problems = collect_inputs(paths)
+    if missing:
+        raise typer.BadParameter(f"no such file or folder: {', '.join(missing)}", param_hint="PATHS")
+    for problem in problems:  # a folder that cannot be listed: said, and the rest goes on
+        err.print(problem, style="yellow", markup=False, soft_wrap=True)
     if not pdfs:
         err.print("[yellow]no PDF files found[/yellow]")
         raise typer.Exit(0)
@@ -137,9 +141,11 @@ def run(
 
     counts = table_counts(engine_for(warehouse))
     err.print(
-        f"documents: {len(summary.outcomes)}  loaded: {summary.count('loaded')}  "
+        f"documents: {summary.documents}  loaded: {summary.count('loaded')}  "
         f"quarantined: {summary.count('quarantined')}  failed: {summary.count('failed')}  "
-        f"skipped: {summary.count('skipped')}  facts loaded: {summary.facts_loaded}  "
+        f"skipped: {summary.count('skipped')}  "
+        + (f"duplicates: {summary.count('duplicate')}  " if summary.count("duplicate") else "")
+        + f"facts loaded: {summary.facts_loaded}  "
         f"seconds: {summary.seconds:.1f}"
     )
     err.print("facts per table in the warehouse: " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))

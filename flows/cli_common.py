@@ -119,37 +119,6 @@ def engine_for(warehouse: str | None) -> Engine:
     return warehouse_engine(warehouse_url(warehouse))
 
 
-def collect_pdfs(paths: list[Path]) -> list[Path]:
-    """Expand folders to the PDF files inside them (sorted); files given by name are kept as they are.
-
-    Parameters
-    ----------
-    paths : list of Path
-        Files and folders from the command line.
-
-    Returns
-    -------
-    list of Path
-        Each file once (by resolved path), in the order given.
-
-    Raises
-    ------
-    typer.BadParameter
-        A path that does not exist.
-
-    """
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf")
-        elif path.exists():
-            found.append(path)
-        else:
-            raise typer.BadParameter(f"no such file or folder: {path}")
-    seen: set[Path] = set()
-    return [p for p in found if not (p.resolve() in seen or seen.add(p.resolve()))]  # type: ignore[func-returns-value]
-
-
 def write_rows(rows: Rows, fmt: str, output: Path | None) -> None:
     """Write rows as CSV (or a ruled table on a terminal) to stdout or a file.
 
@@ -218,7 +187,7 @@ def print_outcome(console: Console, outcome: DocumentOutcome, label: str, max_re
         Reasons printed under the line.
 
     """
-    colour = {"loaded": "green", "skipped": "cyan"}.get(outcome.status, "red")
+    colour = {"loaded": "green", "skipped": "cyan", "duplicate": "cyan"}.get(outcome.status, "red")
     console.print(
         f"[{colour}]{outcome.status:11}[/{colour}] {label}  "
         f"{outcome.department or ''} {outcome.fiscal_year or ''}  facts={outcome.facts_loaded}"

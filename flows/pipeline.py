@@ -15,10 +15,11 @@ from sqlalchemy.engine import Engine
 
 from expectations.decision import Decision, blocking_reasons, decide, needs_acceptance
 from expectations.validate import validate
-from extract.grids import read_grids, triage
 from extract.identify import identify_tables, read_facts
+from extract.isolation import TablesUnreadable, isolated_reader, read_pdf
+from extract.limits import Limits
 from extract.models import Document, DocumentFacts, DocumentStatus, RawTable, TableSummary
-from extract.pdf import DocumentReadError, check_text_layer, read_pages, readable_copy
+from extract.pdf import DocumentReadError
 from extract.store import QuarantineStore, RawStore
 from flows.paths import InputError, path_label, read_input
 from flows.settings import PIPELINE_VERSION, Settings
@@ -249,18 +250,17 @@ def extract_step(
 ) -> Extracted | DocumentOutcome:
     """Read pages, grids, tables and the document's facts; a document that cannot be read ends here."""
     name = document.source_file
+    limits = Limits()
     try:
-        pages = read_pages(document.path, name)
-        check_text_layer(pages, name)
+        if limits.isolate:
+            read = isolated_reader().read(document.path, name, options.parallel, limits)
+        else:
+            read = read_pdf(document.path, name, options.parallel, limits)
     except DocumentReadError as exc:
         return _finish(engine, document, "failed", [str(exc)], started=started)
-    vector_pages, raster_pages = triage(pages)
-    try:
-        with readable_copy(document.path) as readable:
-            grids, reader_notes = read_grids(readable, vector_pages, raster_pages, parallel=options.parallel, pages=pages)
-    except Exception as exc:  # noqa: BLE001 - PDF readers fail in many ways on odd files; keep the batch going
-        return _finish(engine, document, "failed", [f"{name}: tables could not be read ({type(exc).__name__}: {exc})"],
-                       pages=len(pages), started=started)
+    except TablesUnreadable as exc:
+        return _finish(engine, document, "failed", [str(exc)], pages=exc.pages, started=started)
+    pages, grids, reader_notes = read.pages, read.grids, read.notes
     tables, id_issues = identify_tables(pages, grids)
     facts = read_facts(pages, tables)
     if facts.phase == "预算":

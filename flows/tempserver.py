@@ -16,31 +16,18 @@ This module imports Prefect only in the child, after the tie is made.
 from __future__ import annotations
 
 import argparse
-import ctypes
-import ctypes.util
 import os
 import signal
 import sys
 import threading
 import time
 
-#: Linux ``PR_SET_PDEATHSIG`` (include/uapi/linux/prctl.h)
-PR_SET_PDEATHSIG = 1
+from extract.isolation import request_parent_death_signal
+
 #: seconds between two looks at the parent
 PARENT_POLL_SECONDS = 1.0
 #: after SIGTERM, seconds uvicorn gets to shut down before the process exits anyway
 SHUTDOWN_GRACE_SECONDS = 10.0
-
-
-def request_parent_death_signal(signum: int = signal.SIGTERM) -> bool:
-    """Ask Linux to send ``signum`` to this process when its parent exits; False where unsupported."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        return int(libc.prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0)) == 0
-    except (OSError, AttributeError):
-        return False
 
 
 def watch_parent(parent: int, poll: float = PARENT_POLL_SECONDS) -> threading.Thread:

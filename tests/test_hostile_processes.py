@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from flows.tempserver import request_parent_death_signal
+from extract.isolation import request_parent_death_signal
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_PDF = ROOT / "samples" / "changsha_zwfwzx_2020_juesuan.pdf"
@@ -122,7 +122,7 @@ def test_the_parent_death_signal_is_available_here() -> None:
     # the tie rests on prctl on Linux; elsewhere the once-a-second parent check alone holds
     if sys.platform.startswith("linux"):
         child = subprocess.run(
-            [sys.executable, "-c", "from flows.tempserver import request_parent_death_signal as r; print(r())"],
+            [sys.executable, "-c", "from extract.isolation import request_parent_death_signal as r; print(r())"],
             cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
         )
         assert child.stdout.strip() == "True"

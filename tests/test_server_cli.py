@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -64,15 +65,27 @@ def _write_pidfile(data_dir: Path, pid: int, port: int = 4999) -> None:
     files.url.write_text(api_url("127.0.0.1", port) + "\n", encoding="utf-8")
 
 
+@contextmanager
+def _fake_temporary_server(data_dir: Path) -> Iterator[str]:
+    """Stands in for ``flows.server.temporary_server`` (a real one is tested in tests/test_hostile_processes.py)."""
+    yield TEMPORARY_URL
+
+
+TEMPORARY_URL = "http://127.0.0.1:1/api"
+
+
 @pytest.mark.parametrize("pid", ["dead", "not a prefect server"])
-def test_a_stale_pidfile_is_reported_removed_and_ignored(data_dir: Path, pid: str) -> None:
+def test_a_stale_pidfile_is_reported_removed_and_ignored(data_dir: Path, pid: str, monkeypatch: pytest.MonkeyPatch) -> None:
     # a pid that exited, or one that lives but is no Prefect server (this test process): never signalled
     _write_pidfile(data_dir, _dead_pid() if pid == "dead" else os.getpid())
     assert read_server(data_dir).stale and running_server_url(data_dir) is None
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    monkeypatch.setattr("flows.server.temporary_server", _fake_temporary_server)
     with temporary_settings(restore_defaults={PREFECT_API_URL}), flow_api(data_dir) as api:
-        assert api is None and "PREFECT_API_URL" not in os.environ  # runs fall back to the temporary server
+        # runs fall back to a temporary server of the command
+        assert api is None and os.environ["PREFECT_API_URL"] == TEMPORARY_URL
+    assert "PREFECT_API_URL" not in os.environ
     result = CliRunner().invoke(app, ["server", "status"])
     assert result.exit_code == 1 and "stale pidfile" in result.output
     assert not server_files(data_dir).pid.exists() and not server_files(data_dir).url.exists()
@@ -293,12 +306,13 @@ def test_run_points_its_flows_at_the_running_server(
     monkeypatch.setattr("flows.flow.run", _fake_flow_run(seen))
     url = "http://127.0.0.1:4999/api"
     monkeypatch.setattr("flows.server.running_server_url", lambda data_dir: url if server else None)
+    monkeypatch.setattr("flows.server.temporary_server", _fake_temporary_server)
     with temporary_settings(restore_defaults={PREFECT_API_URL}):
         result = CliRunner().invoke(app, ["run", str(SEED_PDF), "--warehouse", f"sqlite:///{tmp_path / 'w.sqlite'}"])
     assert result.exit_code == 0, result.output
     if server:
         assert seen == {"env": url, "settings": url} and "temporary server" not in result.stderr
     else:
-        assert seen == {"env": None, "settings": None}
+        assert seen == {"env": TEMPORARY_URL, "settings": TEMPORARY_URL}
         assert "Prefect starts a temporary server" in result.stderr and "fiscal server start" in result.stderr
     assert "PREFECT_API_URL" not in os.environ  # restored after the command

@@ -1,0 +1,307 @@
+"""Reading a PDF in a process of its own, so that a hostile document costs its reader, not the run.
+
+pdfium cannot be interrupted from a thread, and a document can make it allocate without end. So the
+PDF libraries run in a reader process (``python -m extract.isolation``), started once and reused
+for every document, talking pickles over a socket pair:
+
+- before pdfium sees a byte, ``extract.limits.check_pdf_limits`` bounds what streams and pages
+  inflate to, and ``read_pages`` refuses a page count over the limit;
+- the parent watches the reader's resident memory every ``POLL_SECONDS`` and kills it (with the
+  processes it started: its own process group) once a document has added more than
+  ``Limits.memory_mb`` to it, or once the document has taken ``Limits.seconds``; the reader (and its
+  table-reading pool) also cap their address space, so an allocation burst between two looks fails
+  inside the reader instead of taking the machine;
+- the reader dies with its parent (``PR_SET_PDEATHSIG``), and a killed reader is started again for
+  the next document.
+
+Each way a read can end becomes a ``DocumentReadError`` naming the file and the limit, or a
+``TablesUnreadable`` (the pages were read; the tables were not).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from extract.limits import Limits
+    from extract.models import CellGrid
+    from extract.pdf import PageInfo
+
+#: Seconds between two looks at the reader's memory and clock.
+POLL_SECONDS = 0.02
+#: Seconds a new reader may take to import its libraries.
+START_SECONDS = 120.0
+#: The reader's address-space cap is this many times the memory budget above what it maps when idle
+#: (address space counts reservations that never become resident: thread stacks, malloc arenas).
+ADDRESS_SPACE_FACTOR = 4
+#: Linux ``PR_SET_PDEATHSIG`` (include/uapi/linux/prctl.h)
+PR_SET_PDEATHSIG = 1
+#: The folder holding the ``extract`` package (the reader imports the same code as its parent).
+CODE_ROOT = Path(__file__).resolve().parents[1]
+
+
+def request_parent_death_signal(signum: int = signal.SIGTERM) -> bool:
+    """Ask Linux to send ``signum`` to this process when its parent exits; False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return int(libc.prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+class TablesUnreadable(Exception):
+    """The pages were read but the table reader failed on them (``pages``: how many there are)."""
+
+    def __init__(self, message: str, pages: int) -> None:
+        super().__init__(message)
+        self.pages = pages
+
+
+@dataclass(frozen=True)
+class PdfRead:
+    """What the PDF libraries read from a document: its pages, ruled grids and the reader's notes."""
+
+    pages: list[PageInfo]
+    grids: list[CellGrid]
+    notes: list[tuple[int | None, str]]
+
+
+def read_pdf(path: Path, source_file: str, parallel: bool | None, limits: Limits) -> PdfRead:
+    """Check the limits, read the pages and their ruled grids (in this process).
+
+    Raises
+    ------
+    DocumentReadError
+        Not a PDF, damaged, encrypted, over a limit, or without a text layer.
+    TablesUnreadable
+        The table reader failed on the pages.
+
+    """
+    from extract.grids import read_grids, triage
+    from extract.limits import check_pdf_limits
+    from extract.pdf import check_pdf_bytes, check_text_layer, read_pages, readable_copy
+
+    data = path.read_bytes()
+    check_pdf_bytes(data, source_file)
+    check_pdf_limits(data, source_file, limits)
+    del data
+    pages = read_pages(path, source_file, max_pages=limits.pages)
+    check_text_layer(pages, source_file)
+    vector_pages, raster_pages = triage(pages)
+    try:
+        with readable_copy(path) as readable:
+            grids, notes = read_grids(readable, vector_pages, raster_pages, parallel=parallel, pages=pages)
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - PDF readers fail in many ways on odd files; keep the batch going
+        raise TablesUnreadable(f"{source_file}: tables could not be read ({type(exc).__name__}: {exc})", len(pages)) from exc
+    return PdfRead(pages, grids, notes)
+
+
+# --------------------------------------------------------------------------- the reader process
+
+
+def _serve(connection: Connection, budget: int) -> None:
+    """The reader's loop: one (path, name, parallel, limits) job in, one (kind, payload) answer out."""
+    # warm: what every read imports, before the address space is measured
+    import extract.grids  # noqa: F401
+    import extract.limits  # noqa: F401
+    from extract.limits import cap_address_space
+
+    address_budget = ADDRESS_SPACE_FACTOR * budget
+    os.environ["FISCAL_READER_ADDRESS_BUDGET"] = str(address_budget)  # the table pool's processes cap themselves too
+    cap_address_space(address_budget)
+    connection.send(("ready", None))
+    from extract.pdf import DocumentReadError
+
+    while True:
+        try:
+            path, source_file, parallel, limits = connection.recv()
+        except (EOFError, OSError):
+            return
+        answer: tuple[str, Any]
+        try:
+            answer = ("ok", read_pdf(Path(path), source_file, parallel, limits))
+        except DocumentReadError as exc:
+            answer = ("unreadable", (exc.source_file, exc.reason, exc.page))
+        except TablesUnreadable as exc:
+            answer = ("tables", (str(exc), exc.pages))
+        except MemoryError:
+            answer = ("memory", None)
+        except Exception as exc:  # noqa: BLE001 - said to the parent, which books it as the document's failure
+            answer = ("tables", (f"{source_file}: tables could not be read ({type(exc).__name__}: {exc})", 0))
+        try:
+            connection.send(answer)
+        except MemoryError:
+            connection.send(("memory", None))
+        if answer[0] == "memory":
+            return  # after a failed allocation nothing in this process is trusted: the next read starts afresh
+
+
+def main() -> int:
+    """Entry of ``python -m extract.isolation FD BUDGET``: tie to the parent, serve jobs until it hangs up."""
+    fd, budget = int(sys.argv[1]), int(sys.argv[2])
+    parent = os.getppid()
+    request_parent_death_signal(signal.SIGKILL)
+    if os.getppid() != parent:
+        return 1
+    os.setpgrp()  # the parent stops this process and its table pool together
+    _serve(Connection(fd), budget)
+    return 0
+
+
+# --------------------------------------------------------------------------- the parent's side
+
+
+def _resident_bytes(pid: int) -> int | None:
+    """Resident memory of a process (``/proc/PID/statm``), None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class IsolatedReader:
+    """The parent's handle on a reader process: one document at a time, started on first use."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[bytes] | None = None
+        self._connection: Connection | None = None
+        self._budget = 0
+        self._lock = threading.Lock()
+        self.peak_added = 0  # the most resident memory one document added to the reader, in bytes
+
+    @property
+    def pid(self) -> int | None:
+        """The reader's pid while it runs."""
+        return self._process.pid if self._process is not None and self._process.poll() is None else None
+
+    def read(self, path: Path, source_file: str, parallel: bool | None, limits: Limits) -> PdfRead:
+        """Read a document in the reader process within ``limits`` (see the module's docstring)."""
+        from extract.pdf import DocumentReadError
+
+        with self._lock:
+            connection, process = self._ensure(limits.memory_mb * 1024 * 1024)
+            baseline = _resident_bytes(process.pid) or 0
+            connection.send((str(path), source_file, parallel, limits))
+            deadline = time.monotonic() + limits.seconds
+            budget = limits.memory_mb * 1024 * 1024
+            while not connection.poll(POLL_SECONDS):
+                resident = _resident_bytes(process.pid)
+                if resident is None or process.poll() is not None:
+                    break  # it died: the recv below says how
+                self.peak_added = max(self.peak_added, resident - baseline)
+                if resident - baseline > budget:
+                    self.stop()
+                    raise DocumentReadError(
+                        source_file, f"reading needed more than {limits.memory_mb} MB of memory (FISCAL_LIMIT_MEMORY_MB)"
+                    )
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise DocumentReadError(source_file, f"reading took more than {limits.seconds:g} s (FISCAL_LIMIT_SECONDS)")
+            try:
+                kind, payload = connection.recv()
+            except (EOFError, OSError, pickle.UnpicklingError, AttributeError):
+                code = process.wait()
+                self.stop()
+                how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+                raise DocumentReadError(source_file, f"the PDF reader died reading it ({how})") from None
+            resident = _resident_bytes(process.pid)
+            if resident is not None:
+                self.peak_added = max(self.peak_added, resident - baseline)
+        if kind == "ok":
+            result: PdfRead = payload
+            return result
+        if kind == "unreadable":
+            name, reason, page = payload
+            raise DocumentReadError(name, reason, page)
+        if kind == "tables":
+            message, pages = payload
+            raise TablesUnreadable(message, pages)
+        self.stop()  # "memory": the reader exits after saying it
+        raise DocumentReadError(source_file, f"reading needed more than {limits.memory_mb} MB of memory (FISCAL_LIMIT_MEMORY_MB)")
+
+    def _ensure(self, budget: int) -> tuple[Connection, subprocess.Popen[bytes]]:
+        """The running reader (started, or restarted with a new memory budget)."""
+        if self._process is not None and (self._process.poll() is not None or budget != self._budget):
+            self.stop()
+        if self._process is None or self._connection is None:
+            ours, theirs = socket.socketpair()
+            env = dict(os.environ)
+            env["PYTHONPATH"] = os.pathsep.join([str(CODE_ROOT), *filter(None, [env.get("PYTHONPATH")])])
+            env.setdefault("MALLOC_ARENA_MAX", "2")  # fewer 64 MB arena reservations against the address-space cap
+            try:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "extract.isolation", str(theirs.fileno()), str(budget)],
+                    pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=env,
+                )
+            finally:
+                theirs.close()
+            connection = Connection(ours.detach())
+            if not connection.poll(START_SECONDS):
+                process.kill()
+                process.wait()
+                connection.close()
+                raise RuntimeError(f"the PDF reader process did not start within {START_SECONDS:.0f} s")
+            try:
+                connection.recv()  # "ready"
+            except EOFError:
+                code = process.wait()
+                connection.close()
+                raise RuntimeError(f"the PDF reader process exited while starting (exit code {code})") from None
+            self._process, self._connection, self._budget = process, connection, budget
+        return self._connection, self._process
+
+    def stop(self) -> None:
+        """Kill the reader and the processes it started (its process group); the next read starts a new one."""
+        process, connection = self._process, self._connection
+        self._process = self._connection = None
+        if connection is not None:
+            connection.close()
+        if process is None:
+            return
+        if process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                process.kill()
+        process.wait()
+
+
+_reader: IsolatedReader | None = None
+_reader_lock = threading.Lock()
+
+
+def isolated_reader() -> IsolatedReader:
+    """The reader of this process (one per process; it reads one document at a time)."""
+    global _reader
+    with _reader_lock:
+        if _reader is None:
+            import atexit
+
+            _reader = IsolatedReader()
+            atexit.register(_reader.stop)
+        return _reader
+
+
+if __name__ == "__main__":
+    # run the module's own copy, not __main__'s: what the reader pickles must name extract.isolation's classes
+    from extract.isolation import main as reader_main
+
+    sys.exit(reader_main())
