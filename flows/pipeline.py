@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -26,7 +26,7 @@ from flows.settings import PIPELINE_VERSION, Settings
 from transform.stage import StagedDocument, stage_document
 from warehouse.errors import LoadError
 from warehouse.load import load_document, record_document
-from warehouse.manifest import first_fetched_at
+from warehouse.manifest import fetched_file_name, first_fetched_at
 from warehouse.steward import acceptance
 
 #: A document's status, or ``duplicate``: the same bytes already came in this run under another name
@@ -223,6 +223,8 @@ def process_document(
             sha256="", source_file=display_name(path, source), status="failed", reasons=(str(exc),),
             seconds=time.perf_counter() - started,
         )
+    if source and (published := fetched_file_name(engine, source)):
+        document = replace(document, source_file=published)  # the harvested name (Content-Disposition …), not downfile.jsp
     if seen is not None:
         if document.sha256 in seen:
             return _duplicate(engine, document, seen[document.sha256], started)

@@ -200,3 +200,22 @@ def test_fiscal_run_over_a_hostile_folder_summarises_every_document_once(tmp_pat
     assert f"documents: {1 + special} loaded: 1 quarantined: 0 failed: {special}" in said
     assert "duplicates: 1 facts loaded: 478" in said
     assert _documents(url) == 1
+
+
+def test_a_harvested_document_is_named_as_published_not_as_its_servlet(settings: Settings, tmp_path: Path) -> None:
+    from extract.models import FetchResult
+    from extract.store import sha256_of
+    from warehouse.manifest import SqlFetchManifest
+
+    url = "http://127.0.0.1:9/downfile.jsp?id=1"
+    data = SEED_PDF.read_bytes()
+    engine = warehouse_engine(settings.warehouse_url)
+    SqlFetchManifest(engine).record(
+        FetchResult(url=url, source="changsha", outcome="new", sha256=sha256_of(data), file_name="长沙市政务服务中心决算.pdf")
+    )
+    stored = tmp_path / "stored.pdf"
+    stored.write_bytes(data)
+    outcome = process_document(stored, settings, engine, source=url, parallel=False)
+    assert (outcome.status, outcome.source_file) == ("loaded", "长沙市政务服务中心决算.pdf")
+    with engine.connect() as conn:
+        assert conn.execute(select(DimDocument.__table__.c.source_file)).scalar_one() == "长沙市政务服务中心决算.pdf"
