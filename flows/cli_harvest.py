@@ -13,7 +13,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flows.cli_common import TEMPORARY_SERVER_NOTE, WarehouseOption, err, print_outcome, settings_for
+from flows.cli_common import (
+    TEMPORARY_SERVER_NOTE,
+    WarehouseOption,
+    engine_for,
+    err,
+    print_outcome,
+    require_data_dir,
+    require_rerun_matches,
+    settings_for,
+)
 
 if TYPE_CHECKING:
     from extract.fetch_manifest import BrokenLink
@@ -148,7 +157,6 @@ def harvest_cmd(
     command exits 1 for new failures only (``--broken`` lists the known ones).
     """
     if broken:
-        from flows.cli_common import engine_for
         from warehouse.manifest import broken_links
 
         links = broken_links(engine_for(warehouse), source=source)
@@ -168,6 +176,8 @@ def harvest_cmd(
         message = exc.args[0] if isinstance(exc, KeyError) else str(exc)
         err.print(message, style="red", markup=False, soft_wrap=True)
         raise typer.Exit(2) from exc
+    require_data_dir(settings)  # a data dir or warehouse that cannot work ends here, in one line
+    engine_for(warehouse)
     with flow_api(settings.data_dir) as api:
         if api is None:
             err.print(TEMPORARY_SERVER_NOTE, soft_wrap=True)
@@ -196,6 +206,9 @@ def rerun_cmd(
     if not (document or department or year):
         raise typer.BadParameter("give --document SHA, --department NAME or --year YYYY", param_hint="--document")
     settings = settings_for(warehouse)
+    require_data_dir(settings)
+    # before Prefect starts: a selection that matches nothing is refused, not a run that does nothing
+    require_rerun_matches(engine_for(warehouse), document, department, year)
     with flow_api(settings.data_dir) as api:
         if api is None:
             err.print(TEMPORARY_SERVER_NOTE, soft_wrap=True)

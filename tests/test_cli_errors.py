@@ -415,6 +415,16 @@ def test_a_rerun_selection_matching_documents_passes(loaded_url: str) -> None:
     require_rerun_matches(engine, None, "长沙", 2020)
 
 
+def test_fiscal_rerun_of_nothing_and_harvest_into_a_bad_warehouse_stop_before_prefect(loaded_url: str, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["rerun", "--document", "ffff", "-w", loaded_url], env=WIDE)
+    assert result.exit_code == 2 and "ffff" in result.output and "Traceback" not in result.output
+    assert "Flow run" not in result.output  # refused before any flow ran
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources:\n  - name: x\n    kind: http_listing\n    start_urls: ['http://127.0.0.1:9/']\n", encoding="utf-8")
+    result = runner.invoke(app, ["harvest", "--sources", str(sources), "-w", "nonsense://"], env=WIDE)
+    assert result.exit_code == 2 and "nonsense://" in result.output and "Flow run" not in result.output
+
+
 # ------------------------------------------------------------------ bugs keep their traceback
 
 
