@@ -181,11 +181,12 @@ def harvest_cmd(
     with flow_api(settings.data_dir) as api:
         if api is None:
             err.print(TEMPORARY_SERVER_NOTE, soft_wrap=True)
+        from flows.credentials import hand_over
         from flows.harvest import harvest_flow
 
         summary = _progress_run(
             harvest_flow, kind=task_runner, address=dask_address, workers=workers, source=source, force=force,
-            warehouse_url=settings.warehouse_url, data_dir=str(settings.data_dir), sources_file=str(sources_file),
+            warehouse_url=hand_over(settings.warehouse_url), data_dir=str(settings.data_dir), sources_file=str(sources_file),
         )
     _finish(summary)
 
@@ -212,11 +213,12 @@ def rerun_cmd(
     with flow_api(settings.data_dir) as api:
         if api is None:
             err.print(TEMPORARY_SERVER_NOTE, soft_wrap=True)
+        from flows.credentials import hand_over
         from flows.harvest import rerun
 
         summary = _progress_run(
             rerun, kind=task_runner, address=dask_address, workers=workers, document=document, department=department,
-            year=year, force=force, warehouse_url=settings.warehouse_url, data_dir=str(settings.data_dir),
+            year=year, force=force, warehouse_url=hand_over(settings.warehouse_url), data_dir=str(settings.data_dir),
         )
     if summary.unchanged and not force:
         err.print(f"[dim]{summary.unchanged} document(s) already processed by this pipeline version: --force to redo[/dim]")

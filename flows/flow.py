@@ -33,6 +33,7 @@ from prefect.utilities.annotations import quote  # noqa: E402
 from sqlalchemy.exc import DBAPIError, OperationalError  # noqa: E402
 
 from extract.models import TableSummary  # noqa: E402
+from flows.credentials import hand_over, resolve  # noqa: E402
 from flows.engine import warehouse_engine  # noqa: E402 - lives in the prefect-free flows.engine (re-exported)
 from flows.paths import InputError, path_from_parameter, path_parameter  # noqa: E402
 from flows.pipeline import (  # noqa: E402
@@ -146,6 +147,7 @@ def run_documents(
     document's record is also appended to ``progress_file`` (one JSON line) as soon as it is done.
     """
     records = []
+    warehouse_url = resolve(warehouse_url)  # the parameter carries no password (flows/credentials.py)
     settings = Settings(warehouse_url=warehouse_url, data_dir=Path(data_dir), region=region, city=city)
     engine = warehouse_engine(warehouse_url)
     seen: dict[str, str] = {}
@@ -174,7 +176,7 @@ def run(
         _listeners.append(progress)
     try:
         records = run_documents(
-            [path_parameter(p) for p in paths], settings.warehouse_url, str(settings.data_dir), data_docs, settings.region,
+            [path_parameter(p) for p in paths], hand_over(settings.warehouse_url), str(settings.data_dir), data_docs, settings.region,
             settings.city,
         )
     finally:

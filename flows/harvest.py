@@ -36,6 +36,7 @@ from extract.harvest import HarvestReport, PageProblem, harvest  # noqa: E402
 from extract.models import FetchResult  # noqa: E402
 from extract.sources import Source, load_sources  # noqa: E402
 from extract.store import RawStore  # noqa: E402
+from flows.credentials import hand_over, resolve  # noqa: E402
 from flows.flow import RunSummary, run_step_as_task, warehouse_engine  # noqa: E402
 from flows.pipeline import DocumentOutcome, process_document  # noqa: E402
 from flows.settings import PIPELINE_VERSION, Settings  # noqa: E402
@@ -99,6 +100,7 @@ def process_stored_document(
     Its steps (receive, extract, stage, validate, load) run as nested tasks, as in the fiscal-run flow: a
     failure or a retry shows which step it was in, and only the I/O steps retry.
     """
+    warehouse_url = resolve(warehouse_url)  # the parameter carries no password (flows/credentials.py)
     settings = Settings(warehouse_url=warehouse_url, data_dir=Path(data_dir))
     path = RawStore(settings.raw_dir).path_for(sha256)
     with _pdfium_lock():
@@ -111,6 +113,7 @@ def process_stored_document(
 @task(name="harvest-source", task_run_name="harvest {source.name}", cache_policy=NO_CACHE)
 def harvest_source(source: Source, warehouse_url: str, data_dir: str) -> HarvestReport:
     """Crawl one source and download its new or changed documents into the raw store."""
+    warehouse_url = resolve(warehouse_url)
     settings = Settings(warehouse_url=warehouse_url, data_dir=Path(data_dir))
     return harvest(source, RawStore(settings.raw_dir), SqlFetchManifest(warehouse_engine(warehouse_url)))
 
@@ -216,7 +219,7 @@ def _process(jobs: Sequence[_Job], warehouse_url: str, data_dir: str, *, force: 
             observer.processed(outcome)
     if cached:
         # a cache hit stands only when the warehouse agrees that the document was processed
-        done = processed_documents(warehouse_engine(warehouse_url), (o.sha256 for o in cached), PIPELINE_VERSION)
+        done = processed_documents(warehouse_engine(resolve(warehouse_url)), (o.sha256 for o in cached), PIPELINE_VERSION)
         for outcome in cached:
             if outcome.sha256 in done:
                 summary.unchanged += 1
@@ -233,8 +236,8 @@ def _harvest_body(
     """Crawl each source, then process its new or changed documents (already processed ones are skipped)."""
     started = time.perf_counter()
     summary = HarvestSummary(run_id=uuid.uuid4().hex)
-    url, data_dir = settings.warehouse_url, str(settings.data_dir)
-    engine = warehouse_engine(url)
+    url, data_dir = hand_over(settings.warehouse_url), str(settings.data_dir)  # tasks get it without its password
+    engine = warehouse_engine(settings.warehouse_url)
     start_run(engine, summary.run_id, _flow_run_id())
     status = "failed"
     try:
@@ -277,7 +280,7 @@ def _settings(warehouse_url: str | None, data_dir: str | None, sources_file: str
     settings = Settings()
     update: dict[str, Any] = {}
     if warehouse_url:
-        update["warehouse_url"] = warehouse_url
+        update["warehouse_url"] = resolve(warehouse_url)  # a parameter carries no password (flows/credentials.py)
     if data_dir:
         update["data_dir"] = Path(data_dir)
     if sources_file:
@@ -348,7 +351,7 @@ def rerun(
                 jobs.append(_Job(stored.sha256, stored.source))
             else:
                 summary.unchanged += 1
-        _process(jobs, settings.warehouse_url, str(settings.data_dir), force=force, parallel=parallel, summary=summary)
+        _process(jobs, hand_over(settings.warehouse_url), str(settings.data_dir), force=force, parallel=parallel, summary=summary)
         status = "completed"
     finally:
         summary.seconds = time.perf_counter() - started

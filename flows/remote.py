@@ -31,6 +31,7 @@ from flows.processes import process_alive
 from flows.server import server_files
 from flows.summary import RunCounts
 from flows.worker_control import WorkerState, code_files_changed, read_worker
+from warehouse.db import display_url
 
 if TYPE_CHECKING:
     from flows.settings import Settings
@@ -112,8 +113,15 @@ def find_worker(data_dir: Path, api_url: str | None, warehouse_url: str) -> tupl
     worker = read_worker(data_dir)
     if not worker.ready or worker.info is None or worker.api_url != api_url.rstrip("/"):
         return None, None
-    if absolute_warehouse_url(warehouse_url) is None:
+    absolute = absolute_warehouse_url(warehouse_url)
+    if absolute is None:
         return None, "an in-memory warehouse is not shared with the worker of `fiscal server start`: running here"
+    if display_url(absolute) != absolute and display_url(absolute) not in worker.info.get("warehouses", []):
+        # flow parameters carry no password: the worker must know it from its own environment
+        return None, (
+            "the worker of `fiscal server start` does not know this warehouse's password (start it with "
+            "FISCAL_WAREHOUSE_URL set to this URL): running here"
+        )
     changed = code_files_changed(worker.info)
     if changed:
         return None, (
@@ -194,7 +202,8 @@ class WorkerRun:
         parameters = {
             "paths": [path_parameter(p.absolute()) for p in paths],
             "sources": [path_label(p) for p in paths],
-            "warehouse_url": absolute_warehouse_url(settings.warehouse_url),
+            # without its password: the worker knows it from its own environment (find_worker checked)
+            "warehouse_url": display_url(absolute_warehouse_url(settings.warehouse_url) or settings.warehouse_url),
             "data_dir": str(settings.data_dir.absolute()),
             "data_docs": data_docs,
             "region": settings.region,

@@ -41,6 +41,7 @@ from typing import Any
 
 import httpx
 
+from flows.credentials import known_warehouses
 from flows.server import CODE_ROOT, WORKER_DEPLOYMENT, ServerFiles, server_files
 
 #: seconds between two polls for scheduled flow runs when nobody pokes the socket
@@ -150,6 +151,7 @@ class Worker:
             "deployment_id": self.deployment_id,
             "wake": str(self.files.worker_wake) if self.wake else None,
             "results": str(self.files.results),
+            "warehouses": known_warehouses(),  # public forms of the warehouse URLs whose password it knows
             "started_ns": started_ns,
             "code_files": loaded_code_files(),
         }

@@ -425,6 +425,51 @@ def test_fiscal_rerun_of_nothing_and_harvest_into_a_bad_warehouse_stop_before_pr
     assert result.exit_code == 2 and "nonsense://" in result.output and "Flow run" not in result.output
 
 
+@pytest.mark.postgres
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_run_leaves_the_password_in_no_output_and_no_prefect_record(
+    password_login: tuple[str, str, str], data_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json as json_module
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterId,
+        LogFilter,
+        LogFilterFlowRunId,
+        TaskRunFilter,
+    )
+    from prefect.client.schemas.sorting import FlowRunSort
+    from prefect.settings import get_current_settings
+
+    from flows.credentials import SECRETS_ENV
+
+    right, _, password = password_login
+    monkeypatch.setenv(SECRETS_ENV, "")  # what the run hands over is forgotten after the test
+    result = runner.invoke(app, ["run", str(PDF), "-w", right], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert password not in result.output
+    with get_client(sync_client=True) as client:
+        (flow_run,) = client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=1)
+        runs = FlowRunFilter(id=FlowRunFilterId(any_=[flow_run.id]))
+        task_runs = client.read_task_runs(flow_run_filter=runs, task_run_filter=TaskRunFilter())
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run.id])))
+    assert flow_run.parameters["warehouse_url"] == display_url(right)  # masked, resolved where the flow runs
+    records = json_module.dumps([r.model_dump(mode="json") for r in [flow_run, *task_runs, *logs]], ensure_ascii=False)
+    assert password not in records and len(task_runs) == 5
+    # and nowhere in the Prefect database's files
+    connection_url = get_current_settings().server.database.connection_url
+    secret = getattr(connection_url, "get_secret_value", None)
+    database = make_url(secret() if secret else str(connection_url))
+    if database.get_backend_name() == "sqlite" and database.database:
+        files = list(Path(database.database).parent.glob(Path(database.database).name + "*"))
+        assert files
+        for path in files:
+            assert password.encode() not in path.read_bytes(), path
+
+
 # ------------------------------------------------------------------ bugs keep their traceback
 
 
@@ -445,3 +490,21 @@ def test_a_genuine_bug_still_shows_its_traceback(loaded_url: str, monkeypatch: p
     monkeypatch.setattr(warehouse.export, "document_rows", bad_sql)
     result = runner.invoke(app, ["documents", "-w", loaded_url])
     assert result.exit_code == 1 and isinstance(result.exception, OperationalError)
+
+
+def test_a_flow_resolves_a_masked_warehouse_url_only_from_what_its_process_was_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.credentials import SECRETS_ENV, WarehousePasswordUnknown, hand_over, known_warehouses, resolve
+
+    monkeypatch.setenv(SECRETS_ENV, "")
+    monkeypatch.delenv("FISCAL_WAREHOUSE_URL", raising=False)
+    full = "postgresql+psycopg://etl:S3cret-pw@db.example/fiscal"
+    public = "postgresql+psycopg://etl:***@db.example/fiscal"
+    with pytest.raises(WarehousePasswordUnknown, match=r"password of warehouse postgresql\+psycopg://etl:\*\*\*@db.example/fiscal"):
+        resolve(public)
+    assert hand_over(full) == public and hand_over(full) == public  # handed over once
+    assert os.environ[SECRETS_ENV] == full and resolve(public) == full
+    assert known_warehouses() == [public]
+    monkeypatch.setenv(SECRETS_ENV, "")
+    monkeypatch.setenv("FISCAL_WAREHOUSE_URL", full)  # the worker's own environment
+    assert resolve(public) == full
+    assert hand_over("sqlite:///data/w.sqlite") == resolve("sqlite:///data/w.sqlite") == "sqlite:///data/w.sqlite"
