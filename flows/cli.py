@@ -274,6 +274,7 @@ def show(
     warehouse: WarehouseOption = None,
 ) -> None:
     """A document's status, reasons and the tables found with pages, rows, cells and quality signals."""
+    from warehouse.document_names import document_names
     from warehouse.export import document_rows, table_rows
 
     engine = engine_for(warehouse)
@@ -285,6 +286,11 @@ def show(
     console = Console()
     for key in ("sha256", "source", "department", "fiscal_year", "phase", "status", "pages", "tables_found", "facts_loaded"):
         console.print(f"[bold]{key}[/bold]: {row.get(key)}")
+    names = document_names(engine, sha)
+    if len(names) > 1 or any(times > 1 for _, _, times in names):
+        console.print("[bold]received as[/bold]:")
+        for source, name, times in names:
+            console.print(f"  - {name} from {source}" + (f" ({times} times)" if times > 1 else ""), markup=False)
     reasons = [r for r in str(row.get("reasons") or "").split("; ") if r]
     if reasons:
         console.print("[bold]reasons / notes[/bold]:")

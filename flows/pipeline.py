@@ -24,6 +24,7 @@ from extract.store import QuarantineStore, RawStore
 from flows.paths import InputError, path_label, read_input
 from flows.settings import PIPELINE_VERSION, Settings
 from transform.stage import StagedDocument, stage_document
+from warehouse.document_names import record_document_name
 from warehouse.errors import LoadError
 from warehouse.load import load_document, record_document
 from warehouse.manifest import fetched_file_name, first_fetched_at
@@ -225,6 +226,7 @@ def process_document(
         )
     if source and (published := fetched_file_name(engine, source)):
         document = replace(document, source_file=published)  # the harvested name (Content-Disposition …), not downfile.jsp
+    record_document_name(engine, document.sha256, document.source, document.source_file)
     if seen is not None:
         if document.sha256 in seen:
             return _duplicate(engine, document, seen[document.sha256], started)

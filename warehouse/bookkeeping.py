@@ -243,3 +243,4 @@ def replace_etl_tables(
     ]
     if rows:
         writer.insert_rows(conn, ETL_TABLE, rows)
+

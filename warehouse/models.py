@@ -200,6 +200,19 @@ class EtlDocument(Base):
     accept_reason: Mapped[str | None] = mapped_column(Text)
 
 
+class EtlDocumentName(Base):
+    """Every (source, name) a document's bytes were received under: the same file sent twice keeps both names."""
+
+    __tablename__ = "etl_document_name"
+
+    sha256: Mapped[str] = mapped_column(Text, primary_key=True)
+    source: Mapped[str] = mapped_column(Text, primary_key=True)  # URL or local path as received
+    source_file: Mapped[str] = mapped_column(Text)  # the name as received (published name for downloads)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    times_seen: Mapped[int] = mapped_column(Integer)
+
+
 class EtlTable(Base):
     """One row per (document, standard table): what was found of the table (a TableSummary)."""
 
