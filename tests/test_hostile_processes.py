@@ -128,3 +128,45 @@ def test_the_parent_death_signal_is_available_here() -> None:
         assert child.stdout.strip() == "True"
     else:
         assert request_parent_death_signal() is False
+
+
+def _readers_of(parent: int) -> list[psutil.Process]:
+    """The isolated PDF reader processes (`python -m extract.isolation`) started by ``parent``."""
+    found = []
+    for process in psutil.process_iter(["cmdline", "ppid"]):
+        cmdline = process.info.get("cmdline") or []
+        if "extract.isolation" in cmdline and process.info.get("ppid") == parent:
+            found.append(process)
+    return found
+
+
+def test_the_pdf_reader_dies_with_its_command_and_a_finished_run_leaves_none(
+    tmp_path: Path, command_started: list[subprocess.Popen[bytes]]
+) -> None:
+    # the pipeline without Prefect (the same reader serves the flows), killed while it reads
+    script = textwrap.dedent(
+        f"""\
+        import sys
+        from pathlib import Path
+        from flows.engine import warehouse_engine
+        from flows.pipeline import process_document
+        from flows.settings import Settings
+        settings = Settings(warehouse_url="sqlite:///{tmp_path / 'wh.sqlite'}", data_dir=Path("{tmp_path / 'data'}"))
+        engine = warehouse_engine(settings.warehouse_url)
+        for _ in range(int(sys.argv[1])):
+            process_document(Path("{SEED_PDF}"), settings, engine, parallel=False)
+        """
+    )
+    killed = subprocess.Popen([sys.executable, "-c", script, "1000"], env=_env(tmp_path), cwd=ROOT)
+    command_started.append(killed)
+    assert _wait_for(lambda: bool(_readers_of(killed.pid)) or killed.poll() is not None, 90)
+    (reader,) = _readers_of(killed.pid)
+    killed.kill()
+    killed.wait(timeout=30)
+    assert _wait_for(lambda: not reader.is_running() or reader.status() == psutil.STATUS_ZOMBIE, 20)
+    finished = subprocess.Popen([sys.executable, "-c", script, "1"], env=_env(tmp_path), cwd=ROOT)
+    command_started.append(finished)
+    assert _wait_for(lambda: bool(_readers_of(finished.pid)) or finished.poll() is not None, 90)
+    readers = _readers_of(finished.pid)
+    assert finished.wait(timeout=120) == 0
+    assert readers and _wait_for(lambda: not any(r.is_running() and r.status() != psutil.STATUS_ZOMBIE for r in readers), 20)
