@@ -36,6 +36,7 @@ class Limits(BaseSettings):
     pages: int = 2000
     stream_mb: int = 160
     page_mb: int = 160
+    document_mb: int = 2048
     seconds: float = 600.0
     memory_mb: int = 600
     #: read in the isolated reader process (off only to profile or debug the readers in one process)
@@ -45,6 +46,11 @@ class Limits(BaseSettings):
     def stream_bytes(self) -> int:
         """Inflated bytes one stream may have."""
         return self.stream_mb * MB
+
+    @property
+    def document_bytes(self) -> int:
+        """Inflated bytes all streams of a document may have together (also bounds the scan's time)."""
+        return self.document_mb * MB
 
     @property
     def page_bytes(self) -> int:
@@ -141,7 +147,12 @@ def _objects_in_stream(content: bytes, dictionary: bytes) -> Iterator[tuple[int,
 
 
 def check_pdf_limits(data: bytes, source_file: str, limits: Limits | None = None) -> None:
-    """Refuse a PDF whose streams or pages inflate past ``limits``, without inflating more than one chunk at a time.
+    """Refuse a PDF whose streams, pages or whole inflate past ``limits``, inflating no more than the limits allow.
+
+    Pages come first: each page's content streams are inflated in turn against what is left of the
+    page's budget, so a page of many streams stops at ``Limits.page_mb``; then every other Flate stream
+    against ``Limits.stream_mb``; and all of it against ``Limits.document_mb``, which bounds the scan's
+    own time. Nothing inflated is kept (one chunk at a time).
 
     Parameters
     ----------
@@ -155,47 +166,95 @@ def check_pdf_limits(data: bytes, source_file: str, limits: Limits | None = None
     Raises
     ------
     DocumentReadError
-        Naming the object (and page) and the limit passed.
+        Naming the objects and the limit passed.
 
     """
-    limits = limits or Limits()
-    sizes: dict[int, int] = {}
-    page_objects: list[bytes] = []
-    for stream in _streams(data):
-        name = f"stream object {stream.number}" if stream.number is not None else "a stream"
-        if _FLATE_FIRST.search(stream.dictionary):
-            size = inflated_size(stream.raw, limits.stream_bytes)
-            if size > limits.stream_bytes:
-                raise DocumentReadError(
-                    source_file, f"{name} inflates to more than {limits.stream_mb} MB (limit FISCAL_LIMIT_STREAM_MB)"
-                )
-            if _OBJSTM.search(stream.dictionary):
+    scan = _Scan(data, source_file, limits or Limits())
+    for refs in scan.page_contents():
+        scan.check_page(refs)
+    scan.check_other_streams()
+
+
+class _Scan:
+    """The streams and pages of one file, and the inflated bytes spent measuring them."""
+
+    def __init__(self, data: bytes, source_file: str, limits: Limits) -> None:
+        self.data, self.source_file, self.limits = data, source_file, limits
+        self.streams: dict[int, _Stream] = {}
+        self.unnumbered: list[_Stream] = []
+        self.page_objects: list[bytes] = []
+        self.measured: dict[int, int] = {}  # exact sizes (within the limits)
+        self.spent = 0
+        for stream in _streams(data):
+            if stream.number is None:
+                self.unnumbered.append(stream)
+            else:
+                self.streams[stream.number] = stream  # an incremental update's copy replaces the older one
+            if _OBJSTM.search(stream.dictionary) and _FLATE_FIRST.search(stream.dictionary):
                 content = _inflate(stream.raw, limits.stream_bytes)
                 if content is not None:
-                    page_objects += [text for _, text in _objects_in_stream(content, stream.dictionary) if _PAGE.search(text)]
-        elif _ANY_FILTER.search(stream.dictionary):
-            size = len(stream.raw)  # other filters: judged by their encoded size (pdfium bounds them itself)
-        else:
-            size = len(stream.raw)
-        if stream.number is not None:
-            sizes[stream.number] = max(size, sizes.get(stream.number, 0))  # an incremental update may repeat it
-    for header in _OBJ.finditer(data):
-        body = data[header.end() : header.end() + 4096].split(b"endobj", 1)[0]
-        if _PAGE.search(body):
-            page_objects.append(body)
-    for body in page_objects:
-        contents = _CONTENTS.search(body)
-        if contents is None:
-            continue
-        refs = [int(contents.group(1))] if contents.group(1) else [int(r) for r in _REF.findall(contents.group(2) or b"")]
-        total = sum(sizes.get(ref, 0) for ref in refs)
+                    self.page_objects += [t for _, t in _objects_in_stream(content, stream.dictionary) if _PAGE.search(t)]
+        for header in _OBJ.finditer(data):
+            body = data[header.end() : header.end() + 4096].split(b"endobj", 1)[0]
+            if _PAGE.search(body):
+                self.page_objects.append(body)
+
+    def page_contents(self) -> Iterator[list[int]]:
+        """The content stream object numbers of each page dictionary found."""
+        for body in self.page_objects:
+            contents = _CONTENTS.search(body)
+            if contents is not None:
+                yield [int(contents.group(1))] if contents.group(1) else [int(r) for r in _REF.findall(contents.group(2) or b"")]
+
+    def measure(self, stream: _Stream, limit: int) -> int:
+        """Inflated size of one stream (stopped past ``limit``), charged to the document's budget."""
+        if not _FLATE_FIRST.search(stream.dictionary):
+            return len(stream.raw)  # unfiltered or other filters: judged by their encoded size
+        size = inflated_size(stream.raw, min(limit, self.limits.document_bytes - self.spent))
+        self.spent += size
+        if self.spent > self.limits.document_bytes:
+            raise DocumentReadError(
+                self.source_file,
+                f"its streams inflate to more than {self.limits.document_mb} MB in all (limit FISCAL_LIMIT_DOCUMENT_MB)",
+            )
+        return size
+
+    def check_page(self, refs: list[int]) -> None:
+        """Raise when one page's content streams inflate past the page limit (or one past the stream limit)."""
+        limits, total = self.limits, 0
+        for ref in refs:
+            stream = self.streams.get(ref)
+            if stream is None:
+                continue
+            if ref not in self.measured:
+                size = self.measure(stream, min(limits.stream_bytes, limits.page_bytes - total))
+                if size > limits.stream_bytes:
+                    raise _stream_too_big(self.source_file, ref, limits)
+                if size > limits.page_bytes - total:
+                    total += size
+                    break  # the page is over; the size is a lower bound, not kept
+                self.measured[ref] = size
+            total += self.measured[ref]
         if total > limits.page_bytes:
             shown = ", ".join(map(str, refs[:5])) + (" …" if len(refs) > 5 else "")
             raise DocumentReadError(
-                source_file,
+                self.source_file,
                 f"the content streams of a page (objects {shown}) inflate to more than {limits.page_mb} MB "
                 "(limit FISCAL_LIMIT_PAGE_MB)",
             )
+
+    def check_other_streams(self) -> None:
+        """Raise when a stream no page's content measured inflates past the stream limit."""
+        others = [(n, s) for n, s in self.streams.items() if n not in self.measured]
+        for number, stream in [*others, *((None, s) for s in self.unnumbered)]:
+            if self.measure(stream, self.limits.stream_bytes) > self.limits.stream_bytes:
+                raise _stream_too_big(self.source_file, number, self.limits)
+
+
+def _stream_too_big(source_file: str, number: int | None, limits: Limits) -> DocumentReadError:
+    """The error for one stream over ``Limits.stream_mb``."""
+    name = f"stream object {number}" if number is not None else "a stream"
+    return DocumentReadError(source_file, f"{name} inflates to more than {limits.stream_mb} MB (limit FISCAL_LIMIT_STREAM_MB)")
 
 
 def address_space_bytes() -> int | None:

@@ -287,10 +287,10 @@ def show(
     for key in ("sha256", "source", "department", "fiscal_year", "phase", "status", "pages", "tables_found", "facts_loaded"):
         console.print(f"[bold]{key}[/bold]: {row.get(key)}")
     names = document_names(engine, sha)
-    if len(names) > 1 or any(times > 1 for _, _, times in names):
+    if len(names) > 1:
         console.print("[bold]received as[/bold]:")
-        for source, name, times in names:
-            console.print(f"  - {name} from {source}" + (f" ({times} times)" if times > 1 else ""), markup=False)
+        for source, name in names:
+            console.print(f"  - {name} from {source}", markup=False)
     reasons = [r for r in str(row.get("reasons") or "").split("; ") if r]
     if reasons:
         console.print("[bold]reasons / notes[/bold]:")

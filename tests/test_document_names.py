@@ -27,11 +27,12 @@ def test_the_core_handle_matches_the_model() -> None:
         assert type(handle.type) is type(model.c[handle.name].type)
 
 
-def test_names_are_kept_counted_and_listed_first_seen_first(warehouse_engine: Engine) -> None:
+def test_names_are_kept_once_each_and_listed_first_seen_first(warehouse_engine: Engine) -> None:
     record_document_name(warehouse_engine, "a" * 64, "in/a.pdf", "a.pdf")
     record_document_name(warehouse_engine, "a" * 64, "in/b.pdf", "b.pdf")
     record_document_name(warehouse_engine, "a" * 64, "in/a.pdf", "a.pdf")
-    assert document_names(warehouse_engine, "a" * 64) == [("in/a.pdf", "a.pdf", 2), ("in/b.pdf", "b.pdf", 1)]
+    record_document_name(warehouse_engine, "a" * 64, "in/b.pdf", "b-renamed.pdf")
+    assert document_names(warehouse_engine, "a" * 64) == [("in/a.pdf", "a.pdf"), ("in/b.pdf", "b-renamed.pdf")]
     assert document_names(warehouse_engine, "b" * 64) == []
 
 
@@ -48,12 +49,10 @@ def test_the_same_bytes_under_two_names_keep_both_and_show_lists_them(tmp_path: 
     loaded = process_document(first, settings, engine, parallel=False, seen=seen)
     assert process_document(second, settings, engine, parallel=False, seen=seen).status == "duplicate"
     process_document(first, settings, engine, parallel=False)  # the same file again, in a later run
-    assert [(name, times) for _, name, times in document_names(engine, loaded.sha256)] == [
-        ("first.pdf", 2), ("second.pdf", 1)
-    ]
+    assert [name for _, name in document_names(engine, loaded.sha256)] == ["first.pdf", "second.pdf"]
     shown = CliRunner().invoke(app, ["show", loaded.sha256[:12], "-w", settings.warehouse_url], env={"COLUMNS": "300"})
     assert shown.exit_code == 0, shown.output
-    assert f"first.pdf from {first} (2 times)" in shown.output and f"second.pdf from {second}" in shown.output
+    assert f"first.pdf from {first}" in shown.output and f"second.pdf from {second}" in shown.output
 
 
 def test_the_migration_gives_existing_documents_their_current_name(tmp_path: Path) -> None:
@@ -68,4 +67,4 @@ def test_the_migration_gives_existing_documents_their_current_name(tmp_path: Pat
             " '2026-01-01 00:00:00')"
         ))
     upgrade(engine)
-    assert document_names(engine, "c") == [("in/c.pdf", "c.pdf", 1)]
+    assert document_names(engine, "c") == [("in/c.pdf", "c.pdf")]

@@ -150,3 +150,25 @@ def test_a_batch_with_bombs_loads_its_good_document(tmp_path: Path, monkeypatch:
     assert outcomes["pages.pdf"].reasons[0].startswith("pages.pdf: claims 1000000 pages")
     # failed documents keep their raw bytes for a rerun with other limits
     assert len(list((tmp_path / "data" / "raw").glob("*.pdf"))) == 3
+
+
+def test_the_scan_of_a_many_stream_page_stops_at_the_page_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    import extract.limits as limits_module
+
+    inflated: list[int] = []
+    real = limits_module.inflated_size
+
+    def counting(raw: bytes, limit: int) -> int:
+        inflated.append(real(raw, limit))
+        return inflated[-1]
+
+    monkeypatch.setattr(limits_module, "inflated_size", counting)
+    with pytest.raises(DocumentReadError, match="FISCAL_LIMIT_PAGE_MB"):
+        check_pdf_limits(many_streams_page(streams=40, each_mb=4), "many.pdf", Limits(page_mb=20))
+    assert sum(inflated) <= 21 * MB  # 160 MB of streams on the page; the scan inflated about the budget, not all
+
+
+def test_a_document_whose_streams_inflate_past_its_budget_in_all_is_refused() -> None:
+    pdf = many_streams_page(streams=6, each_mb=4)
+    with pytest.raises(DocumentReadError, match=r"its streams inflate to more than 10 MB in all \(limit FISCAL_LIMIT_DOCUMENT_MB\)"):
+        check_pdf_limits(pdf, "all.pdf", Limits(page_mb=1000, document_mb=10))

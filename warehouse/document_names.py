@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Integer, Text, column, insert, select, table, update
+from sqlalchemy import DateTime, Text, column, insert, select, table, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -18,8 +18,6 @@ ETL_DOCUMENT_NAME = table(
     column("source", Text),
     column("source_file", Text),
     column("first_seen_at", DateTime(timezone=True)),
-    column("last_seen_at", DateTime(timezone=True)),
-    column("times_seen", Integer),
 )
 
 
@@ -42,30 +40,33 @@ def record_document_name(engine: Engine, sha256: str, source: str, source_file: 
     """
     now = now or datetime.now(UTC)
     names = ETL_DOCUMENT_NAME.c
-    seen_again = (
+    # the same name again changes nothing (a rerun leaves the warehouse as it was); a new name is added
+    renamed = (
         update(ETL_DOCUMENT_NAME)
-        .where((names.sha256 == sha256) & (names.source == source))
-        .values(source_file=source_file, last_seen_at=now, times_seen=names.times_seen + 1)
+        .where((names.sha256 == sha256) & (names.source == source) & (names.source_file != source_file))
+        .values(source_file=source_file)
     )
-    row = {"sha256": sha256, "source": source, "source_file": source_file, "first_seen_at": now,
-           "last_seen_at": now, "times_seen": 1}
-    for _ in range(2):  # another process may insert the same name between our UPDATE and INSERT
+    known = select(names.sha256).where((names.sha256 == sha256) & (names.source == source))
+    row = {"sha256": sha256, "source": source, "source_file": source_file, "first_seen_at": now}
+    for _ in range(2):  # another process may insert the same name between our look and our INSERT
         try:
             with engine.begin() as conn:
-                if conn.execute(seen_again).rowcount == 0:
+                if conn.execute(known).first() is None:
                     conn.execute(insert(ETL_DOCUMENT_NAME), row)
+                else:
+                    conn.execute(renamed)
             return
         except IntegrityError:
             continue
 
 
-def document_names(engine: Engine, sha256: str) -> list[tuple[str, str, int]]:
-    """(source, name, times seen) of every name a document was received under, first seen first."""
+def document_names(engine: Engine, sha256: str) -> list[tuple[str, str]]:
+    """(source, name) of every name a document was received under, first seen first."""
     names = ETL_DOCUMENT_NAME.c
     with engine.connect() as conn:
         rows = conn.execute(
-            select(names.source, names.source_file, names.times_seen)
+            select(names.source, names.source_file)
             .where(names.sha256 == sha256)
             .order_by(names.first_seen_at, names.source)
         ).all()
-    return [(str(r.source), str(r.source_file), int(r.times_seen)) for r in rows]
+    return [(str(r.source), str(r.source_file)) for r in rows]

@@ -209,8 +209,6 @@ class EtlDocumentName(Base):
     source: Mapped[str] = mapped_column(Text, primary_key=True)  # URL or local path as received
     source_file: Mapped[str] = mapped_column(Text)  # the name as received (published name for downloads)
     first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    times_seen: Mapped[int] = mapped_column(Integer)
 
 
 class EtlTable(Base):

@@ -6,7 +6,8 @@ Create Date: 2026-12-02 00:00:00
 
 ``etl_document`` keeps one ``source``/``source_file`` per sha256 (the latest); the same bytes sent
 under a second name (two file names in one batch, one PDF published at two URLs) overwrote the first.
-One row per (sha256, source) keeps them all, with when each was first and last seen and how often.
+One row per (sha256, source) keeps them all, with when each was first seen (nothing that a rerun of
+the same input would change: reruns leave the warehouse as it was).
 Existing documents get their current name.
 """
 
@@ -31,13 +32,11 @@ def upgrade() -> None:
         sa.Column("source", sa.Text(), nullable=False),
         sa.Column("source_file", sa.Text(), nullable=False),
         sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("times_seen", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("sha256", "source", name=op.f("pk_etl_document_name")),
     )
     op.execute(
-        "INSERT INTO etl_document_name (sha256, source, source_file, first_seen_at, last_seen_at, times_seen) "
-        "SELECT sha256, source, source_file, updated_at, updated_at, 1 FROM etl_document"
+        "INSERT INTO etl_document_name (sha256, source, source_file, first_seen_at) "
+        "SELECT sha256, source, source_file, updated_at FROM etl_document"
     )
 
 
