@@ -195,6 +195,11 @@ def join_lines(chars: Sequence[PageChar]) -> str:
     return "\n".join(_line_text(line) for line in _lines(chars))
 
 
+def text_lines(chars: Sequence[PageChar]) -> list[tuple[float, float, str]]:
+    """The printed lines of a set of characters, top to bottom: (top, bottom, text) each."""
+    return [(min(c.top for c in line), max(c.bottom for c in line), _line_text(line)) for line in _lines(chars)]
+
+
 def reading_order_text(chars: Sequence[PageChar]) -> str:
     """A page's text as printed: lines top to bottom, each left to right (not the content stream's order).
 

@@ -105,6 +105,8 @@ class RawTable:
     grids: tuple[CellGrid, ...]
     unit: str | None
     empty_note: str | None = None  # "本表无数据" etc. when the table is present but has no data
+    #: the kind of table (``extract.budget_tables.TABLE_TYPES``), shared by 预算 and 决算 of every family
+    table_type: str | None = None
 
     @property
     def is_empty(self) -> bool:

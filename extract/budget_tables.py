@@ -1,0 +1,297 @@
+"""The tables of a 预算 (budget) disclosure: found by their printed titles, numbered as the document numbers them.
+
+决算 table sets are standard (公开01表 … 公开09表, ``extract.identify``). 预算 sets are not: Shanghai prints
+nine tables titled "2025年部门财务收支预算总表" … without numbers, Jiangsu twelve or thirteen, "公开03表：
+支出预算总表" or "表一" over "收支预算总表", several to a page, the set changing by year. So here:
+
+- every line of a ruled page that reads like a 预算 table title is a table start (a number printed before it,
+  on its line or the line above, in Arabic or Chinese numerals, is kept);
+- each grid belongs to the last title printed above it on its page; grids above a page's first title
+  continue the table of the page before;
+- ``table_code`` is the number the document prints for the table, else its position in the document's
+  目录 (table of contents), else its position in the document, two digits;
+- ``table_type`` is a stable key per kind of table, shared with the 决算 tables (``TABLE_TYPES``), so one
+  query compares the general-budget functional table of a Shanghai 预算, a Jiangsu 预算 and a 决算;
+- the unit is the one printed between a table's title and its grid (pages differ: 元 on most, 万元 on 三公).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from extract.cells import text_lines
+from extract.identify import squash
+from extract.models import CellGrid, RawTable
+from extract.pdf import PageInfo
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_NUMBER = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
+#: A number printed for a table: 公开05表, 预算公开表5, 表5, 表十一, 附表3 (before or after the title).
+_MARKER = re.compile(rf"(?:(?:预算)?公开|附)?(?:表\s*(?P<a>{_NUMBER})|(?P<b>{_NUMBER})\s*表)(?![\u4e00-\u9fff]{{2}})")
+#: A budget table title: what ends in 预算表 / 预算总表 (or 预算 then 表 on the next line), without its
+#: year, department and ordinal prefixes.
+_TITLE = re.compile(r"[\u4e00-\u9fff（）()、]{2,48}?预算(?:总表|表)")
+#: Where a title proper starts, after its ordinal, year and department: the first of these words.
+_HEADS = (
+    "部门", "预算单位", "单位", "财务收支", "收支", "收入", "支出", "财政拨款", "一般公共预算", "政府性基金", "国有资本",
+    "三公", "政府采购", "机关运行", "培训费", "项目支出", "动用", "基本支出",
+)
+_YEAR_PREFIX = re.compile(r"^.*?(?:(?:19|20)\d{2})?年度?")
+#: What may follow a title on its line: nothing, 续, or the number printed for the table.
+_AFTER_TITLE = re.compile(
+    r"(?:[（(][\u4e00-\u9fff、]{1,10}[）)])?"  # a qualifier: （功能科目）
+    r"(?:[（(]?续(?:表)?[）)]?|[（(]?(?:(?:预算)?公开|附)?(?:表\s*\d{1,2}|\d{1,2}\s*表|表[一二三四五六七八九十]{1,3})[）)]?)?"
+)
+_UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(亿元|万元|千元|元)")
+_CONTENTS = re.compile(r"^目\s*录")
+
+
+@dataclass(frozen=True)
+class TableType:
+    """A kind of table, the same in 预算 and 决算 of every family: key, label, how its rows are coded."""
+
+    key: str
+    label: str
+    classification: str | None  # "functional", "economic" or None (line items)
+
+
+#: The kinds of table, in the order their keywords are tried (the first that a title holds wins).
+TABLE_TYPES: tuple[tuple[tuple[str, ...], TableType], ...] = (
+    (("三公",), TableType("three_public", "“三公”经费", None)),
+    (("培训费",), TableType("training", "培训费", None)),
+    (("机关运行经费",), TableType("operating_costs", "机关运行经费", "economic")),
+    (("政府采购",), TableType("procurement", "政府采购", None)),
+    (("结转和结余", "结转结余"), TableType("carryover", "动用上年结转和结余资金", "functional")),
+    (("项目支出",), TableType("projects", "项目支出", None)),
+    (("政府性基金",), TableType("government_fund", "政府性基金预算支出", "functional")),
+    (("国有资本经营",), TableType("state_capital", "国有资本经营预算支出", "functional")),
+    (("一般公共预算财政拨款基本支出",), TableType("general_budget_basic_economic", "一般公共预算基本支出（经济分类）", "economic")),
+    (("财政拨款基本支出",), TableType("appropriation_basic_economic", "财政拨款基本支出", "economic")),
+    (("基本支出",), TableType("general_budget_basic_economic", "一般公共预算基本支出（经济分类）", "economic")),
+    (("财政拨款收支", "财政拨款收入支出"), TableType("appropriation_summary", "财政拨款收支总表", None)),
+    (("一般公共预算",), TableType("general_budget_functional", "一般公共预算支出（功能分类）", "functional")),
+    (("财政拨款支出",), TableType("appropriation_expenditure", "财政拨款支出（功能分类）", "functional")),
+    (("收支", "收入支出"), TableType("income_expenditure_summary", "收支总表", None)),
+    (("收入",), TableType("income", "收入", "functional")),
+    (("支出",), TableType("expenditure", "支出", "functional")),
+)
+
+#: The ``table_type`` of each standard 决算 table.
+FINAL_TABLE_TYPES: dict[str, str] = {
+    "01": "income_expenditure_summary",
+    "02": "income",
+    "03": "expenditure",
+    "04": "appropriation_summary",
+    "05": "general_budget_functional",
+    "06": "general_budget_basic_economic",
+    "07": "three_public",
+    "08": "government_fund",
+    "09": "state_capital",
+}
+
+
+def table_type(title: str) -> TableType | None:
+    """The kind of table a printed title names (any family, 预算 or 决算), or None."""
+    t = squash(title)
+    for keywords, kind in TABLE_TYPES:
+        if any(k in t for k in keywords):
+            return kind
+    return None
+
+
+def parse_number(text: str) -> int | None:
+    """1–99 from Arabic digits or Chinese numerals (五, 十一, 二十三), else None."""
+    if text.isdigit():
+        return int(text)
+    if not text or any(c not in _CN_DIGITS and c != "十" for c in text):
+        return None
+    if "十" not in text:
+        return _CN_DIGITS[text] if len(text) == 1 else None
+    tens, _, ones = text.partition("十")
+    value = (_CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
+    return value or None
+
+
+def clean_title(title: str) -> str:
+    """A printed title without its ordinal, year and department or unit prefix ("2025年部门财务收支预算总表" → "财务收支预算总表")."""
+    t = squash(title)
+    if "年" in t[:24]:
+        t = _YEAR_PREFIX.sub("", t, count=1) or t
+    starts = [t.find(head) for head in _HEADS if head in t]
+    if starts:
+        t = t[min(starts) :]
+    for prefix in ("预算单位", "部门", "单位"):
+        if t.startswith(prefix) and table_type(t[len(prefix) :]) is not None:
+            t = t[len(prefix) :]
+            break
+    return t
+
+
+@dataclass(frozen=True)
+class TitleLine:
+    """A table title printed on a page: where, what, and the number printed with it."""
+
+    page: int
+    top: float
+    bottom: float
+    title: str  # cleaned (``clean_title``)
+    number: int | None
+
+
+def _marker_number(text: str) -> int | None:
+    """The table number a marker in ``text`` prints (公开05表, 表十一), else None."""
+    match = _MARKER.search(text)
+    return parse_number(match.group("a") or match.group("b")) if match else None
+
+
+def title_lines(page: PageInfo) -> list[TitleLine]:
+    """The 预算 table titles printed on a page, top to bottom (a title wrapped before its final 表 is joined)."""
+    lines = text_lines(page.chars) if page.chars else []
+    if any(_CONTENTS.match(squash(text)) for _, _, text in lines[:3]):
+        return []  # the 目录 lists the tables; it is not one (``contents_order`` reads it)
+    found: list[TitleLine] = []
+    skip_next = False
+    for index, (top, bottom, raw) in enumerate(lines):
+        if skip_next:
+            skip_next = False
+            continue
+        text = squash(raw)
+        if "…" in text or "..." in text or re.search(r"[.·…]{3,}\d*$", text):
+            continue  # a 目录 entry, not a table
+        following = squash(lines[index + 1][2]) if index + 1 < len(lines) else ""
+        if text.endswith("预算") and following[:2] in ("表", "总表") or following.startswith(("表", "总表")) and text.endswith("预算"):
+            text += "总表" if following.startswith("总表") else "表"
+            skip_next = True
+        match = _TITLE.search(text)
+        if match is None or not _AFTER_TITLE.fullmatch(text[match.end() :]):
+            continue  # a sentence of the narrative that names a table ("收支预算总表情况说明")
+        title = clean_title(match.group(0))
+        if table_type(title) is None:
+            continue
+        number = _marker_number(text[: match.start()]) or _marker_number(text[match.end() :])
+        if number is None and index > 0:
+            above = squash(lines[index - 1][2])
+            if _MARKER.fullmatch(above):
+                number = _marker_number(above)
+        found.append(TitleLine(page.number, top, bottom, title, number))
+    return found
+
+
+def contents_order(pages: Sequence[PageInfo]) -> list[str]:
+    """The 预算 table titles a document's 目录 lists, in its order (cleaned; empty without a 目录)."""
+    for page in pages[:6]:
+        lines = [squash(t) for _, _, t in (text_lines(page.chars) if page.chars else [])]
+        if not any(_CONTENTS.match(line) for line in lines[:3]):
+            continue
+        titles: list[str] = []
+        for index, line in enumerate(lines):
+            entry = re.sub(r"[.·…]+\d*$", "", line)
+            nxt = re.sub(r"[.·…]+\d*$", "", lines[index + 1]) if index + 1 < len(lines) else ""
+            if entry.endswith("预算") and nxt in ("表", "总表"):
+                entry += nxt
+            match = _TITLE.search(entry)
+            if match and table_type(match.group(0)) is not None:
+                titles.append(clean_title(match.group(0)))
+        return titles
+    return []
+
+
+@dataclass
+class _Build:
+    start: TitleLine
+    pages: list[int] = field(default_factory=list)
+    grids: list[CellGrid] = field(default_factory=list)
+    unit: str | None = None
+
+
+def _grid_top(grid: CellGrid) -> float:
+    """The top of a grid on its page (its first row's cells)."""
+    tops = [box[1] for row in grid.boxes for box in row] if grid.boxes else []
+    return min(tops) if tops else 0.0
+
+
+def _unit_between(page: PageInfo, top: float, bottom: float | None) -> str | None:
+    """The unit printed on a page between ``top`` and ``bottom`` (the title and its grid), if any."""
+    for line_top, _, text in text_lines(page.chars) if page.chars else []:
+        if line_top >= top - 1 and (bottom is None or line_top < bottom):
+            match = _UNIT.search(squash(text))
+            if match:
+                return match.group(1)
+    return None
+
+
+def identify_budget_tables(pages: Sequence[PageInfo], grids: Sequence[CellGrid]) -> list[RawTable]:
+    """The 预算 tables of a document, in document order, each with its code, title, type, pages, grids and unit.
+
+    Parameters
+    ----------
+    pages
+        Every page (``extract.pdf.read_pages``).
+    grids
+        Their ruled grids (``extract.grids.read_grids``).
+
+    Returns
+    -------
+    list of RawTable
+        ``table_code`` as the module docstring says; ``table_type`` from ``TABLE_TYPES``.
+
+    """
+    by_page: dict[int, list[CellGrid]] = {}
+    for grid in grids:
+        by_page.setdefault(grid.page, []).append(grid)
+    builds: list[_Build] = []
+    current: _Build | None = None
+    for page in pages:
+        page_grids = sorted(by_page.get(page.number, []), key=_grid_top)
+        titles = title_lines(page) if page_grids or page.is_ruled else []
+        if not titles and not page_grids:
+            if not page.is_ruled:
+                current = None  # narrative between tables ends the chain
+            continue
+        for title in titles:
+            if current is not None and title.title == current.start.title and current.pages[-1] == page.number - 1:
+                continue  # the title printed again over its continuation ("…预算表（续）")
+            current = _Build(title, pages=[page.number])
+            builds.append(current)
+        titles = [t for t in titles if any(b.start is t for b in builds)]
+        for grid in page_grids:
+            top = _grid_top(grid)
+            above = [b for b in builds if b.start.page == page.number and b.start.top < top]
+            owner = above[-1] if above else current if not titles or top < titles[0].top else None
+            if owner is None:
+                continue
+            if page.number not in owner.pages:
+                owner.pages.append(page.number)
+            owner.grids.append(grid)
+        for build in builds:
+            if build.start.page == page.number:
+                first = [g for g in build.grids if g.page == page.number]
+                build.unit = _unit_between(page, build.start.top, _grid_top(first[0]) if first else None)
+    if not builds:
+        return []
+    order = contents_order(pages)
+    units = [b.unit for b in builds if b.unit]
+    tables: list[RawTable] = []
+    used: set[str] = set()
+    for position, build in enumerate(builds, 1):
+        number = build.start.number
+        if number is None and build.start.title in order:
+            number = order.index(build.start.title) + 1
+        code = f"{number or position:02d}"
+        if code in used:
+            code = f"{position:02d}" if f"{position:02d}" not in used else f"{len(used) + 1:02d}"
+        used.add(code)
+        kind = table_type(build.start.title)
+        tables.append(
+            RawTable(
+                table_code=code,
+                title=build.start.title,
+                pages=tuple(build.pages),
+                grids=tuple(build.grids),
+                unit=build.unit or (units[0] if units else None),
+                table_type=kind.key if kind else None,
+            )
+        )
+    return tables
