@@ -10,9 +10,8 @@ from typing import Literal
 
 from extract.models import CellGrid, DocumentFacts, ExtractionIssue, Phase, RawTable
 from extract.pdf import PageInfo
+from extract.table_types import squash
 
-_SPACE = re.compile(r"\s+")
-_QUOTES = re.compile(r"[“”\"'‘’「」『』]")
 #: A title candidate: up to 40 CJK-ish characters ending in 决算/预算 + 表/总表.
 _TITLE = re.compile(r"[\u4e00-\u9fff（）()、]{2,40}?(?:决算|预算)(?:总表|表)")
 _MARKER = re.compile(r"(?:公开|预算公开|决算公开)?\s*0?(\d{1,2})\s*表|表\s*(\d{1,2})(?!\d)")
@@ -29,11 +28,6 @@ _LEADING_PART = re.compile(r"^(?:第[一二三四五六七八九十]+部分|目�
 
 _ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|（[一二三四五六七八九十]+）)")
 HEAD_CHARS = 160  # how much of a page's text (whitespace removed) can hold its title
-
-
-def squash(text: str) -> str:
-    """Remove all whitespace and quote marks (titles are often split or garbled by the producer)."""
-    return _QUOTES.sub("", _SPACE.sub("", text))
 
 
 def classify_title(title: str) -> str | None:

@@ -161,6 +161,7 @@ class TableSummary:
     whitespace: float | None  # parsing report, worst page
     note: str | None = None  # empty-table note or why the table is not handled
     outside_chars_pct: float | None = None  # worst page: % of characters in the grid's box that fell in no cell
+    table_type: str | None = None  # the kind of table (extract.table_types), shared by 预算 and 决算
 
 
 #: What happened to one document URL. ``new``: content never seen before; ``changed``: new content

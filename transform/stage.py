@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from extract.models import TABLE_CODES, TABLE_TITLES, ExtractionIssue, RawTable, TableSummary
+from extract.table_types import FINAL_TABLE_TYPES, clean_title
 from transform.normalize import stage_table
 from transform.stg_cells import check_stg_cells, empty_stg_cells
 
@@ -71,7 +72,10 @@ def stage_document(tables: Sequence[RawTable], default_unit: str | None) -> Stag
         table = by_code.get(code)
         if table is None:
             summaries.append(
-                TableSummary(code, TABLE_TITLES[code], (), False, False, 0, 0, None, None, None, "not found in the document")
+                TableSummary(
+                    code, TABLE_TITLES[code], (), False, False, 0, 0, None, None, None, "not found in the document",
+                    table_type=FINAL_TABLE_TYPES.get(code),
+                )
             )
             continue
         unit = table.unit or default_unit
@@ -85,7 +89,7 @@ def stage_document(tables: Sequence[RawTable], default_unit: str | None) -> Stag
         summaries.append(
             TableSummary(
                 table_code=code,
-                title=table.title or TABLE_TITLES[code],
+                title=clean_title(table.title) if table.title else TABLE_TITLES[code],
                 pages=table.pages,
                 present=True,
                 is_empty=is_empty,
@@ -96,6 +100,7 @@ def stage_document(tables: Sequence[RawTable], default_unit: str | None) -> Stag
                 whitespace=_report_value(table, "whitespace"),
                 note=note,
                 outside_chars_pct=_report_value(table, "outside_chars_pct"),
+                table_type=table.table_type or FINAL_TABLE_TYPES.get(code),
             )
         )
     non_empty = [f for f in frames if len(f)]

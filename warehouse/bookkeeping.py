@@ -238,6 +238,7 @@ def replace_etl_tables(
             "whitespace": t.whitespace,
             "note": t.note,
             "outside_chars_pct": t.outside_chars_pct,
+            "table_type": t.table_type,
         }
         for t in tables
     ]

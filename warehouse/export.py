@@ -59,6 +59,7 @@ ETL_TABLE = table(
     column("whitespace", Float),
     column("note", Text),
     column("outside_chars_pct", Float),
+    column("table_type", Text),
 )
 DIM_DOCUMENT = table(
     "dim_document",
@@ -128,6 +129,8 @@ FACT_COLUMNS: tuple[str, ...] = (
     "cell_top",
     "cell_x1",
     "cell_bottom",
+    "table_title",
+    "table_type",
 )
 
 DOCUMENT_COLUMNS: tuple[str, ...] = (
@@ -201,7 +204,7 @@ def resolve_document(engine: Engine, prefix: str) -> str:
 def _facts_query(engine: Engine, document: str | None) -> Select[Any]:
     """The SELECT of the facts export (``FACT_COLUMNS``); ``document`` is resolved as a sha256 prefix."""
     f, d, e = FCT_AMOUNT.c, DIM_DOCUMENT.c, ETL_DOCUMENT.c
-    fs, es, li, me, dep = DIM_FUNCTIONAL.c, DIM_ECONOMIC.c, DIM_LINE_ITEM.c, DIM_MEASURE.c, DIM_DEPARTMENT.c
+    fs, es, li, me, dep, tb = DIM_FUNCTIONAL.c, DIM_ECONOMIC.c, DIM_LINE_ITEM.c, DIM_MEASURE.c, DIM_DEPARTMENT.c, ETL_TABLE.c
     source = (
         FCT_AMOUNT.join(DIM_DOCUMENT, d.document_key == f.document_key)
         .join(ETL_DOCUMENT, e.sha256 == d.sha256)
@@ -210,6 +213,7 @@ def _facts_query(engine: Engine, document: str | None) -> Select[Any]:
         .outerjoin(DIM_FUNCTIONAL, fs.functional_key == f.functional_key)
         .outerjoin(DIM_ECONOMIC, es.economic_key == f.economic_key)
         .outerjoin(DIM_LINE_ITEM, li.line_item_key == f.line_item_key)
+        .outerjoin(ETL_TABLE, (tb.sha256 == d.sha256) & (tb.table_code == f.table_code))
     )
     stmt: Select[Any] = (
         select(
@@ -237,6 +241,8 @@ def _facts_query(engine: Engine, document: str | None) -> Select[Any]:
             f.cell_top,
             f.cell_x1,
             f.cell_bottom,
+            tb.title.label("table_title"),
+            tb.table_type,
         )
         .select_from(source)
         .where(e.status == "loaded")

@@ -229,6 +229,7 @@ class EtlTable(Base):
     whitespace: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str | None] = mapped_column(Text)
     outside_chars_pct: Mapped[float | None] = mapped_column(Float)  # worst page, 0–100 (0005)
+    table_type: Mapped[str | None] = mapped_column(Text)  # extract.table_types key (0008)
 
 
 class DimDocument(Base):

@@ -442,7 +442,8 @@ def checks_shanghai(cells, unit_level):
     by_t = defaultdict(list)
     for c in cells:
         by_t[c["table"]].append(c)
-    li = lambda t: {(c["line_item"], tuple(c["measure"])): c["amount"] for c in by_t[t]}
+    def li(t: str) -> dict:
+        return {(c["line_item"], tuple(c["measure"])): c["amount"] for c in by_t[t]}
 
     # 01 财务收支预算总表
     v = li("01")
@@ -535,7 +536,8 @@ def checks_jiangsu(cells):
     by_t = defaultdict(list)
     for c in cells:
         by_t[c["table"]].append(c)
-    li = lambda t: {(c["line_item"], tuple(c["measure"])): c["amount"] for c in by_t[t]}
+    def li(t: str) -> dict:
+        return {(c["line_item"], tuple(c["measure"])): c["amount"] for c in by_t[t]}
     # 01
     v = li("01")
     inc, fun, use = ("收入", "金额"), ("支出", "功能分类", "金额"), ("支出", "支出用途", "金额")
