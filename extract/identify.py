@@ -17,6 +17,7 @@ _TITLE = re.compile(r"[\u4e00-\u9fff（）()、]{2,40}?(?:决算|预算)(?:总�
 _MARKER = re.compile(r"(?:公开|预算公开|决算公开)?\s*0?(\d{1,2})\s*表|表\s*(\d{1,2})(?!\d)")
 _UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(亿元|万元|千元|元)")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年度")
+_YEAR_ANY = re.compile(r"((?:19|20)\d{2})\s*年")
 _DEPARTMENT = re.compile(
     r"(?:部门|编制单位|编制部门|填报单位|单位名称|预算单位)\s*[:：]\s*([^\s:：]{2,60}?)(?=\s|(?:19|20)\d{2}|金额|单位|$)"
 )
@@ -242,6 +243,8 @@ def read_facts(pages: Sequence[PageInfo], tables: Sequence[RawTable]) -> Documen
     cover_text = squash("\n".join(p.text for p in pages[:3]))
     cover = _COVER.search(cover_text)
     department = departments.most_common(1)[0][0] if departments else None
+    if not years:  # 预算 titles print "2025年部门…预算表", without 年度
+        years = Counter(int(m.group(1)) for p in table_pages for m in _YEAR_ANY.finditer(p.text))
     fiscal_year = years.most_common(1)[0][0] if years else None
     phase: Phase | None = None
     title = None

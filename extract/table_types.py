@@ -61,6 +61,11 @@ FINAL_TABLE_TYPES: dict[str, str] = {
 }
 
 
+def table_kind(key: str) -> TableType | None:
+    """The kind of table a ``table_type`` key names, or None for an unknown key."""
+    return next((kind for _, kind in TABLE_TYPES if kind.key == key), None)
+
+
 def table_type(title: str) -> TableType | None:
     """The kind of table a printed title names (any family, 预算 or 决算), or None."""
     t = squash(title)

@@ -117,7 +117,7 @@ def test_boxes_round_trip_from_stg_cells_to_fct_amount_and_every_export(
     # the append-only contract: the old columns keep their places, the box columns come last
     fct_columns = [c["name"] for c in inspect(warehouse_engine).get_columns("fct_amount")]
     assert fct_columns == [*FACT_COLUMNS_0004, *BOX_COLUMNS]
-    assert list(FACT_COLUMNS) == [*EXPORT_COLUMNS_0004, *BOX_COLUMNS]
+    assert list(FACT_COLUMNS) == [*EXPORT_COLUMNS_0004, *BOX_COLUMNS, "table_title", "table_type"]  # 0008 after
 
     frame = export_facts(warehouse_engine)
     assert list(frame.columns) == list(FACT_COLUMNS)
@@ -127,7 +127,7 @@ def test_boxes_round_trip_from_stg_cells_to_fct_amount_and_every_export(
     }
     assert exported == want
 
-    # CSV (fiscal export facts): the four columns last, points as plain numbers, '' when unknown
+    # CSV (fiscal export facts): the four box columns after the 0004 ones, points as plain numbers, '' when unknown
     result = runner.invoke(app, ["export", "facts", "-w", warehouse_url])
     assert result.exit_code == 0, result.output
     reader = csv.DictReader(io.StringIO(result.stdout))
@@ -197,7 +197,7 @@ def test_a_reload_replaces_the_boxes_and_keeps_the_amount_keys(warehouse_engine:
 
 def _dump_without_boxes(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every star table's rows, all columns but the 0005 ones and timestamps, in a stable order."""
-    skip = {*BOX_COLUMNS, "outside_chars_pct", "loaded_at", "updated_at"}
+    skip = {*BOX_COLUMNS, "outside_chars_pct", "loaded_at", "updated_at", "table_type"}  # 0008's: refilled from codes
     out: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as conn:
         for table in Base.metadata.sorted_tables:

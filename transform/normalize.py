@@ -18,6 +18,7 @@ from typing import Literal
 import pandas as pd
 
 from extract.models import CODED_TABLES, EDGE_LEFT, EDGE_TOP, CellGrid, ExtractionIssue, RawTable
+from extract.table_types import table_kind
 from transform.parsers import (
     NONE_MARKS,
     CellParseError,
@@ -358,7 +359,9 @@ def _emit(table: RawTable, rows: list[_Row], unit: str, issues: list[ExtractionI
     """Turn body rows into stg_cells records."""
     code = table.table_code
     factor = UNIT_FACTORS[unit]
-    economic = code in ECONOMIC_TABLES
+    # a 预算 table's number says nothing of its rows: its kind does (决算 tables go by the standard code)
+    kind = table_kind(table.table_type) if table.table_type else None
+    economic = kind.classification == "economic" if kind else code in ECONOMIC_TABLES
     records: list[dict[str, object]] = []
     last_codes: dict[tuple[int, ...], list[str]] = {}
     seen_labels: dict[tuple[int, ...], list[str]] = {}

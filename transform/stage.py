@@ -53,7 +53,9 @@ def stage_document(tables: Sequence[RawTable], default_unit: str | None) -> Stag
     Parameters
     ----------
     tables
-        The document's standard tables as identified (``extract.identify.identify_tables``).
+        The document's tables as identified: the standard 决算 tables (``extract.identify.identify_tables``),
+        or a 预算 set as printed (``extract.budget_tables.identify_budget_tables``, each with its
+        ``table_type``: staged in the document's order, nothing reported missing).
     default_unit
         The document's prevailing amount unit, for tables that print none.
 
@@ -68,7 +70,9 @@ def stage_document(tables: Sequence[RawTable], default_unit: str | None) -> Stag
     summaries: list[TableSummary] = []
     issues: list[ExtractionIssue] = []
     by_code = {t.table_code: t for t in tables}
-    for code in TABLE_CODES:
+    # a 预算 set is what the document prints (extract.budget_tables); a 决算 set is the nine standard tables
+    budget = any(t.table_type for t in tables)
+    for code in [t.table_code for t in tables] if budget else TABLE_CODES:
         table = by_code.get(code)
         if table is None:
             summaries.append(
@@ -89,7 +93,7 @@ def stage_document(tables: Sequence[RawTable], default_unit: str | None) -> Stag
         summaries.append(
             TableSummary(
                 table_code=code,
-                title=clean_title(table.title) if table.title else TABLE_TITLES[code],
+                title=clean_title(table.title) if table.title else TABLE_TITLES.get(code),
                 pages=table.pages,
                 present=True,
                 is_empty=is_empty,
