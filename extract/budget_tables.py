@@ -95,6 +95,10 @@ def title_lines(page: PageInfo) -> list[TitleLine]:
         if text.endswith("预算") and following[:2] in ("表", "总表") or following.startswith(("表", "总表")) and text.endswith("预算"):
             text += "总表" if following.startswith("总表") else "表"
             skip_next = True
+        if index > 0 and not _TITLE.search(squash(lines[index - 1][2])) and _MARKER.search(squash(lines[index - 1][2])):
+            above_top, above_bottom, above_text = lines[index - 1]
+            if top - above_bottom < 1.5 * (bottom - top):  # the title wrapped after its marker's line
+                text, top = squash(above_text) + text, above_top
         match = _TITLE.search(text)
         if match is None or not _AFTER_TITLE.fullmatch(text[match.end() :]):
             continue  # a sentence of the narrative that names a table ("收支预算总表情况说明")
@@ -181,6 +185,7 @@ def identify_budget_tables(pages: Sequence[PageInfo], grids: Sequence[CellGrid])
             if not page.is_ruled:
                 current = None  # narrative between tables ends the chain
             continue
+        previous = current  # the table the page's first grid continues, if it starts above every title
         for title in titles:
             if current is not None and title.title == current.start.title and current.pages[-1] == page.number - 1:
                 continue  # the title printed again over its continuation ("…预算表（续）")
@@ -190,7 +195,7 @@ def identify_budget_tables(pages: Sequence[PageInfo], grids: Sequence[CellGrid])
         for grid in page_grids:
             top = _grid_top(grid)
             above = [b for b in builds if b.start.page == page.number and b.start.top < top]
-            owner = above[-1] if above else current if not titles or top < titles[0].top else None
+            owner = above[-1] if above else previous if not titles or top < titles[0].top else None
             if owner is None:
                 continue
             if page.number not in owner.pages:

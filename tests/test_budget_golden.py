@@ -23,9 +23,15 @@ from transform.stage import stage_document
 DATA = Path(__file__).resolve().parent / "data"
 _ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|（[一二三四五六七八九十]+）|\d{1,2}[、.．])")
 
-#: documents read without a miss or an extra (the Jiangsu golden, jiangsu_procuratorate_2018_yusuan.json,
-#: is not met yet: several tables to a page split across grids; see the issue's note)
-EXACT = ["shanghai-putuo_finance-bureau_2025_yusuan_dept", "shanghai-putuo_govt-office_2025_yusuan_unit"]
+#: (document, tables not yet read as the golden file has them): every other table must match exactly.
+#: Jiangsu 02 labels its rows in two columns (group, source: the golden keeps the inner one and 小计 under
+#: its group) and Jiangsu 12 (政府采购) names each row by its 品目 column, where the reader takes the
+#: 采购组织形式 column next to the amount; both are open in issue 13.
+CASES = [
+    ("shanghai-putuo_finance-bureau_2025_yusuan_dept", frozenset()),
+    ("shanghai-putuo_govt-office_2025_yusuan_unit", frozenset()),
+    ("jiangsu_procuratorate_2018_yusuan", frozenset({"02", "12"})),
+]
 
 
 def _key(table: str, functional: Any, economic: Any, line_item: Any, amount: str) -> tuple[Any, ...]:
@@ -33,8 +39,8 @@ def _key(table: str, functional: Any, economic: Any, line_item: Any, amount: str
     return (table, functional or None, economic or None, label, amount)
 
 
-@pytest.mark.parametrize("name", EXACT)
-def test_a_real_budget_is_read_cell_for_cell(name: str) -> None:
+@pytest.mark.parametrize(("name", "open_tables"), CASES, ids=[c[0] for c in CASES])
+def test_a_real_budget_is_read_cell_for_cell(name: str, open_tables: frozenset[str]) -> None:
     golden = json.loads((DATA / "golden" / "yusuan" / f"{name}.json").read_text(encoding="utf-8"))
     read = read_pdf(DATA / "real" / f"{name}.pdf", f"{name}.pdf", False, Limits())
     tables = identify_budget_tables(read.pages, read.grids)
@@ -46,12 +52,14 @@ def test_a_real_budget_is_read_cell_for_cell(name: str) -> None:
         (t["table"], t["title"].replace("“", "").replace("”", ""), t["pages"], t["unit"]) for t in golden["tables"]
     ]
     cells = stage_document(tables, facts.unit).cells
+    cells = cells[~cells["table_code"].isin(open_tables)]
+    expected = [c for c in golden["cells"] if c["table"] not in open_tables]
     staged: dict[tuple[Any, ...], list[str]] = {}
     for row in cells.itertuples():
         key = _key(row.table_code, row.functional_code, row.economic_code, row.line_item, format(row.amount, "f"))
         staged.setdefault(key, []).append(str(row.measure))
     misses = []
-    for cell in golden["cells"]:
+    for cell in expected:
         key = _key(cell["table"], cell["functional_code"], cell["economic_code"], cell["line_item"], cell["amount"])
         candidates = staged.get(key, [])
         found = next((m for m in candidates if all(token in m for token in cell["measure"])), None)
@@ -61,4 +69,4 @@ def test_a_real_budget_is_read_cell_for_cell(name: str) -> None:
             candidates.remove(found)
     extras = [(key, measures) for key, measures in staged.items() if measures]
     assert misses == [] and extras == []
-    assert len(cells) == len(golden["cells"])
+    assert len(cells) == len(expected) > 0
