@@ -36,6 +36,8 @@ from transform.stg_cells import STG_CELLS_COLUMNS, UNIT_FACTORS, empty_stg_cells
 Role = Literal["code", "name", "rowno", "amount", "blank"]
 
 ECONOMIC_TABLES = frozenset(code for code, kind in CODED_TABLES.items() if kind == "economic")
+#: Headers of procurement columns that say how an item is bought, not what it is.
+_HOW_BOUGHT = re.compile(r"组织形式|采购方式|形式$")
 _NAME_HEADERS = ("科目名称", "项目", "项目名称", "名称", "单位名称", "支出项目", "收入项目")
 _TOTAL_LABEL = re.compile(r"(合计|总计|小计)")
 #: How complete row labels end; a label cut by a page break usually does not ("…国债安", "…生产补").
@@ -246,6 +248,30 @@ def column_spec(grid: CellGrid, n_header: int) -> ColumnSpec:
     return ColumnSpec(roles=tuple(roles), paths=tuple(paths))
 
 
+def text_columns_by_content(grid: CellGrid, n_header: int, spec: ColumnSpec) -> ColumnSpec:
+    """Columns headed like amounts, or not headed, whose body is words (two or more, no amounts) become name columns."""
+    roles = list(spec.roles)
+    for c, role in enumerate(roles):
+        if role not in ("amount", "blank"):
+            continue
+        body = [squash(grid.cells[r][c]) for r in range(n_header, grid.n_rows)]
+        words = [t for t in body if t and not looks_like_amount(t) and not t.isdigit()]
+        if len(words) >= 2 and not any(looks_like_amount(t) for t in body if t):
+            roles[c] = "name"
+    return replace(spec, roles=tuple(roles)) if roles != list(spec.roles) else spec
+
+
+def _fill_merged_names(cells: list[str], above: list[str], grid: CellGrid, r: int, spec: ColumnSpec) -> list[str]:
+    """A name cell merged with the one above it (no ruling between them) reads as that cell's text."""
+    if not grid.edges or r >= len(grid.edges):
+        return cells
+    filled = list(cells)
+    for c, role in enumerate(spec.roles):
+        if role == "name" and not squash(cells[c]) and c < len(grid.edges[r]) and not grid.edges[r][c] & EDGE_TOP:
+            filled[c] = above[c]
+    return filled
+
+
 def _spec_from_content(grid: CellGrid, previous: ColumnSpec | None) -> ColumnSpec | None:
     """Column spec for a header-less continuation grid: reuse the previous one if the columns line up."""
     if previous is not None and len(previous.roles) == grid.n_cols:
@@ -332,14 +358,20 @@ def stage_table(table: RawTable, unit: str | None) -> StagedTable:
             header_texts = frozenset(clean_header(c) for row in grid.cells[:n_header] for c in row if clean_header(c))
         if n_header and (n == 0 or n_header < grid.n_rows):
             spec = column_spec(grid, n_header)
+            if table.table_type:  # 预算 tables name their rows in columns of any header (采购物品名称, 采购组织形式)
+                spec = text_columns_by_content(grid, n_header, spec)
         elif n > 0:
             spec = _spec_from_content(grid, spec)
         if spec is None or len(spec.roles) != grid.n_cols:
             issues.append(ExtractionIssue("cannot tell the columns of this grid (no header, columns differ)", grid.page, code))
             continue
         first = True
+        above: list[str] | None = None
         for r in range(n_header, grid.n_rows):
             cells = list(grid.cells[r])
+            if table.table_type and above is not None:
+                cells = _fill_merged_names(cells, above, grid, r, spec)
+            above = cells
             if not any(squash(c) for c in cells):
                 continue
             boxes = grid.boxes[r] if grid.boxes else ()
@@ -362,6 +394,9 @@ def _emit(table: RawTable, rows: list[_Row], unit: str, issues: list[ExtractionI
     # a 预算 table's number says nothing of its rows: its kind does (决算 tables go by the standard code)
     kind = table_kind(table.table_type) if table.table_type else None
     economic = kind.classification == "economic" if kind else code in ECONOMIC_TABLES
+    # a 预算 row printed with several descriptions (category | item, 专项 | 经济科目 | 品目) is named by its
+    # most specific one, as the document's own totals group them
+    items = kind is not None
     records: list[dict[str, object]] = []
     last_codes: dict[tuple[int, ...], list[str]] = {}
     seen_labels: dict[tuple[int, ...], list[str]] = {}
@@ -385,7 +420,7 @@ def _emit(table: RawTable, rows: list[_Row], unit: str, issues: list[ExtractionI
             keys = tuple(_group_keys(spec, col))
             identity = row_labels.get((id(row), keys))
             if identity is None:
-                identity = _identify(row, keys, last_codes, seen_labels, block_parent)
+                identity = _identify(row, keys, last_codes, seen_labels, block_parent, most_specific=items)
                 row_labels[(id(row), keys)] = identity
             subject, label = identity
             subject_code, subject_name = (subject.split("|", 1) + [""])[:2] if subject else (None, None)
@@ -429,8 +464,13 @@ def _identify(
     last_codes: dict[tuple[int, ...], list[str]],
     seen_labels: dict[tuple[int, ...], list[str]],
     block_parent: dict[tuple[int, ...], str | None],
+    most_specific: bool = False,
 ) -> tuple[str | None, str | None]:
-    """Row identity for one column group: ("code|name", None) for coded rows, (None, label) otherwise."""
+    """Row identity for one column group: ("code|name", None) for coded rows, (None, label) otherwise.
+
+    ``most_specific``: the label is the last description the row prints (an item, not its category or
+    project), leaving out how it is bought (采购组织形式, 采购方式).
+    """
     spec = row.spec
     code_cols = [c for c in keys if spec.roles[c] == "code"]
     name_cols = [c for c in keys if spec.roles[c] == "name"]
@@ -452,6 +492,8 @@ def _identify(
         if subject:
             last_codes[keys] = filled
             return f"{subject}|{clean_label(name) if name else ''}", None
+    if most_specific:
+        name_cols = [c for c in name_cols if not _HOW_BOUGHT.search("".join(spec.paths[c]))][::-1]
     texts = [squash(row.cells[c]) for c in name_cols if squash(row.cells[c])]
     texts += [squash(row.cells[c]) for c in code_cols if squash(row.cells[c])]
     label = clean_label(texts[0]) if texts else None
