@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from extract.budget_tables import (
     FINAL_TABLE_TYPES,
@@ -129,3 +132,28 @@ def test_the_standard_final_tables_share_their_types_with_budget_tables() -> Non
     for code, title in TABLE_TITLES.items():
         kind = table_type(title)
         assert classify_title(title) == code and kind is not None and kind.key == FINAL_TABLE_TYPES[code], title
+
+
+@given(st.integers(min_value=1000, max_value=10**12), st.booleans(), st.booleans())
+def test_separators_drawn_below_their_digits_are_put_back(value: int, cents: bool, spaced: bool) -> None:
+    from transform.parsers import parse_amount
+
+    printed = f"{value:,}" + (".25" if cents else "")
+    if spaced:  # "19 604 064.25" over ", , ."
+        digits = printed.replace(",", " ").replace(".", " ")
+        marks = " ".join(c for c in printed if c in ",.")
+    else:  # "19604064" over ", ," (the digits ran together)
+        if cents:
+            return
+        digits, marks = str(value), " ".join("," * printed.count(","))
+    expected = Decimal(printed.replace(",", ""))
+    assert parse_amount(f"{digits}\n{marks}") == expected
+    assert parse_amount(f"{marks}\n{digits}") == expected
+
+
+@pytest.mark.parametrize("text", ["19 604 064\n,", "1 2\n, ,", "12604173\n,", "abc\n, ,"])
+def test_separators_that_do_not_fit_their_digits_are_refused(text: str) -> None:
+    from transform.parsers import AmountParseError, parse_amount
+
+    with pytest.raises(AmountParseError):
+        parse_amount(text)

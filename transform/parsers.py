@@ -30,9 +30,36 @@ def squash(text: str) -> str:
     return _WS.sub("", text)
 
 
+#: An amount whose separators a producer drew below its digits' line: "19 604 064" over ", ,".
+_DIGIT_GROUPS = re.compile(r"-?\d+(?: \d+)+")
+_SEPARATORS = re.compile(r"[,，.]+")
+
+
+def _rejoin_separators(text: str) -> str:
+    """Put separators printed on a line of their own back between the digit groups they belong to.
+
+    Some producers (seen in Shanghai 预算 PDFs) draw the thousands commas and the decimal point lower than
+    the digits, so the cell's text reads as two lines, "19 604 064" and ", ,". When one line holds only
+    the separators and the other only digit groups, and there are as many separators as gaps, each gap
+    gets its separator in order; digits run together with exactly the thousands commas they need read as
+    those digits; anything else is left as printed (and refused as not an amount).
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) != 2:
+        return text
+    digits, marks = (lines[1], lines[0]) if _SEPARATORS.fullmatch(re.sub(r"\s+", "", lines[0])) else (lines[0], lines[1])
+    separators = re.sub(r"\s+", "", marks)
+    if re.fullmatch(r"-?\d+", digits) and set(separators) == {","} and len(separators) == (len(digits.lstrip("-")) - 1) // 3:
+        return f"{int(digits):,}"  # the digits ran together: the commas are exactly the thousands separators
+    groups = digits.split(" ")
+    if not _DIGIT_GROUPS.fullmatch(digits) or not _SEPARATORS.fullmatch(separators) or len(separators) != len(groups) - 1:
+        return text
+    return groups[0] + "".join(mark + group for mark, group in zip(separators, groups[1:], strict=True))
+
+
 def parse_amount(text: str) -> Decimal | None:
     """Parse a printed amount ("2,846.52", "-3.10", "（3.10）") to Decimal; None for blank/-/—."""
-    t = squash(text).replace("，", ",")
+    t = squash(_rejoin_separators(text)).replace("，", ",")
     if t in NONE_MARKS:
         return None
     negative = False
@@ -51,7 +78,7 @@ def parse_amount(text: str) -> Decimal | None:
 
 def looks_like_amount(text: str) -> bool:
     """True for a printed decimal amount with a decimal point or thousands separators."""
-    t = squash(text)
+    t = squash(_rejoin_separators(text))
     return bool(_AMOUNT.match(t.lstrip("-−－"))) and ("." in t or "," in t)
 
 
