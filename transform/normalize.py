@@ -249,14 +249,14 @@ def column_spec(grid: CellGrid, n_header: int) -> ColumnSpec:
 
 
 def text_columns_by_content(grid: CellGrid, n_header: int, spec: ColumnSpec) -> ColumnSpec:
-    """Columns headed like amounts, or not headed, whose body is words (two or more, no amounts) become name columns."""
+    """Columns headed like amounts, or not headed, whose body is words and no amounts become name columns."""
     roles = list(spec.roles)
     for c, role in enumerate(roles):
         if role not in ("amount", "blank"):
             continue
         body = [squash(grid.cells[r][c]) for r in range(n_header, grid.n_rows)]
-        words = [t for t in body if t and not looks_like_amount(t) and not t.isdigit()]
-        if len(words) >= 2 and not any(looks_like_amount(t) for t in body if t):
+        words = [t for t in body if t and not looks_like_amount(t) and not t.isdigit() and t not in NONE_MARKS]
+        if words and not any(looks_like_amount(t) for t in body if t):
             roles[c] = "name"
     return replace(spec, roles=tuple(roles)) if roles != list(spec.roles) else spec
 
@@ -358,10 +358,11 @@ def stage_table(table: RawTable, unit: str | None) -> StagedTable:
             header_texts = frozenset(clean_header(c) for row in grid.cells[:n_header] for c in row if clean_header(c))
         if n_header and (n == 0 or n_header < grid.n_rows):
             spec = column_spec(grid, n_header)
-            if table.table_type:  # 预算 tables name their rows in columns of any header (采购物品名称, 采购组织形式)
-                spec = text_columns_by_content(grid, n_header, spec)
         elif n > 0:
             spec = _spec_from_content(grid, spec)
+        if table.table_type and spec is not None and len(spec.roles) == grid.n_cols:
+            # 预算 tables name their rows in columns of any header (采购物品名称, 采购组织形式), on every page
+            spec = text_columns_by_content(grid, n_header, spec)
         if spec is None or len(spec.roles) != grid.n_cols:
             issues.append(ExtractionIssue("cannot tell the columns of this grid (no header, columns differ)", grid.page, code))
             continue
