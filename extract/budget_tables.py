@@ -92,8 +92,8 @@ def title_lines(page: PageInfo) -> list[TitleLine]:
         if "…" in text or "..." in text or re.search(r"[.·…]{3,}\d*$", text):
             continue  # a 目录 entry, not a table
         following = squash(lines[index + 1][2]) if index + 1 < len(lines) else ""
-        if text.endswith("预算") and following[:2] in ("表", "总表") or following.startswith(("表", "总表")) and text.endswith("预算"):
-            text += "总表" if following.startswith("总表") else "表"
+        if 0 < len(following) <= 4 and re.search(r"预算(?:总表|表)$", text + following) and not _TITLE.search(text):
+            text += following  # the title wrapped before its last characters ("…支出预" / "算表")
             skip_next = True
         if index > 0 and not _TITLE.search(squash(lines[index - 1][2])) and _MARKER.search(squash(lines[index - 1][2])):
             above_top, above_bottom, above_text = lines[index - 1]

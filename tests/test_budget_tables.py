@@ -69,6 +69,7 @@ EXPECTED = [
     ("jiangsu_cpc-provincial-committee-office_2017_yusuan_tables.pdf", JIANGSU_2017, 1),
     ("jiangsu_cppcc-office_2017_yusuan_tables.pdf", JIANGSU_2017, 1),
     ("jiangsu_high-court_2017_yusuan.pdf", [*JIANGSU_2017[:6], "government_fund", *JIANGSU_2017[7:]], 11),
+    ("jiangsu_procuratorate_2017_yusuan.pdf", JIANGSU_2017, 10),  # its 三公 title wraps as "…支出预" / "算表"
     ("jiangsu_cpc-provincial-committee-office_2019_yusuan_tables.pdf", JIANGSU_LATER, 1),
     ("jiangsu_cppcc-office_2018_yusuan_tables.pdf", JIANGSU_LATER, 1),
     ("jiangsu_high-court_2018_yusuan.pdf", JIANGSU_LATER, 9),

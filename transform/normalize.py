@@ -272,6 +272,39 @@ def _fill_merged_names(cells: list[str], above: list[str], grid: CellGrid, r: in
     return filled
 
 
+def _column_spans(grid: CellGrid) -> list[tuple[float, float]] | None:
+    """Each column's left and right edge on the page (from the cell boxes of its widest rows), None without boxes."""
+    if not grid.boxes:
+        return None
+    spans: list[tuple[float, float]] = []
+    for c in range(grid.n_cols):
+        lefts = [row[c][0] for row in grid.boxes if c < len(row)]
+        rights = [row[c][2] for row in grid.boxes if c < len(row)]
+        if not lefts:
+            return None
+        spans.append((min(lefts), min(rights)))  # merged cells reach further right: the narrowest is the column
+    return spans
+
+
+def spec_by_position(grid: CellGrid, spec_grid: CellGrid, spec: ColumnSpec) -> ColumnSpec | None:
+    """The spec of a header-less grid whose columns differ: each column takes the header column its centre lies in."""
+    mine, theirs = _column_spans(grid), _column_spans(spec_grid)
+    if mine is None or theirs is None or len(theirs) != len(spec.roles):
+        return None
+    roles: list[Role] = []
+    paths: list[tuple[str, ...]] = []
+    for x0, x1 in mine:
+        centre = (x0 + x1) / 2
+        match = next((i for i, (a, b) in enumerate(theirs) if a - 1 <= centre <= b + 1), None)
+        if match is None:
+            return None
+        roles.append(spec.roles[match])
+        paths.append(spec.paths[match])
+    if roles.count("amount") and len({p for p, r in zip(paths, roles, strict=True) if r == "amount"}) < roles.count("amount"):
+        return None  # two columns under one amount header: the place says nothing safe
+    return ColumnSpec(roles=tuple(roles), paths=tuple(paths))
+
+
 def _spec_from_content(grid: CellGrid, previous: ColumnSpec | None) -> ColumnSpec | None:
     """Column spec for a header-less continuation grid: reuse the previous one if the columns line up."""
     if previous is not None and len(previous.roles) == grid.n_cols:
@@ -348,6 +381,7 @@ def stage_table(table: RawTable, unit: str | None) -> StagedTable:
         return StagedTable(empty_stg_cells(), 0, issues)
     rows: list[_Row] = []
     spec: ColumnSpec | None = None
+    spec_grid: CellGrid | None = None
     header_texts: frozenset[str] | None = None
     for n, printed in enumerate(table.grids):
         skip = context_rows(printed)
@@ -357,9 +391,13 @@ def stage_table(table: RawTable, unit: str | None) -> StagedTable:
         if n == 0:
             header_texts = frozenset(clean_header(c) for row in grid.cells[:n_header] for c in row if clean_header(c))
         if n_header and (n == 0 or n_header < grid.n_rows):
-            spec = column_spec(grid, n_header)
+            spec, spec_grid = column_spec(grid, n_header), grid
         elif n > 0:
+            previous = spec
             spec = _spec_from_content(grid, spec)
+            if spec is None and table.table_type and previous is not None and spec_grid is not None:
+                # a 预算 continuation ruled with other columns: each column takes the header above its place
+                spec = spec_by_position(grid, spec_grid, previous)
         if table.table_type and spec is not None and len(spec.roles) == grid.n_cols:
             # 预算 tables name their rows in columns of any header (采购物品名称, 采购组织形式), on every page
             spec = text_columns_by_content(grid, n_header, spec)
