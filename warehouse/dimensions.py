@@ -8,11 +8,12 @@ widened to include it. A department has one version row per printed name; all ve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, case, select, update
 
+from extract.table_types import FINAL_TABLE_TYPES
 from warehouse.cells import Cell, Keys
 from warehouse.models import economic_level, functional_level, measure_fund_type, measure_stage, parent_code
 from warehouse.tables import (
@@ -126,11 +127,24 @@ def _apply_department_versions(conn: Connection, rows: Sequence[Any]) -> None:
             )
 
 
-def dimension_keys(conn: Connection, writer: FactWriter, cells: Iterable[Cell], year: int) -> Keys:
+def dimension_keys(
+    conn: Connection,
+    writer: FactWriter,
+    cells: Iterable[Cell],
+    year: int,
+    *,
+    phase: str = "决算",
+    table_types: Mapping[str, str] | None = None,
+) -> Keys:
     """Get or create every dimension member the cells refer to (one statement on PostgreSQL).
 
     Subjects printed in ``year`` have their validity widened to include it (an UPDATE only when needed).
+    A measure is the cell's (table_code, header path) in a ``phase`` ('决算' / '预算') document, its
+    table of the kind ``measure_table_type`` says; its stage and fund type are derived from all four
+    (``warehouse.models``). The keys returned are by the cells' own natural keys (``Cell.measure`` is
+    (table_code, header path): one document has one phase and one kind per table).
     """
+    kinds = table_types or {}
     functional: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     economic: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     line_items: dict[tuple[Any, ...], tuple[Any, ...]] = {}
@@ -148,11 +162,15 @@ def dimension_keys(conn: Connection, writer: FactWriter, cells: Iterable[Cell], 
             line_items[cell.line_item] = cell.line_item
         if cell.measure not in measures:
             table, path = cell.measure
-            measures[cell.measure] = (table, path, measure_stage(table, path), measure_fund_type(table, path))
+            kind = measure_table_type(table, phase, kinds)
+            stage, fund = measure_stage(table, path, phase), measure_fund_type(table, path, phase, kind)
+            measures[cell.measure] = (table, path, phase, kind, stage, fund)
+    by_natural = {member[:4]: member for member in measures.values()}
     found: list[Found] = writer.get_or_create(
-        conn, [(FUNCTIONAL, functional), (ECONOMIC, economic), (LINE_ITEM, line_items), (MEASURE, measures)]
+        conn, [(FUNCTIONAL, functional), (ECONOMIC, economic), (LINE_ITEM, line_items), (MEASURE, by_natural)]
     )
-    functional_rows, economic_rows, line_item_rows, measure_rows = found
+    functional_rows, economic_rows, line_item_rows, measure_found = found
+    measure_rows = {cell_key: measure_found[member[:4]] for cell_key, member in measures.items()}
     _widen_years(conn, DIM_FUNCTIONAL, "functional_key", functional_rows.values(), year)
     _widen_years(conn, DIM_ECONOMIC, "economic_key", economic_rows.values(), year)
     return Keys(
@@ -161,6 +179,17 @@ def dimension_keys(conn: Connection, writer: FactWriter, cells: Iterable[Cell], 
         line_item={k: v[0] for k, v in line_item_rows.items()},
         measure={k: v[0] for k, v in measure_rows.items()},
     )
+
+
+def measure_table_type(table_code: str, phase: str, table_types: Mapping[str, str]) -> str:
+    """The kind of table a measure belongs to ('' when unknown).
+
+    A 决算's standard codes name their kind (``FINAL_TABLE_TYPES``, as migration 0009 filled it for the
+    measures loaded before); any other table is of the kind the loader was told (its TableSummary).
+    """
+    if phase == "决算" and table_code in FINAL_TABLE_TYPES:
+        return FINAL_TABLE_TYPES[table_code]
+    return table_types.get(table_code) or ""
 
 
 def _widen_years(conn: Connection, table: Table, key: str, members: Iterable[tuple[Any, ...]], year: int) -> None:

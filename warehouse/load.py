@@ -94,7 +94,9 @@ def load_document(
         The document's cells, satisfying the ``transform.stg_cells`` contract (an optional
         ``dq_flag`` column is stored as is and wins over the ``dq_flag`` argument).
     tables
-        What was found of each standard table; replaces the document's ``etl_table`` rows.
+        What was found of each table; replaces the document's ``etl_table`` rows. Each one's
+        ``table_type`` is also the kind of table its measures belong to (``dim_measure.table_type``;
+        a 预算's tables must carry it, a 决算's standard codes have theirs).
     pipeline_version
         Version of the pipeline that produced ``stg_cells``.
     reasons
@@ -149,6 +151,9 @@ def load_document(
     summaries = check_tables(sha256, tables)
     findings_to_store = finding_rows(sha256, findings, accept_failures=dq_flag == "accepted")
     department, year = facts.department, facts.fiscal_year
+    # a document that printed no phase is read as a 决算 (as the pipeline validates it); its measures say so
+    measure_phase = facts.phase or "决算"
+    table_types = {t.table_code: t.table_type for t in summaries if t.table_type}
     writer = fact_writer(engine)
 
     def attempt(conn: Connection) -> tuple[bool, tuple[str, ...]]:
@@ -182,7 +187,7 @@ def load_document(
             source_url=source_url,
             fetched_at=fetched_at,
         )
-        keys = dimension_keys(conn, writer, cells, year)
+        keys = dimension_keys(conn, writer, cells, year, phase=measure_phase, table_types=table_types)
         rows = fact_rows(
             cells, keys, document_key=document_key, department_key=department_key, year=year, dq_flag=dq_flag
         )

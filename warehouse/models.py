@@ -39,12 +39,14 @@ FUNCTIONAL_LEVELS: dict[int, str] = {3: "类", 5: "款", 7: "项"}
 ECONOMIC_LEVELS: dict[int, str] = {3: "类", 5: "款"}
 ETL_STATUSES: tuple[str, ...] = ("loaded", "failed", "quarantined", "skipped", "superseded", "retracted")
 SCOPES: tuple[str, ...] = ("部门", "单位")
-STAGES: tuple[str, ...] = ("预算数", "决算数")
+#: What a column's amount is (``measure_stage``): this year's budget or final accounts, last year's budget
+#: or actual (a 预算 prints them beside its own), or the change from last year.
+STAGES: tuple[str, ...] = ("预算数", "决算数", "上年预算数", "上年执行数", "增减")
 FUND_TYPES: tuple[str, ...] = ("一般公共预算", "政府性基金", "国有资本经营")
 FINDING_SEVERITIES: tuple[str, ...] = ("error", "warn")
 FINDING_OUTCOMES: tuple[str, ...] = ("note", "warning", "failure")
 RUN_STATUSES: tuple[str, ...] = ("running", "completed", "failed")
-#: Reporting views created by migrations 0003 and 0004 (not models; read them with plain SELECTs).
+#: Reporting views created by migrations 0003, 0004 and 0009 (not models; read them with plain SELECTs).
 REPORTING_VIEWS: tuple[str, ...] = (
     "v_rollup_documents",
     "v_fiscal_facts",
@@ -53,6 +55,7 @@ REPORTING_VIEWS: tuple[str, ...] = (
     "v_three_public",
     "v_yoy",
     "v_data_quality",
+    "v_budget_execution",
 )
 
 
@@ -137,17 +140,29 @@ class DimEconomicSubject(Base):
 
 
 class DimMeasure(Base):
-    """A column of a standard table: its header path outer→inner joined with "/", stage and fund type.
+    """A column of a table: its header path outer→inner joined with "/", in a kind of document, with stage and fund type.
 
-    ``stage`` and ``fund_type`` are derived from (table_code, header_path) by ``measure_stage`` and
-    ``measure_fund_type``; NULL where neither the column nor the table says so.
+    The same printed (table_code, header_path) is a different column in a 决算 and in a 预算 (its
+    ``table_code`` is the number the document prints: "07" is the 三公 table of a 决算, the 国有资本经营
+    table of a Shanghai 预算, the general-budget table of a Jiangsu 预算), so a measure is keyed by
+    (table_code, header_path, phase, table_type) (0009). ``phase`` is the document's ('决算' when it
+    printed none, as the pipeline reads it); ``table_type`` the kind of table (``extract.table_types``,
+    the standard 决算 kind of the code when the loader is not told, '' when unknown). ``stage`` and
+    ``fund_type`` are derived by ``measure_stage`` and ``measure_fund_type``; NULL where neither the
+    column nor the table says so.
     """
 
     __tablename__ = "dim_measure"
     __table_args__ = (
-        UniqueConstraint("table_code", "header_path", name="uq_dim_measure_table_code_header_path"),
-        CheckConstraint("stage IN ('预算数', '决算数')", name="stage"),
+        UniqueConstraint(
+            "table_code", "header_path", "phase", "table_type",
+            name="uq_dim_measure_table_code_header_path_phase_table_type",
+        ),
+        CheckConstraint(
+            "stage IN ('预算数', '决算数', '上年预算数', '上年执行数', '增减')", name="stage"
+        ),
         CheckConstraint("fund_type IN ('一般公共预算', '政府性基金', '国有资本经营')", name="fund_type"),
+        CheckConstraint("phase IN ('决算', '预算')", name="phase"),
     )
 
     measure_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -155,6 +170,8 @@ class DimMeasure(Base):
     header_path: Mapped[str] = mapped_column(Text)
     stage: Mapped[str | None] = mapped_column(Text)
     fund_type: Mapped[str | None] = mapped_column(Text)
+    phase: Mapped[str] = mapped_column(Text)  # 0009
+    table_type: Mapped[str] = mapped_column(Text)  # 0009: extract.table_types key, '' when unknown
 
 
 class DimLineItem(Base):
@@ -441,6 +458,16 @@ def parent_code(code: str) -> str | None:
 
 
 _STAGE_MARKERS: tuple[tuple[str, str], ...] = (("预算数", "预算数"), ("决算数", "决算数"))
+#: How a 预算 names its columns' stage, tried in this order within a segment ("比上年预算增减" is a
+#: change, "上年预算数" last year's budget, "本年预算数" or "2025年“三公”经费预算数" this year's).
+_BUDGET_STAGE_MARKERS: tuple[tuple[str, str], ...] = (
+    ("增减", "增减"),
+    ("上年预算", "上年预算数"),
+    ("上年执行", "上年执行数"),
+    ("上年决算", "上年执行数"),
+    ("本年预算", "预算数"),
+    ("预算数", "预算数"),
+)
 _FUND_MARKERS: tuple[tuple[str, str], ...] = (
     ("一般公共预算", "一般公共预算"),
     ("政府性基金", "政府性基金"),
@@ -454,24 +481,53 @@ _TABLE_FUND: dict[str, str] = {
     "08": "政府性基金",
     "09": "国有资本经营",
 }
+#: 预算 tables whose kind names one fund (``extract.table_types`` keys); the 三公 table's title does not.
+_TYPE_FUND: dict[str, str] = {
+    "general_budget_functional": "一般公共预算",
+    "general_budget_basic_economic": "一般公共预算",
+    "government_fund": "政府性基金",
+    "state_capital": "国有资本经营",
+}
 
 
-def measure_stage(table_code: str, header_path: str) -> str | None:
-    """Return '预算数' / '决算数' when a segment of the header path says so (innermost first), else None."""
-    for segment in reversed(header_path.split("/")):
+def measure_stage(table_code: str, header_path: str, phase: str | None = None) -> str | None:
+    """Return the stage of a column: what its amounts are (one of ``STAGES``), or None.
+
+    A 决算 (``phase`` '决算' or None): '预算数' / '决算数' when a segment of the header path says so
+    (innermost first), else None; ``table_code`` is not used.
+
+    A 预算 (``phase`` '预算'): from the header alone, innermost segment first: 增减 → '增减',
+    上年预算… → '上年预算数', 上年执行… / 上年决算… → '上年执行数', 本年预算… / …预算数 → '预算数'; a
+    column that names no stage is the document's own figure, '预算数' (a 预算 prints this year's budget
+    unless a column says otherwise). The table's number means nothing here.
+    """
+    segments = list(reversed(header_path.split("/")))
+    if phase == "预算":
+        for segment in segments:
+            for marker, stage in _BUDGET_STAGE_MARKERS:
+                if marker in segment:
+                    return stage
+        return "预算数"
+    for segment in segments:
         for marker, stage in _STAGE_MARKERS:
             if marker in segment:
                 return stage
     return None
 
 
-def measure_fund_type(table_code: str, header_path: str) -> str | None:
-    """Return the fund the column (innermost segment first) or else the table title names, or None.
+def measure_fund_type(
+    table_code: str, header_path: str, phase: str | None = None, table_type: str | None = None
+) -> str | None:
+    """Return the fund the column (innermost segment first) or else the table names, or None.
 
-    04 prints one column per fund (支出/一般公共预算财政拨款 …); 05–09 are one fund each by title.
+    A 决算: 04 prints one column per fund (支出/一般公共预算财政拨款 …); 05–09 are one fund each by
+    title (the standard codes). A 预算: the table's kind (``table_type``) when it is one fund's
+    (general-budget functional and economic tables, 政府性基金, 国有资本经营), never its number.
     """
     for segment in reversed(header_path.split("/")):
         for marker, fund in _FUND_MARKERS:
             if marker in segment:
                 return fund
+    if phase == "预算":
+        return _TYPE_FUND.get(table_type or "")
     return _TABLE_FUND.get(table_code)

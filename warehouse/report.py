@@ -1,4 +1,4 @@
-"""Reports: the reporting views (migration 0003) read as rows or DataFrames, filtered by department and year.
+"""Reports: the reporting views (migrations 0003, 0004, 0009) read as rows or DataFrames, filtered by department and year.
 
 Each report is one view. Amounts come back as ``Decimal`` on both backends: SQLite hands the
 views' NUMERIC values back as int/float/str, PostgreSQL as Decimal; ``report_rows`` (no pandas: the
@@ -136,6 +136,33 @@ REPORTS: dict[str, ReportSpec] = {
             "previous_amount_yuan",
             "change_yuan",
             "change_rate",
+        ),
+    ),
+    "budget-execution": ReportSpec(
+        view="v_budget_execution",
+        columns=_cols(
+            "department_id, department, fiscal_year, level, code, name, measure_family, budget_yuan, budget_source,"
+            " final_yuan, difference_yuan, execution_rate",
+            fiscal_year="int",
+            budget_yuan="money",
+            final_yuan="money",
+            difference_yuan="money",
+            execution_rate="rate",
+        ),
+        order_by=("department", "fiscal_year", "measure_family", "code"),
+        description="功能分类 类/款/项: the 预算 (or a 决算's 预算数 column) against the 决算 and the execution rate",
+        table_columns=(
+            "department",
+            "fiscal_year",
+            "level",
+            "code",
+            "name",
+            "measure_family",
+            "budget_yuan",
+            "budget_source",
+            "final_yuan",
+            "difference_yuan",
+            "execution_rate",
         ),
     ),
     "data-quality": ReportSpec(

@@ -54,11 +54,13 @@ LINE_ITEM = Dimension(
     ("table_code", "line_item", "parent_line_item"),
     filter_on=1,
 )
+#: A column of a table in a kind of document: the same printed table number and header are another column
+#: in a 预算 than in a 决算, and in a Shanghai than in a Jiangsu 预算 (0009).
 MEASURE = Dimension(
     DIM_MEASURE,
     "measure_key",
-    ("table_code", "header_path"),
-    ("table_code", "header_path", "stage", "fund_type"),
+    ("table_code", "header_path", "phase", "table_type"),
+    ("table_code", "header_path", "phase", "table_type", "stage", "fund_type"),
     filter_on=1,
 )
 #: A department version row by its printed name (SCD 2; ``warehouse.dimensions`` keeps the rest).

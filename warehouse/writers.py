@@ -100,6 +100,11 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
+#: The widest natural key of a dimension (dim_measure: table_code, header_path, phase, table_type): the
+#: PostgreSQL get-or-create returns every dimension's natural key padded to this many columns.
+_NATURAL_WIDTH = 4
+
+
 class PostgresWriter:
     """PostgreSQL: one statement per get-or-create and per bulk insert (arrays through unnest), COPY for facts.
 
@@ -126,9 +131,10 @@ class PostgresWriter:
                 params[f"d{number}_{c}"] = [row[i] for row in members.values()]
         found: list[Found] = [{} for _ in wanted]
         sql = self._get_or_create_sql([d for d, _ in wanted])
+        extra = 2 + _NATURAL_WIDTH  # where the extra columns start in a returned row
         for row in conn.exec_driver_sql(sql, params):
             d = wanted[row[0]][0]
-            found[row[0]][tuple(row[2 : 2 + len(d.natural)])] = (int(row[1]), *row[5 : 5 + len(d.extra)])
+            found[row[0]][tuple(row[2 : 2 + len(d.natural)])] = (int(row[1]), *row[extra : extra + len(d.extra)])
         for (d, members), got in zip(wanted, found, strict=True):
             missing = {k for k in members if k not in got}
             if missing:
@@ -138,7 +144,8 @@ class PostgresWriter:
     def _get_or_create_sql(self, dimensions: Sequence[Dimension]) -> str:
         """One statement: per dimension insert the members not there yet (in natural-key order), return all keys.
 
-        Rows come back as (dimension number, key, natural key padded to 3 texts, extra padded to 2 ints).
+        Rows come back as (dimension number, key, natural key padded to ``_NATURAL_WIDTH`` texts, extra
+        padded to 2 ints).
         """
         cache_key = ("*", tuple((d.table.name, d.columns, d.extra) for d in dimensions))
         sql = self._sql.get(cache_key)
@@ -161,7 +168,7 @@ class PostgresWriter:
                 f"ORDER BY {', '.join('i.' + n for n in d.natural)} "  # one insertion order for all writers
                 f"ON CONFLICT DO NOTHING RETURNING {', '.join(out)})"
             )
-            naturals = [f"{{p}}{n}::text" for n in d.natural] + ["NULL::text"] * (3 - len(d.natural))
+            naturals = [f"{{p}}{n}::text" for n in d.natural] + ["NULL::text"] * (_NATURAL_WIDTH - len(d.natural))
             extras = [f"{{p}}{e}::integer" for e in d.extra] + ["NULL::integer"] * (2 - len(d.extra))
             columns = ", ".join([f"{number}", f"{{p}}{d.key}", *naturals, *extras])
             selects.append(f"SELECT {columns.format(p='')} FROM ins{number}")  # noqa: S608

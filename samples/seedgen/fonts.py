@@ -32,7 +32,7 @@ FONT = "WQYMicroHei"  # every text of every generated PDF
 SECOND_FONT = "WQYZenHei"  # titles and header cells of the two-fonts variant
 # the sources whose literal strings the reportlab PDFs can print
 PRINTING = [HERE.parent / "make_seed_pdf.py"] + [
-    HERE / f"{name}.py" for name in ("seed", "fonts", "style", "cells", "layout", "draw", "pdf")
+    HERE / f"{name}.py" for name in ("seed", "fonts", "style", "cells", "layout", "draw", "pdf", "budget")
 ]
 
 
