@@ -13,6 +13,10 @@ import yaml
 MEASURES_FILE = Path(__file__).with_name("measures.yaml")
 
 _DROP = re.compile(r"[\s“”\"'‘’]")
+#: a year printed before a budget header ("2024年“三公”经费预算数"): dropped from 预算 headers
+_YEAR = re.compile(r"^(?:19|20)\d{2}年度?")
+#: the scopes of the 预算 tables' measures: this prefix, then the table_type (as expectations/tables.py names them)
+BUDGET_PREFIX = "budget."
 
 
 class VocabularyError(ValueError):
@@ -30,23 +34,32 @@ class Vocabulary:
 
     wrappers: frozenset[str]
     synonyms: Mapping[str, str]
-    #: table code → canonical measures in printed order
+    #: table code (or 预算 scope "budget.<table_type>") → canonical measures in printed order
     canonical: Mapping[str, tuple[str, ...]]
-    #: table code → normalised token key → canonical measure
+    #: table code (or 预算 scope) → normalised token key → canonical measure
     lookup: Mapping[str, Mapping[tuple[str, ...], str]]
 
-    def key(self, header_path: str | Sequence[str]) -> tuple[str, ...]:
-        """Order-free matching key of a header path: cleaned tokens, wrappers dropped, synonyms applied."""
+    def key(self, header_path: str | Sequence[str], *, drop_years: bool = False) -> tuple[str, ...]:
+        """Order-free matching key of a header path: cleaned tokens, wrappers dropped, synonyms applied.
+
+        ``drop_years`` (预算 headers) first removes a year printed before a token ("2024年").
+        """
         tokens = header_path.split("/") if isinstance(header_path, str) else list(header_path)
         cleaned = (_clean(t) for t in tokens)
+        if drop_years:
+            cleaned = (_YEAR.sub("", t) for t in cleaned)
         return tuple(sorted(self.synonyms.get(t, t) for t in cleaned if t and t not in self.wrappers))
 
+    def scope_key(self, scope: str, header_path: str | Sequence[str]) -> tuple[str, ...]:
+        """The matching key of a header path in a scope (a 决算 table code, or a 预算 scope: years dropped)."""
+        return self.key(header_path, drop_years=str(scope).startswith(BUDGET_PREFIX))
+
     def canonical_measure(self, table_code: str, header_path: str | Sequence[str]) -> str | None:
-        """The canonical measure of a printed header path in a table, or None when it is not in the vocabulary."""
+        """The canonical measure of a printed header path in a table (or 预算 scope), or None when it is not in the vocabulary."""
         table = self.lookup.get(str(table_code))
         if table is None:
             return None
-        return table.get(self.key(header_path))
+        return table.get(self.scope_key(str(table_code), header_path))
 
 
 def load_vocabulary(path: Path = MEASURES_FILE) -> Vocabulary:
@@ -59,15 +72,19 @@ def load_vocabulary(path: Path = MEASURES_FILE) -> Vocabulary:
     partial = Vocabulary(wrappers, synonyms, {}, {})
     canonical: dict[str, tuple[str, ...]] = {}
     lookup: dict[str, dict[tuple[str, ...], str]] = {}
-    for table_code, measures in data["tables"].items():
-        code = str(table_code).zfill(2)
+    sections = [(str(code).zfill(2), measures) for code, measures in data["tables"].items()]
+    budget = data.get("budget_tables") or {}
+    if not isinstance(budget, dict):
+        raise VocabularyError(f"{path}: 'budget_tables' must map table types to their measures")
+    sections += [(f"{BUDGET_PREFIX}{table_type}", measures or {}) for table_type, measures in budget.items()]
+    for code, measures in sections:
         if not isinstance(measures, dict):
             raise VocabularyError(f"{path}: table {code}: expected canonical measure → list of variants")
         canonical[code] = tuple(str(m) for m in measures)
         table_lookup: dict[tuple[str, ...], str] = {}
         for measure, variants in measures.items():
             for printed in (str(measure), *(str(v) for v in variants or ())):
-                key = partial.key(printed)
+                key = partial.scope_key(code, printed)
                 other = table_lookup.get(key)
                 if other is not None and other != measure:
                     raise VocabularyError(f"{path}: table {code}: header {printed!r} maps to both {other!r} and {measure!r}")

@@ -10,8 +10,9 @@ import pandas as pd
 
 from expectations.config import RulesConfig, check_completeness, default_rules, load_rules
 from expectations.findings import Finding, finding_record
-from expectations.identities import RULES, Rule, evaluate
+from expectations.identities import RULES, Rule, evaluate, rules_for
 from expectations.quality import low_quality_findings
+from expectations.tables import document_phase, table_types
 from extract.models import RawTable
 
 __all__ = ["Finding", "ValidationReport", "build_data_docs", "finding_record", "validate"]
@@ -82,7 +83,10 @@ def validate(
     data_docs_dir
         When given, GX static HTML Data Docs of this process's validations are (re)written there.
     phase
-        The document's phase (决算 / 预算): completeness is checked when given.
+        The document's phase (决算 / 预算): completeness is checked when given. It chooses the rules and
+        suites: a 决算's standard tables are validated by their codes 01–09, a 预算's by each table's
+        ``table_type`` (from ``tables``), with the 预算 identities. Unknown (None): 预算 when ``tables`` carry
+        a ``table_type``, else 决算.
     present_tables
         Table codes present in the document (empty tables included); defaults to the codes with cells.
     run_name
@@ -91,7 +95,8 @@ def validate(
         Run the Great Expectations suites (turn off only to time or test the identities alone).
     tables
         The document's identified tables (with their grids' parsing reports): each table read with
-        low quality gets an ``extract.low_quality`` finding (``expectations.quality``).
+        low quality gets an ``extract.low_quality`` finding (``expectations.quality``); a 预算's tables give
+        each table code its ``table_type``.
 
     Returns
     -------
@@ -107,11 +112,15 @@ def validate(
     if phase is not None:
         present = present_tables if present_tables is not None else set(stg_cells["table_code"].astype(str))
         findings += check_completeness(present, phase, config)
+    validated_as = document_phase(phase, tables)
+    types = table_types(tables, validated_as, set(stg_cells["table_code"].astype(str)))
     if gx and not stg_cells.empty:
         from expectations.gx_suites import gx_validator  # GX takes seconds to import: only when validating
 
-        findings += _with_config(gx_validator().validate(stg_cells, run_name), config)
-    findings += evaluate(stg_cells, _configured(rules, config))
+        budget_types = types if validated_as == "预算" else None
+        findings += _with_config(gx_validator().validate(stg_cells, run_name, table_types=budget_types), config)
+    phase_rules = _configured(rules_for(validated_as, rules), config)
+    findings += evaluate(stg_cells, phase_rules, phase=validated_as, table_types=types)
     findings += low_quality_findings(tables, config)
     if data_docs_dir is not None:
         build_data_docs(data_docs_dir)

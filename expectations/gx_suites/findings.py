@@ -12,6 +12,7 @@ import pandas as pd
 from expectations.findings import Finding
 from expectations.gx_suites.suites import (
     AMOUNT_DECIMAL,
+    BUDGET_SCOPES,
     CODE_PATTERN,
     MEASURE_VOCABULARY,
     NAME_PRESENT,
@@ -20,7 +21,7 @@ from expectations.gx_suites.suites import (
     text_or_none,
 )
 from expectations.measures import Vocabulary
-from expectations.tables import CODED_TABLES
+from expectations.tables import BUDGET_SCOPE_PREFIX, budget_scope, scope_classification
 from extract.models import TABLE_CODES
 from transform.stg_cells import UNIT_FACTORS
 
@@ -34,10 +35,10 @@ class _Check:
 
 
 def _checks(vocabulary: Vocabulary) -> dict[str, dict[str, _Check]]:
-    """Per table code: what each rule expects, in words, and the printed value it found in an offending row."""
+    """Per suite (决算 table code, 预算 scope): what each rule expects, in words, and the value an offending row printed."""
     checks: dict[str, dict[str, _Check]] = {}
-    for code in TABLE_CODES:
-        digits = "3/5 digits (经济分类 类/款)" if CODED_TABLES.get(code) == "economic" else "3/5/7 digits (功能分类 类/款/项)"
+    for code in (*TABLE_CODES, *BUDGET_SCOPES):
+        digits = "3/5 digits (经济分类 类/款)" if scope_classification(code) == "economic" else "3/5/7 digits (功能分类 类/款/项)"
         checks[code] = {
             CODE_PATTERN: _Check(f"a code of {digits}", lambda h, c: str(h["subject_code"])),
             NAME_PRESENT: _Check("the subject name printed beside its code", lambda h, c: f"no name for code {h['subject_code']}"),
@@ -82,10 +83,27 @@ class FindingReader:
             **self.checks["01"],
             MEASURE_VOCABULARY: _Check(f"a table type with a suite ({' '.join(TABLE_CODES)})", lambda h, c: str(c["measure"])),
         }
+        types = " ".join(s.removeprefix(BUDGET_SCOPE_PREFIX) for s in BUDGET_SCOPES)
+        self.unknown_budget_table: Mapping[str, _Check] = {
+            **self.checks[budget_scope("income_expenditure_summary")],
+            MEASURE_VOCABULARY: _Check(f"a 预算 table of a known table_type ({types})", lambda h, c: str(c["measure"])),
+        }
+
+    def _check(self, scope: str, rule: str) -> _Check:
+        if scope in self.checks:
+            return self.checks[scope][rule]
+        return (self.unknown_budget_table if scope.startswith(BUDGET_SCOPE_PREFIX) else self.unknown_table)[rule]
 
     def findings(self, outcomes: Iterable[Any], helper: pd.DataFrame, cells: pd.DataFrame, scope: str) -> Iterator[Finding]:
-        """A fail finding per offending cell, a pass finding per (rule, table present) with none."""
+        """A fail finding per offending cell, a pass finding per (rule, table present) with none.
+
+        Findings name the document's table (its code); a suite's scope is the code itself for a 决算, the
+        table's type for a 预算 (a pass per table of that type).
+        """
         counts = Counter(helper["table_code"].tolist())
+        tables_of: dict[str, list[str]] = {}
+        for table_scope, table in dict.fromkeys(zip(helper["scope"].tolist(), helper["table_code"].tolist(), strict=True)):
+            tables_of.setdefault(str(table_scope), []).append(str(table))
         for outcome in outcomes:
             rule = str(outcome.expectation_config.meta.get("rule"))
             failed: set[str] = set()
@@ -95,7 +113,7 @@ class FindingReader:
                     cell = cells.iloc[position]
                     table = str(cell["table_code"])
                     failed.add(table)
-                    check = self.checks.get(table, self.unknown_table)[rule]
+                    check = self._check(str(helper["scope"].iloc[position]), rule)
                     yield Finding(
                         rule=rule,
                         severity="error",
@@ -107,15 +125,16 @@ class FindingReader:
                         page=int(cell["page"]) if text_or_none(cell.get("page")) else None,
                         verdict="fail",
                     )
-            for table in _outcome_tables(outcome, scope):
-                if counts.get(table) and table not in failed:
-                    yield Finding(
-                        rule=rule,
-                        severity="error",
-                        table_code=table,
-                        row="",
-                        measure="",
-                        expected=self.checks[table][rule].expected,
-                        found=f"all {counts[table]} cells",
-                        verdict="pass",
-                    )
+            for suite in _outcome_tables(outcome, scope):
+                for table in tables_of.get(suite, []):
+                    if counts.get(table) and table not in failed:
+                        yield Finding(
+                            rule=rule,
+                            severity="error",
+                            table_code=table,
+                            row="",
+                            measure="",
+                            expected=self.checks[suite][rule].expected,
+                            found=f"all {counts[table]} cells",
+                            verdict="pass",
+                        )

@@ -6,7 +6,7 @@ import logging
 import threading
 import warnings
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,8 @@ from expectations.findings import Finding
 from expectations.gx_merge import MergedSuite, merge_expectations
 from expectations.gx_suites.findings import FindingReader
 from expectations.gx_suites.suites import (
+    BUDGET_DOCUMENT,
+    BUDGET_SCOPES,
     DOCUMENT,
     TABLE_COLUMNS,
     helper_frame,
@@ -24,6 +26,7 @@ from expectations.gx_suites.suites import (
     table_expectations,
 )
 from expectations.measures import Vocabulary, default_vocabulary
+from expectations.tables import budget_scope
 from extract.models import TABLE_CODES
 
 _GX_LOGGERS = ("great_expectations", "great_expectations.core", "great_expectations.data_context")
@@ -35,10 +38,14 @@ PENDING_FOR_DATA_DOCS = 16
 
 
 class GxValidator:
-    """An ephemeral GX context: a suite per table type, the merged document suite, a checkpoint for each."""
+    """An ephemeral GX context: a suite per table type, the merged document suites, a checkpoint for each.
+
+    A 决算's tables are validated by the suites of their standard codes (merged into ``DOCUMENT``), a 预算's by
+    the suites of their ``table_type`` ("budget.income" …, merged into ``BUDGET_DOCUMENT``).
+    """
 
     def __init__(self, vocabulary: Vocabulary | None = None) -> None:
-        """Build the context, the nine table suites and the document suite merged from them (≈ 0.1–0.2 s)."""
+        """Build the context, the table suites of both phases and the document suites merged from them (≈ 0.2–0.4 s)."""
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -54,11 +61,20 @@ class GxValidator:
         self._definitions: dict[str, Any] = {}
         self._reader = FindingReader(self.vocabulary)
         per_table = {code: table_expectations(code, self.vocabulary) for code in TABLE_CODES}
-        #: the document suite, generated from the table suites (one source of truth)
+        per_type = {scope: table_expectations(scope, self.vocabulary) for scope in BUDGET_SCOPES}
+        #: the document suites, generated from the table suites (one source of truth): 决算, 预算
         self.merged: MergedSuite = merge_expectations(per_table)
-        scopes: dict[str, list[Any]] = {DOCUMENT: [m.expectation for m in self.merged.expectations], **per_table}
+        self.budget_merged: MergedSuite = merge_expectations(per_type)
+        scopes: dict[str, list[Any]] = {
+            DOCUMENT: [m.expectation for m in self.merged.expectations],
+            **per_table,
+            BUDGET_DOCUMENT: [m.expectation for m in self.budget_merged.expectations],
+            **per_type,
+        }
         for scope, expectations in scopes.items():
-            asset = "all_tables_of_one_document" if scope == DOCUMENT else f"table_{scope}_of_one_document"
+            asset = {DOCUMENT: "all_tables_of_one_document", BUDGET_DOCUMENT: "all_tables_of_one_budget"}.get(
+                scope, f"table_{scope}_of_one_document"
+            )
             batch = batches.add_dataframe_asset(asset).add_batch_definition_whole_dataframe("whole_frame")
             suite = self.context.suites.add(gx.ExpectationSuite(name=suite_name(scope)))
             for expectation in expectations:
@@ -104,23 +120,31 @@ class GxValidator:
 
         return RunIdentifier(run_name=run_name, run_time=datetime.now(UTC))
 
-    def validate(self, stg_cells: pd.DataFrame, run_name: str | None = None) -> list[Finding]:
+    def validate(
+        self, stg_cells: pd.DataFrame, run_name: str | None = None, *, table_types: Mapping[str, str | None] | None = None
+    ) -> list[Finding]:
         """A document: every table's cells through the merged document suite, in one checkpoint run.
 
-        ``run_name`` (e.g. the document's file name or sha256) labels the run in Data Docs.
+        ``run_name`` (e.g. the document's file name or sha256) labels the run in Data Docs. ``table_types``
+        (a 预算: each table code's ``table_type``) validates each table by the suite of its type, through the
+        预算 document suite; without it, each table is validated by the suite of its standard 决算 code.
         """
         if stg_cells.empty:
             return []
         run_id = self._run_id(run_name)
         cells = stg_cells.reset_index(drop=True)
-        helper = helper_frame(cells, self.vocabulary)
-        tables = helper["table_code"].tolist()
-        frame = self.merged.frame(helper, tables)
+        if table_types is None:
+            scope, merged, scopes = DOCUMENT, self.merged, None
+        else:
+            scope, merged = BUDGET_DOCUMENT, self.budget_merged
+            scopes = [budget_scope(table_types.get(str(code))) for code in cells["table_code"]]
+        helper = helper_frame(cells, self.vocabulary, scopes)
+        frame = merged.frame(helper, helper["scope"].tolist())
         with self._lock:
-            _, outcomes = self._run(DOCUMENT, frame, run_id)
+            _, outcomes = self._run(scope, frame, run_id)
             self._pending.append((helper, run_id))
             self._trim_results()
-        return list(self._reader.findings(outcomes, helper, cells, DOCUMENT))
+        return list(self._reader.findings(outcomes, helper, cells, scope))
 
     def _trim_results(self) -> None:
         """Keep only the newest ``KEEP_RESULTS`` validation results in the context's (in-memory) store."""
@@ -135,23 +159,26 @@ class GxValidator:
         """One table's rows through the document suite (used by tests and tools)."""
         return self.validate(table[table["table_code"] == table_code])
 
-    def validate_per_table(self, stg_cells: pd.DataFrame, run_name: str | None = None) -> list[Finding]:
+    def validate_per_table(
+        self, stg_cells: pd.DataFrame, run_name: str | None = None, *, table_types: Mapping[str, str | None] | None = None
+    ) -> list[Finding]:
         """A document through each table type's own suite, one checkpoint per table (Data Docs, tests; ≈ 5× slower)."""
         if stg_cells.empty:
             return []
         cells = stg_cells.reset_index(drop=True)
-        helper = helper_frame(cells, self.vocabulary)
+        scopes = None if table_types is None else [budget_scope(table_types.get(str(c))) for c in cells["table_code"]]
+        helper = helper_frame(cells, self.vocabulary, scopes)
         with self._lock:
             return list(self._per_table(helper, cells, self._run_id(run_name)))
 
     def _per_table(self, helper: pd.DataFrame, cells: pd.DataFrame | None, run_id: Any) -> Iterator[Finding]:
-        for code, rows in helper.groupby("table_code", sort=True).groups.items():
-            if str(code) not in self._checkpoints:
+        for scope, rows in helper.groupby("scope", sort=True).groups.items():
+            if str(scope) not in self._checkpoints or str(scope) in (DOCUMENT, BUDGET_DOCUMENT):
                 continue
             table_helper = helper.loc[rows].reset_index(drop=True)
-            _, outcomes = self._run(str(code), table_helper[TABLE_COLUMNS], run_id)
+            _, outcomes = self._run(str(scope), table_helper[TABLE_COLUMNS], run_id)
             if cells is not None:
-                yield from self._reader.findings(outcomes, table_helper, cells.loc[rows].reset_index(drop=True), str(code))
+                yield from self._reader.findings(outcomes, table_helper, cells.loc[rows].reset_index(drop=True), str(scope))
 
     # --- Data Docs ----------------------------------------------------------------------------------------
 

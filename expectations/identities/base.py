@@ -16,7 +16,7 @@ findings without being repeated.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeAlias
@@ -24,6 +24,10 @@ from typing import Any, TypeAlias
 import pandas as pd
 
 from expectations.findings import Finding, Severity, Value
+from extract.table_types import FINAL_TABLE_TYPES
+
+#: The phases of a disclosure: 决算 (final accounts, the standard tables 01–09) and 预算 (budget).
+FINAL, BUDGET = "决算", "预算"
 
 #: The reports warn "金额单位转换时可能存在尾数误差": allow one cent per summand in the published unit.
 TOLERANCE_PER_SUMMAND = Decimal("0.01")
@@ -37,11 +41,16 @@ Check: TypeAlias = Callable[[pd.DataFrame, "Rule"], Iterator[Finding]]
 
 @dataclass(frozen=True)
 class Rule:
-    """A named accounting identity with a severity; ``check`` names its findings after this rule."""
+    """A named accounting identity with a severity; ``check`` names its findings after this rule.
+
+    ``phase`` is the kind of document it applies to: 决算 identities read the standard tables by their codes
+    01–09, 预算 identities read tables by their ``table_type`` (``prepare``); a rule never runs on the other phase.
+    """
 
     name: str
     severity: Severity
     check: Check
+    phase: str = FINAL
 
     def findings(self, cells: pd.DataFrame) -> Iterator[Finding]:
         """Run the check over a document's prepared cells (``prepare``)."""
@@ -49,10 +58,11 @@ class Rule:
 
 
 class RuleSet:
-    """The identities of one table family, in the order they are declared."""
+    """The identities of one table family of one phase, in the order they are declared."""
 
-    def __init__(self) -> None:
-        """Start an empty family."""
+    def __init__(self, phase: str = FINAL) -> None:
+        """Start an empty family of identities of ``phase`` (决算 or 预算)."""
+        self.phase = phase
         self._rules: list[Rule] = []
 
     def rule(self, name: str, severity: Severity = "error") -> Callable[[Check], Check]:
@@ -61,7 +71,7 @@ class RuleSet:
         def register(check: Check) -> Check:
             if any(r.name == name for r in self._rules):
                 raise ValueError(f"identity {name!r} is registered twice")
-            self._rules.append(Rule(name, severity, check))
+            self._rules.append(Rule(name, severity, check, self.phase))
             return check
 
         return register
@@ -74,7 +84,9 @@ class RuleSet:
 
 # --- reading stg_cells -----------------------------------------------------------------------------------
 
-_RECORD_COLUMNS = ("table_code", "page", "row_index", "functional_code", "economic_code", "line_item", "measure", "amount")
+_RECORD_COLUMNS = (
+    "table_code", "page", "row_index", "functional_code", "economic_code", "line_item", "measure", "amount", "unit", "amount_yuan",
+)
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -111,7 +123,7 @@ def measures_of(frame: pd.DataFrame) -> list[str]:
 
 # evaluate() adds these derived columns once per document: the checks filter small frames many times,
 # and recomputing labels / positions on every filter dominated their cost (pandas overhead, not data).
-_LABEL, _NO_PARENT, _POSITION = "_label", "_no_parent", "_position"
+_LABEL, _NO_PARENT, _POSITION, _TYPE = "_label", "_no_parent", "_position", "_table_type"
 
 
 def labels_of(frame: pd.DataFrame) -> pd.Series:
@@ -135,12 +147,30 @@ def reading_order(frame: pd.DataFrame) -> pd.Series:
     return frame["page"].astype(int) * 100000 + frame["row_index"].fillna(0).astype(int)
 
 
-def prepare(cells: pd.DataFrame) -> pd.DataFrame:
-    """A copy of stg_cells with the derived columns the checks use (label text, top-level flag, reading order)."""
+def types_of(frame: pd.DataFrame) -> pd.Series:
+    """The ``table_type`` of each cell's table (``prepare``'s mapping; else the standard 决算 code's type)."""
+    if _TYPE in frame.columns:
+        return frame[_TYPE]
+    return frame["table_code"].map(lambda code: FINAL_TABLE_TYPES.get(str(code))).astype(object)
+
+
+def of_types(frame: pd.DataFrame, types: Collection[str]) -> pd.DataFrame:
+    """The cells of the tables whose ``table_type`` is one of ``types``."""
+    return frame[types_of(frame).isin(list(types))]
+
+
+def prepare(cells: pd.DataFrame, table_types: Mapping[str, str | None] | None = None) -> pd.DataFrame:
+    """A copy of stg_cells with the derived columns the checks use (label text, top-level flag, reading order, type).
+
+    ``table_types`` maps each table code to its ``table_type`` (a 预算's tables); by default a table's type is
+    the one of its standard 决算 code (``FINAL_TABLE_TYPES``).
+    """
     prepared = cells.copy()
     prepared[_LABEL] = labels_of(cells)
     prepared[_NO_PARENT] = top_level(cells)
     prepared[_POSITION] = reading_order(cells)
+    kinds = FINAL_TABLE_TYPES if table_types is None else table_types
+    prepared[_TYPE] = pd.Series([kinds.get(str(code)) for code in cells["table_code"]], index=cells.index, dtype=object)
     return prepared
 
 

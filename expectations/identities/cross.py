@@ -113,11 +113,15 @@ def _class_lines(frame: pd.DataFrame, measure: str) -> dict[str, pd.Series]:
     return {_name_key(row["functional_name"]): row for _, row in column.iterrows()}
 
 
-def _classes_vs_lines(
+def classes_vs_lines(
     rule: Rule, cells: pd.DataFrame, coded: str, coded_measure: Callable[[str], bool], two_sided: str,
-    line_measure: Callable[[str], bool],
+    line_measure: Callable[[str], bool], name_key: Callable[[object], str] | None = None,
 ) -> Iterator[Finding]:
-    """Each 类 of ``coded`` = the line of the same name on the expenditure side of ``two_sided``; absent = 0."""
+    """Each 类 of ``coded`` = the line of the same name on the expenditure side of ``two_sided``; absent = 0.
+
+    Names are compared without ordinal, whitespace and with full-width parentheses (``_name_key``), then
+    through ``name_key`` when given (a 预算 knows the 类 renamed over the years).
+    """
     frame = cells[cells["table_code"] == coded]
     other = cells[cells["table_code"] == two_sided]
     measures = [m for m in measures_of(frame) if coded_measure(m)]
@@ -126,6 +130,9 @@ def _classes_vs_lines(
         return
     classes = _class_lines(frame, measures[0])
     lines = _side_lines(other, side[0])
+    if name_key is not None:
+        classes = {name_key(name): row for name, row in classes.items()}
+        lines = {name_key(name): line for name, line in lines.items()}
     if not classes or not lines.keys() & classes.keys():
         # no line of the two-sided table is named after a 类: that side lists its expenditure another
         # way (基本支出 / 项目支出 … in some formats), so there is nothing to compare line by line
@@ -157,7 +164,7 @@ def _classes_vs_lines(
 @CROSS.rule("cross.t03_classes_eq_t01_lines")
 def check_cross_t03_classes_eq_t01(cells: pd.DataFrame, rule: Rule) -> Iterator[Finding]:
     """Each 类 of 03 (本年支出合计) = the 01 expenditure line of the same name."""
-    yield from _classes_vs_lines(
+    yield from classes_vs_lines(
         rule, cells, "03", lambda m: last_token(m) in ("本年支出合计", "合计"), "01", lambda m: True
     )
 
@@ -165,7 +172,7 @@ def check_cross_t03_classes_eq_t01(cells: pd.DataFrame, rule: Rule) -> Iterator[
 @CROSS.rule("cross.t05_classes_eq_t04_lines")
 def check_cross_t05_classes_eq_t04(cells: pd.DataFrame, rule: Rule) -> Iterator[Finding]:
     """Each 类 of 05 (合计/小计) = the 04 一般公共预算财政拨款 expenditure line of the same name."""
-    yield from _classes_vs_lines(
+    yield from classes_vs_lines(
         rule, cells, "05", lambda m: last_token(m) in EXPENDITURE_TOTALS, "04", lambda m: "一般公共预算" in m
     )
 

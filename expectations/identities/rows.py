@@ -51,12 +51,16 @@ def _row_sum(rule: Rule, table: str, row: list[Cell], total_measure: str, part_m
 @ROWS.rule("row.expenditure_total")
 def check_row_expenditure_total(cells: pd.DataFrame, rule: Rule) -> Iterator[Finding]:
     """Per row: 本年支出合计 / 小计 / 合计 = 基本支出 + 项目支出 (+ 上缴上级支出 + 经营支出 + 对附属单位补助支出)."""
-    tables = cells[cells["table_code"].isin(EXPENDITURE_TABLES)]
+    yield from expenditure_rows(rule, cells[cells["table_code"].isin(EXPENDITURE_TABLES)], EXPENDITURE_PARTS)
+
+
+def expenditure_rows(rule: Rule, tables: pd.DataFrame, part_tokens: Collection[str]) -> Iterator[Finding]:
+    """Per table and printed row: the total column (合计 / 小计 …) = Σ the columns of ``part_tokens`` under its header."""
     for table, group in tables.groupby("table_code", sort=True):
         measures = measures_of(group)
         parts_by_prefix: dict[str, list[str]] = {}
         for m in measures:
-            if last_token(m) in EXPENDITURE_PARTS:
+            if last_token(m) in part_tokens:
                 parts_by_prefix.setdefault(header_prefix(m), []).append(m)
         rows = printed_rows(group)
         for prefix, part_measures in parts_by_prefix.items():
@@ -70,13 +74,17 @@ def check_row_expenditure_total(cells: pd.DataFrame, rule: Rule) -> Iterator[Fin
 @ROWS.rule("row.income_total")
 def check_row_income_total(cells: pd.DataFrame, rule: Rule) -> Iterator[Finding]:
     """Per row of 02: 本年收入合计 = Σ the other amount columns (no 其中 columns, no sub-columns twice)."""
-    group = cells[cells["table_code"] == "02"]
+    yield from income_rows(rule, cells[cells["table_code"] == "02"], "02", ("本年收入合计",))
+
+
+def income_rows(rule: Rule, group: pd.DataFrame, table: str, total_tokens: Collection[str]) -> Iterator[Finding]:
+    """Per row of one income table: its total column = Σ the other amount columns (no 其中, no sub-columns twice)."""
     measures = measures_of(group)
-    totals = [m for m in measures if last_token(m) == "本年收入合计"]
+    totals = [m for m in measures if last_token(m) in total_tokens]
     if not totals:
         return
     total_measure = totals[0]
     others = [m for m in measures if m != total_measure and "其中" not in m]
     parts_measures = {m for m in others if not any(m.startswith(o + "/") for o in others if o != m)}
     for row in printed_rows(group):
-        yield from _row_sum(rule, "02", row, total_measure, parts_measures)
+        yield from _row_sum(rule, table, row, total_measure, parts_measures)
