@@ -205,6 +205,11 @@ def identify_budget_tables(pages: Sequence[PageInfo], grids: Sequence[CellGrid])
             if build.start.page == page.number:
                 first = [g for g in build.grids if g.page == page.number]
                 build.unit = _unit_between(page, build.start.top, _grid_top(first[0]) if first else None)
+    # a title printed at a page's foot whose table starts on the next page (under its title printed again)
+    builds = [
+        b for i, b in enumerate(builds)
+        if b.grids or not any(later.start.title == b.start.title and later.grids for later in builds[i + 1 :])
+    ]
     if not builds:
         return []
     order = contents_order(pages)
@@ -216,8 +221,8 @@ def identify_budget_tables(pages: Sequence[PageInfo], grids: Sequence[CellGrid])
         if number is None and build.start.title in order:
             number = order.index(build.start.title) + 1
         code = f"{number or position:02d}"
-        if code in used:
-            code = f"{position:02d}" if f"{position:02d}" not in used else f"{len(used) + 1:02d}"
+        if code in used:  # two tables claim one number: the later takes the first free one from its place on
+            code = next(f"{n:02d}" for n in range(position, 100) if f"{n:02d}" not in used)
         used.add(code)
         kind = table_type(build.start.title)
         tables.append(

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from expectations.decision import Decision, blocking_reasons, decide, needs_acceptance
 from expectations.validate import validate
+from extract.budget_tables import identify_budget_tables
 from extract.identify import identify_tables, read_facts
 from extract.isolation import TablesUnreadable, isolated_reader, read_pdf
 from extract.limits import Limits
@@ -268,10 +269,15 @@ def extract_step(
     tables, id_issues = identify_tables(pages, grids)
     facts = read_facts(pages, tables)
     if facts.phase == "预算":
-        return _finish(
-            engine, document, "skipped", [f"{name}: a 预算 (budget) disclosure; only 决算 table sets are read so far"],
-            facts=facts, pages=len(pages), started=started,
-        )
+        # a 预算 set is what the document prints and numbers (extract/budget_tables.py), not the 决算 nine
+        tables, id_issues = identify_budget_tables(pages, grids), []
+        facts = read_facts(pages, tables) if tables else facts
+        if not tables:
+            return _finish(
+                engine, document, "skipped",
+                [f"{name}: a 预算 disclosure without tables (a narrative companion: its tables are in another file)"],
+                facts=facts, pages=len(pages), started=started,
+            )
     if not tables:
         return _finish(
             engine, document, "skipped", [f"{name}: no standard 决算 tables found (narrative-only or another kind of PDF)"],

@@ -158,3 +158,15 @@ def test_separators_that_do_not_fit_their_digits_are_refused(text: str) -> None:
 
     with pytest.raises(AmountParseError):
         parse_amount(text)
+
+
+def test_a_title_orphaned_at_a_page_foot_is_its_table_and_numbers_stay_unique() -> None:
+    # npc 2017 prints 财政拨款基本支出预算表 and 政府性基金 at page 11's foot, their tables on page 12 on
+    name = "jiangsu_npc-standing-committee-office_2017_yusuan.pdf"
+    read = read_pdf(REAL / name, name, False, Limits())
+    tables = identify_budget_tables(read.pages, read.grids)
+    assert [t.table_code for t in tables] == ["01", "02", "03", "05", "04", "06", "07", "08", "09", "10", "11", "12"]
+    assert [t.table_type for t in tables][3:7] == [
+        "appropriation_expenditure", "appropriation_summary", "appropriation_basic_economic", "government_fund"
+    ]
+    assert all(t.grids for t in tables)
