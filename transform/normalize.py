@@ -305,6 +305,20 @@ def spec_by_position(grid: CellGrid, spec_grid: CellGrid, spec: ColumnSpec) -> C
     return ColumnSpec(roles=tuple(roles), paths=tuple(paths))
 
 
+def with_header_above(spec: ColumnSpec, grid: CellGrid, above: CellGrid, above_spec: ColumnSpec) -> ColumnSpec:
+    """``spec`` with the header printed in a grid of its own above ``grid`` put before each column's path, by place."""
+    mine, theirs = _column_spans(grid), _column_spans(above)
+    if mine is None or theirs is None:
+        return spec
+    paths = []
+    for (x0, x1), path in zip(mine, spec.paths, strict=True):
+        centre = (x0 + x1) / 2
+        match = next((i for i, (a, b) in enumerate(theirs) if a - 1 <= centre <= b + 1), None)
+        outer = above_spec.paths[match] if match is not None else ()
+        paths.append(tuple(dict.fromkeys((*outer, *path))))
+    return replace(spec, paths=tuple(paths))
+
+
 def _spec_from_content(grid: CellGrid, previous: ColumnSpec | None) -> ColumnSpec | None:
     """Column spec for a header-less continuation grid: reuse the previous one if the columns line up."""
     if previous is not None and len(previous.roles) == grid.n_cols:
@@ -383,15 +397,22 @@ def stage_table(table: RawTable, unit: str | None) -> StagedTable:
     spec: ColumnSpec | None = None
     spec_grid: CellGrid | None = None
     header_texts: frozenset[str] | None = None
+    prefix: tuple[CellGrid, ColumnSpec] | None = None  # a 预算 header ruled as a grid of its own, above the table
+    start = 0  # the grid where the table's own header is read (after a header-only grid)
     for n, printed in enumerate(table.grids):
         skip = context_rows(printed)
         grid = without_rows(printed, skip)
-        n_header = header_row_count(grid, header_texts if n > 0 else None)
+        n_header = header_row_count(grid, header_texts if n > start else None)
         grid = join_overflow_rows(grid, n_header)
-        if n == 0:
+        if n == start:
             header_texts = frozenset(clean_header(c) for row in grid.cells[:n_header] for c in row if clean_header(c))
-        if n_header and (n == 0 or n_header < grid.n_rows):
+        if table.table_type and n == start and n_header == grid.n_rows and n + 1 < len(table.grids):
+            prefix, start = (grid, column_spec(grid, n_header)), n + 1
+            continue
+        if n_header and (n == start or n_header < grid.n_rows):
             spec, spec_grid = column_spec(grid, n_header), grid
+            if prefix is not None and n == start:
+                spec = with_header_above(spec, grid, *prefix)
         elif n > 0:
             previous = spec
             spec = _spec_from_content(grid, spec)
@@ -414,7 +435,7 @@ def stage_table(table: RawTable, unit: str | None) -> StagedTable:
             if not any(squash(c) for c in cells):
                 continue
             boxes = grid.boxes[r] if grid.boxes else ()
-            rows.append(_Row(grid.page, r + skip, cells, spec, continuation_start=first and n > 0, boxes=boxes))
+            rows.append(_Row(grid.page, r + skip, cells, spec, continuation_start=first and n > start, boxes=boxes))
             first = False
     _fix_ordinal_spill(rows)
     rows = _merge_split_rows(rows)
@@ -513,7 +534,9 @@ def _identify(
     spec = row.spec
     code_cols = [c for c in keys if spec.roles[c] == "code"]
     name_cols = [c for c in keys if spec.roles[c] == "name"]
+    # a 款/项 printed as one digit ("2" for 02: seen where a producer drops the leading zero) is that part
     parts = [row.cells[c] for c in code_cols]
+    parts = [("0" + squash(p)) if i > 0 and re.fullmatch(r"\d", squash(p)) else p for i, p in enumerate(parts)]
     name = "".join(squash(row.cells[c]) for c in name_cols)
     if parts and all(is_code(p) or not squash(p) for p in parts) and any(squash(p) for p in parts):
         previous = last_codes.get(keys, [])

@@ -25,9 +25,6 @@ class CodeParseError(CellParseError):
     """Text in a code column that is not a 3/5/7-digit subject code (or a part of one)."""
 
 
-def squash(text: str) -> str:
-    """Remove every whitespace character (line breaks and spaces inside printed cells)."""
-    return _WS.sub("", text)
 
 
 #: An amount whose separators a producer drew below its digits' line: "19 604 064" over ", ,".
@@ -57,9 +54,18 @@ def _rejoin_separators(text: str) -> str:
     return groups[0] + "".join(mark + group for mark, group in zip(separators, groups[1:], strict=True))
 
 
+def squash(text: str) -> str:
+    """Remove every whitespace character (line breaks and spaces inside printed cells).
+
+    Separators a producer drew below their digits are put back first (``_rejoin_separators``), so an
+    amount squashes to what was printed: "19 604 064" over ", ," → "19,604,064".
+    """
+    return _WS.sub("", _rejoin_separators(text))
+
+
 def parse_amount(text: str) -> Decimal | None:
     """Parse a printed amount ("2,846.52", "-3.10", "（3.10）") to Decimal; None for blank/-/—."""
-    t = squash(_rejoin_separators(text)).replace("，", ",")
+    t = squash(text).replace("，", ",")
     if t in NONE_MARKS:
         return None
     negative = False
@@ -78,7 +84,7 @@ def parse_amount(text: str) -> Decimal | None:
 
 def looks_like_amount(text: str) -> bool:
     """True for a printed decimal amount with a decimal point or thousands separators."""
-    t = squash(_rejoin_separators(text))
+    t = squash(text)
     return bool(_AMOUNT.match(t.lstrip("-−－"))) and ("." in t or "," in t)
 
 
