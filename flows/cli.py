@@ -210,7 +210,7 @@ def documents(
 #: `fiscal documents --format table`: (heading, column of document_rows) that fit 80 terminal columns
 NARROW_COLUMNS = (
     ("sha256", "sha256"), ("file", "source"), ("department", "department"), ("year", "fiscal_year"),
-    ("phase", "phase"), ("status", "status"), ("facts", "facts_loaded"),
+    ("phase", "phase"), ("scope", "scope"), ("status", "status"), ("facts", "facts_loaded"),
 )
 _NUMERIC = {"fiscal_year", "pages", "tables_found", "facts_loaded", "reasons"}
 _WRAPPED = {"source", "department"}

@@ -67,6 +67,7 @@ DIM_DOCUMENT = table(
     column("sha256", Text),
     column("source_file", Text),
     column("phase", Text),
+    column("scope", Text),
 )
 DIM_DEPARTMENT = table("dim_department", column("department_key", Integer), column("name", Text))
 DIM_MEASURE = table("dim_measure", column("measure_key", Integer), column("header_path", Text))
@@ -144,6 +145,7 @@ DOCUMENT_COLUMNS: tuple[str, ...] = (
     "pages",
     "tables_found",
     "facts_loaded",
+    "scope",
 )
 
 TABLE_COLUMNS: tuple[str, ...] = (
@@ -314,8 +316,11 @@ def _documents_query(status: str | None, source: str | None = None) -> Select[An
     """
     if status is not None and status not in ETL_STATUSES:
         raise ValueError(f"status must be one of {', '.join(ETL_STATUSES)}, not {status!r}")
-    e = ETL_DOCUMENT.c
-    stmt: Select[Any] = select(*(e[c] for c in DOCUMENT_COLUMNS)).order_by(e.sha256)
+    e, d = ETL_DOCUMENT.c, DIM_DOCUMENT.c  # scope (部门 / 单位) is known once a document is read
+    columns = [d.scope if c == "scope" else e[c] for c in DOCUMENT_COLUMNS]
+    stmt: Select[Any] = (
+        select(*columns).select_from(ETL_DOCUMENT.outerjoin(DIM_DOCUMENT, d.sha256 == e.sha256)).order_by(e.sha256)
+    )
     if status is not None:
         stmt = stmt.where(e.status == status)
     if source is not None:
