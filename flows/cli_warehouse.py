@@ -20,7 +20,7 @@ from flows.cli_common import (
 
 
 def report_cmd(
-    name: Annotated[str, typer.Argument(help="facts, expenditure-by-function, basic-by-economic, three-public, yoy or data-quality.")],
+    name: Annotated[str, typer.Argument(help="facts, expenditure-by-function, basic-by-economic, three-public, yoy, budget-execution or data-quality.")],
     warehouse: WarehouseOption = None,
     department: Annotated[
         str | None, typer.Option(help="Department name or part of it (current or any printed name).")

@@ -71,3 +71,24 @@ def test_every_real_budget_loads_or_is_skipped_as_narrative(tmp_path: Path, name
     assert outcome.status == expected, outcome.reasons[:5]
     if expected == "loaded":
         assert outcome.facts_loaded > 100 and not any("cannot tell the columns" in n for n in outcome.notes)
+
+
+def test_the_seed_departments_budget_and_final_accounts_give_its_execution_rates(tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    from warehouse.report import report_frame
+
+    root = REAL.parents[2]
+    settings = Settings(warehouse_url=f"sqlite:///{tmp_path / 'wh.sqlite'}", data_dir=tmp_path / "data")
+    engine = warehouse_engine(settings.warehouse_url)
+    for path in (root / "samples" / "changsha_zwfwzx_2020_juesuan.pdf", REAL.parent / "budget" / "changsha_zwfwzx_2020_yusuan.pdf"):
+        assert process_document(path, settings, engine, parallel=False).status == "loaded"
+    frame = report_frame(engine, "budget-execution")
+    totals = frame[frame["measure_family"] == "合计"].set_index("code")
+    # the generated 预算 was written with these rates (samples/seedgen/budget.py)
+    assert {code: totals.loc[code, "execution_rate"] for code in ("2010301", "2010302", "2081199", "2082502", "2120101")} == {
+        "2010301": Decimal("1.0000"), "2010302": Decimal("0.8000"), "2081199": Decimal("0.5000"),
+        "2082502": Decimal("1.2500"), "2120101": Decimal("0.8000"),
+    }
+    assert set(totals["budget_source"]) == {"预算 document"}
+    assert totals.loc["201", "difference_yuan"] == Decimal("-4096125.00")
