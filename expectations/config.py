@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import yaml
 
 from expectations.findings import SEVERITIES, Finding, Severity
+
+if TYPE_CHECKING:
+    from extract.models import RawTable
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
 COMPLETENESS_RULE = "completeness.tables"
@@ -86,6 +89,40 @@ def load_rules(path: Path | None = None, known: Collection[str] | None = None) -
 def default_rules() -> RulesConfig:
     """The reviewed rules file shipped in expectations/rules.yaml (read once per process)."""
     return load_rules()
+
+
+def check_listed_tables(listed: Sequence[str], present: Sequence[RawTable], config: RulesConfig | None = None) -> list[Finding]:
+    """One finding per table a 预算's 目录 lists: pass when a table of its kind was found, fail naming it when not.
+
+    A 预算 set is not standard: what the document itself lists is what it must carry. Titles are matched by
+    kind (``table_type``, as many of each kind as the 目录 lists), so "政府性基金财政拨款支出预算表" in the 目录
+    finds the table printed as "政府性基金支出预算表".
+    """
+    from extract.table_types import table_type
+
+    rules = config or default_rules()
+    severity = rules.severity(COMPLETENESS_RULE)
+    available: dict[str, list[str]] = {}
+    for table in present:
+        available.setdefault(table.table_type or "", []).append(table.table_code)
+    findings = []
+    for position, title in enumerate(listed, 1):
+        kind = table_type(title)
+        codes = available.get(kind.key if kind else "", [])
+        code = codes.pop(0) if codes else None
+        findings.append(
+            Finding(
+                rule=COMPLETENESS_RULE,
+                severity=severity,
+                table_code=code or f"{position:02d}",
+                row="",
+                measure="",
+                expected=f"table {title} (目录 entry {position}) in the document",
+                found="present" if code else "missing",
+                verdict="pass" if code else "fail",
+            )
+        )
+    return findings
 
 
 def check_completeness(

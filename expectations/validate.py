@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from expectations.config import RulesConfig, check_completeness, default_rules, load_rules
+from expectations.config import (
+    RulesConfig,
+    check_completeness,
+    check_listed_tables,
+    default_rules,
+    load_rules,
+)
 from expectations.findings import Finding, finding_record
 from expectations.identities import RULES, Rule, evaluate, rules_for
 from expectations.quality import low_quality_findings
@@ -69,6 +75,7 @@ def validate(
     run_name: str | None = None,
     gx: bool = True,
     tables: Sequence[RawTable] = (),
+    listed_tables: Sequence[str] | None = None,
 ) -> ValidationReport:
     """Validate one document's staged cells: GX suites per table type, accounting identities, completeness.
 
@@ -97,6 +104,9 @@ def validate(
         The document's identified tables (with their grids' parsing reports): each table read with
         low quality gets an ``extract.low_quality`` finding (``expectations.quality``); a 预算's tables give
         each table code its ``table_type``.
+    listed_tables
+        The table titles a 预算's 目录 lists (``extract.budget_tables.contents_order``): its completeness is
+        that each is present (``check_listed_tables``); a 预算 without a 目录 has no completeness requirement.
 
     Returns
     -------
@@ -112,6 +122,8 @@ def validate(
     if phase is not None:
         present = present_tables if present_tables is not None else set(stg_cells["table_code"].astype(str))
         findings += check_completeness(present, phase, config)
+    if listed_tables:
+        findings += check_listed_tables(listed_tables, tables, config)
     validated_as = document_phase(phase, tables)
     types = table_types(tables, validated_as, set(stg_cells["table_code"].astype(str)))
     if gx and not stg_cells.empty:

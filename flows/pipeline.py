@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from expectations.decision import Decision, blocking_reasons, decide, needs_acceptance
 from expectations.validate import validate
-from extract.budget_tables import identify_budget_tables
+from extract.budget_tables import contents_order, identify_budget_tables
 from extract.identify import identify_tables, read_facts
 from extract.isolation import TablesUnreadable, isolated_reader, read_pdf
 from extract.limits import Limits
@@ -148,6 +148,7 @@ class Extracted:
     tables: tuple[RawTable, ...]
     identify_notes: tuple[str, ...]  # problems identifying the tables
     reader_notes: tuple[str, ...]  # what the table reader said (pages without tables …)
+    listed_tables: tuple[str, ...] = ()  # the tables a 预算's 目录 lists (what it must carry)
 
 
 @dataclass(frozen=True)
@@ -268,9 +269,11 @@ def extract_step(
     pages, grids, reader_notes = read.pages, read.grids, read.notes
     tables, id_issues = identify_tables(pages, grids)
     facts = read_facts(pages, tables)
+    listed: tuple[str, ...] = ()
     if facts.phase == "预算":
         # a 预算 set is what the document prints and numbers (extract/budget_tables.py), not the 决算 nine
         tables, id_issues = identify_budget_tables(pages, grids), []
+        listed = tuple(contents_order(pages))
         facts = read_facts(pages, tables) if tables else facts
         if not tables:
             return _finish(
@@ -284,7 +287,10 @@ def extract_step(
             facts=facts, pages=len(pages), started=started,
         )
     said = [f"{name}: page {page}: camelot: {text}" if page else f"{name}: camelot: {text}" for page, text in reader_notes]
-    return Extracted(document, len(pages), facts, tuple(tables), tuple(f"{name}: {i}" for i in id_issues), tuple(said))
+    return Extracted(
+        document, len(pages), facts, tuple(tables), tuple(f"{name}: {i}" for i in id_issues), tuple(said),
+        listed if facts.phase == "预算" else (),
+    )
 
 
 def stage_step(extracted: Extracted) -> StagedDocument:
@@ -305,6 +311,7 @@ def validate_step(
         run_name=name,
         data_docs_dir=settings.docs_dir if options.data_docs else None,
         tables=list(extracted.tables),
+        listed_tables=extracted.listed_tables,
     )
     blocking = blocking_reasons(name, staged.issues, facts)
     accepted = acceptance(engine, extracted.document.sha256) if needs_acceptance(blocking, report) else None

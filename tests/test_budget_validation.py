@@ -332,3 +332,17 @@ def test_a_final_accounts_sample_has_the_findings_it_always_had(name: str) -> No
     bare = validate(cells, phase="决算", present_tables=[t.table_code for t in tables], run_name=name)
     assert given.findings == bare.findings
     assert not any(f.rule.startswith("budget.") for f in given.findings)
+
+
+def test_a_budget_must_carry_every_table_its_contents_lists() -> None:
+    from expectations.config import check_listed_tables
+    from extract.models import RawTable
+
+    def table(code: str, kind: str) -> RawTable:
+        return RawTable(table_code=code, title="", pages=(1,), grids=(), unit="元", table_type=kind)
+
+    listed = ["收支预算总表", "收入预算总表", "政府性基金财政拨款支出预算表", "政府采购支出预算表"]
+    present = [table("01", "income_expenditure_summary"), table("02", "income"), table("10", "government_fund")]
+    findings = check_listed_tables(listed, present)
+    assert [(f.table_code, f.verdict) for f in findings] == [("01", "pass"), ("02", "pass"), ("10", "pass"), ("04", "fail")]
+    assert findings[-1].expected == "table 政府采购支出预算表 (目录 entry 4) in the document" and findings[-1].severity == "error"
