@@ -81,12 +81,12 @@ def test_table_fits_80_columns_and_cuts_no_value(url: str) -> None:
     assert max(cell_len(line) for line in result.stdout.splitlines()) <= 80
     assert "…" not in result.stdout
     shown = _columns(result.stdout)
-    assert list(shown[0]) == ["sha256", "file", "department", "year", "phase", "status", "facts"]
+    assert list(shown[0]) == ["sha256", "file", "department", "year", "phase", "scope", "status", "facts"]
     expected = [
         {
             "sha256": r["sha256"][:12], "file": Path(r["source"]).name, "department": r["department"] or "",
             "year": "" if r["fiscal_year"] is None or r["fiscal_year"] != r["fiscal_year"] else str(r["fiscal_year"]),
-            "phase": r["phase"] or "", "status": r["status"], "facts": str(r["facts_loaded"]),
+            "phase": r["phase"] or "", "scope": r["scope"] or "", "status": r["status"], "facts": str(r["facts_loaded"]),
         }
         for r in list_documents(warehouse_engine(url)).astype(object).where(lambda f: f.notna(), None).to_dict("records")
     ]
@@ -102,11 +102,12 @@ def test_wide_table_shows_every_column_on_one_line_per_document(url: str) -> Non
     assert result.exit_code == 0, result.output
     lines = result.stdout.rstrip("\n").split("\n")
     assert lines[0].split() == [
-        "sha256", "source", "department", "fiscal_year", "phase", "status", "reasons", "pages", "tables_found", "facts_loaded"
+        "sha256", "source", "department", "fiscal_year", "phase", "status", "reasons", "pages", "tables_found", "facts_loaded",
+        "scope",
     ]
     assert len(lines) == 2 + 4 and "…" not in result.stdout
     quarantined = next(line for line in lines if LONG_NAME in line)
-    assert LONG_DEPARTMENT in quarantined and quarantined.split()[-5:] == ["quarantined", "2", "30", "0", "0"]
+    assert LONG_DEPARTMENT in quarantined and quarantined.split()[-5:] == ["quarantined", "2", "30", "0", "0"]  # no scope: never read that far
 
 
 def test_csv_output_is_unchanged_by_the_table_options(url: str) -> None:

@@ -602,6 +602,7 @@ def test_list_documents_columns_and_status_filter(warehouse_engine: Engine) -> N
         "pages",
         "tables_found",
         "facts_loaded",
+        "scope",
     ]
     assert list(docs["sha256"]) == sorted([loaded.sha256, skipped.sha256])
     by_sha = docs.set_index("sha256")
