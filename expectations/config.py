@@ -117,7 +117,7 @@ def check_listed_tables(listed: Sequence[str], present: Sequence[RawTable], conf
                 table_code=code or f"{position:02d}",
                 row="",
                 measure="",
-                expected=f"table {title} (目录 entry {position}) in the document",
+                expected=f"table {title} (required table {position}: its 目录, else its family) in the document",
                 found="present" if code else "missing",
                 verdict="pass" if code else "fail",
             )

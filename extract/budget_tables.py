@@ -28,7 +28,8 @@ from extract.table_types import FINAL_TABLE_TYPES, TABLE_TYPES, TableType, clean
 
 __all__ = [
     "FINAL_TABLE_TYPES", "TABLE_TYPES", "TableType", "TitleLine", "clean_title", "contents_order",
-    "identify_budget_tables", "parse_number", "table_type", "title_lines",
+    "FAMILY_TABLES", "budget_family", "identify_budget_tables", "parse_number", "required_tables", "table_type",
+    "title_lines",
 ]
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -236,3 +237,39 @@ def identify_budget_tables(pages: Sequence[PageInfo], grids: Sequence[CellGrid])
             )
         )
     return tables
+
+
+#: The tables every 预算 of a family carries, for a document that prints no 目录 of its own (a Jiangsu
+#: ``*_tables.pdf``, whose 目录 is in its narrative companion). Matched by kind, in any order.
+FAMILY_TABLES: dict[str, tuple[str, ...]] = {
+    "shanghai": (
+        "财务收支预算总表", "收入预算总表", "支出预算总表", "财政拨款收支预算总表", "一般公共预算支出功能分类预算表",
+        "政府性基金预算支出功能分类预算表", "国有资本经营预算支出功能分类预算表", "一般公共预算基本支出部门预算经济分类预算表",
+        "三公经费和机关运行经费预算表",
+    ),
+    "jiangsu": (
+        "收支预算总表", "收入预算总表", "支出预算总表", "财政拨款收支预算总表", "财政拨款支出预算表", "财政拨款基本支出预算表",
+        "一般公共预算支出预算表", "一般公共预算基本支出预算表", "三公经费、会议费、培训费支出预算表", "政府性基金支出预算表",
+        "一般公共预算机关运行经费支出预算表", "政府采购预算表",
+    ),
+}
+
+
+def budget_family(tables: Sequence[RawTable]) -> str | None:
+    """Which family a 预算 table set belongs to, by the tables only that family prints; None when unknown."""
+    titles = {t.title for t in tables}
+    kinds = {t.table_type for t in tables}
+    if "财务收支预算总表" in titles or any("功能分类预算表" in title for title in titles):
+        return "shanghai"
+    if "appropriation_expenditure" in kinds or "operating_costs" in kinds:
+        return "jiangsu"
+    return None
+
+
+def required_tables(pages: Sequence[PageInfo], tables: Sequence[RawTable]) -> tuple[str, ...]:
+    """The tables a 预算 must carry: those its 目录 lists, else those every 预算 of its family carries."""
+    listed = contents_order(pages)
+    if listed:
+        return tuple(listed)
+    family = budget_family(tables)
+    return FAMILY_TABLES[family] if family else ()

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from expectations.decision import Decision, blocking_reasons, decide, needs_acceptance
 from expectations.validate import validate
-from extract.budget_tables import contents_order, identify_budget_tables
+from extract.budget_tables import identify_budget_tables, required_tables
 from extract.identify import identify_tables, read_facts
 from extract.isolation import TablesUnreadable, isolated_reader, read_pdf
 from extract.limits import Limits
@@ -148,7 +148,7 @@ class Extracted:
     tables: tuple[RawTable, ...]
     identify_notes: tuple[str, ...]  # problems identifying the tables
     reader_notes: tuple[str, ...]  # what the table reader said (pages without tables …)
-    listed_tables: tuple[str, ...] = ()  # the tables a 预算's 目录 lists (what it must carry)
+    listed_tables: tuple[str, ...] = ()  # the tables a 预算 must carry: its 目录's, else its family's
 
 
 @dataclass(frozen=True)
@@ -273,7 +273,7 @@ def extract_step(
     if facts.phase == "预算":
         # a 预算 set is what the document prints and numbers (extract/budget_tables.py), not the 决算 nine
         tables, id_issues = identify_budget_tables(pages, grids), []
-        listed = tuple(contents_order(pages))
+        listed = required_tables(pages, tables)
         facts = read_facts(pages, tables) if tables else facts
         if not tables:
             return _finish(

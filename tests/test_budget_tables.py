@@ -170,3 +170,28 @@ def test_a_title_orphaned_at_a_page_foot_is_its_table_and_numbers_stay_unique() 
         "appropriation_expenditure", "appropriation_summary", "appropriation_basic_economic", "government_fund"
     ]
     assert all(t.grids for t in tables)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in REAL.glob("jiangsu_*_yusuan_tables.pdf")))
+def test_a_tables_file_without_its_contents_must_carry_its_familys_tables(name: str) -> None:
+    from expectations.config import check_listed_tables
+    from extract.budget_tables import FAMILY_TABLES, budget_family, required_tables
+
+    read = read_pdf(REAL / name, name, False, Limits())
+    tables = identify_budget_tables(read.pages, read.grids)
+    assert contents_order(read.pages) == [] and budget_family(tables) == "jiangsu"
+    required = required_tables(read.pages, tables)
+    assert required == FAMILY_TABLES["jiangsu"]
+    assert all(f.verdict == "pass" for f in check_listed_tables(required, tables))
+    without_procurement = [t for t in tables if t.table_type != "procurement"]
+    failed = [f for f in check_listed_tables(required, without_procurement) if f.verdict == "fail"]
+    assert [f.expected for f in failed] == ["table 政府采购预算表 (required table 12: its 目录, else its family) in the document"]
+
+
+def test_a_document_with_contents_is_held_to_them() -> None:
+    from extract.budget_tables import required_tables
+
+    name = "shanghai-putuo_finance-bureau_2025_yusuan_dept.pdf"
+    read = read_pdf(REAL / name, name, False, Limits())
+    tables = identify_budget_tables(read.pages, read.grids)
+    assert required_tables(read.pages, tables) == tuple(title for title, _ in SHANGHAI_TYPES)

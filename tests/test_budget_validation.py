@@ -345,4 +345,4 @@ def test_a_budget_must_carry_every_table_its_contents_lists() -> None:
     present = [table("01", "income_expenditure_summary"), table("02", "income"), table("10", "government_fund")]
     findings = check_listed_tables(listed, present)
     assert [(f.table_code, f.verdict) for f in findings] == [("01", "pass"), ("02", "pass"), ("10", "pass"), ("04", "fail")]
-    assert findings[-1].expected == "table 政府采购支出预算表 (目录 entry 4) in the document" and findings[-1].severity == "error"
+    assert findings[-1].expected == "table 政府采购支出预算表 (required table 4: its 目录, else its family) in the document" and findings[-1].severity == "error"
