@@ -240,8 +240,10 @@ def test_start_status_run_on_the_worker_stop(cli_env: tuple[dict[str, str], Path
     # Ctrl-C while the worker runs a batch cancels its flow run: the documents after it are not processed
     batch = cwd / "batch"
     batch.mkdir()
+    seed = SEED_PDF.read_bytes()
     for n in range(40):  # long enough (≈ 15 s) that the interrupt lands while the batch runs, on any machine
-        shutil.copy(SEED_PDF, batch / f"copy-{n}.pdf")
+        # distinct bytes (a comment after %%EOF): the same bytes twice are processed once (``duplicate``)
+        (batch / f"copy-{n}.pdf").write_bytes(seed + f"\n% copy {n}\n".encode())
     process = subprocess.Popen(
         [sys.executable, "-m", "flows.cli", "run", str(batch)], env=env, cwd=cwd, stderr=subprocess.PIPE, text=True,
         # as from a terminal: pytest-xdist workers ignore SIGINT, and an ignored signal stays ignored in children
