@@ -99,8 +99,8 @@ def read_pdf(path: Path, source_file: str, parallel: bool | None, limits: Limits
     data = path.read_bytes()
     check_pdf_bytes(data, source_file)
     check_pdf_limits(data, source_file, limits)
+    pages = read_pages(path, source_file, max_pages=limits.pages, data=data)
     del data
-    pages = read_pages(path, source_file, max_pages=limits.pages)
     check_text_layer(pages, source_file)
     vector_pages, raster_pages = triage(pages)
     try:

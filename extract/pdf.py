@@ -110,7 +110,7 @@ def _page_objects(page: pdfium.PdfPage, area: float) -> tuple[int, float]:
     return count_paths, best
 
 
-def read_pages(path: Path, source_file: str, max_pages: int | None = None) -> list[PageInfo]:
+def read_pages(path: Path, source_file: str, max_pages: int | None = None, data: bytes | None = None) -> list[PageInfo]:
     """Open the PDF with pdfium and return one PageInfo per page.
 
     Parameters
@@ -122,6 +122,8 @@ def read_pages(path: Path, source_file: str, max_pages: int | None = None) -> li
     max_pages
         Refuse a document claiming more pages, before any page is loaded (a page tree can claim a
         million pages in a kilobyte).
+    data
+        The file's bytes when the caller has already read and checked them (``path`` is not read again).
 
     Returns
     -------
@@ -135,8 +137,9 @@ def read_pages(path: Path, source_file: str, max_pages: int | None = None) -> li
         Not a PDF, truncated, encrypted with a user password, damaged, without pages or with too many.
 
     """
-    data = path.read_bytes()
-    check_pdf_bytes(data, source_file)
+    if data is None:
+        data = path.read_bytes()
+        check_pdf_bytes(data, source_file)
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
