@@ -85,6 +85,11 @@ def worker_files(tmp_path: Path) -> Iterator[tuple[Path, dict[str, object]]]:
     }
     files.worker_pid.write_text(f"{process.pid}\n", encoding="utf-8")
     files.worker_info.write_text(json.dumps(info), encoding="utf-8")
+    deadline = time.monotonic() + 10
+    while not read_worker(data_dir).ready and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # a loaded machine: until /proc shows the new program
+    state = read_worker(data_dir)
+    assert state.ready, f"the stand-in worker is not seen as one: {state}, exit code {process.poll()}"
     try:
         yield data_dir, info
     finally:
