@@ -348,6 +348,9 @@ from flows import cli_harvest, cli_steward, cli_warehouse  # noqa: E402
 cli_warehouse.register(app, export_app)
 cli_harvest.register(app)
 cli_steward.register(app)
+from flows import cli_site  # noqa: E402  (issue 16: report site, browse, export sqlite)
+
+cli_site.register(app, export_app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -37,6 +37,7 @@
     all(".amt.active, .finding-row.active").forEach(function (old) { old.classList.remove("active"); });
     element.classList.add("active");
     viewer.hidden = false;
+    document.body.classList.add("viewer-open");
     viewer.removeAttribute("data-ready");
     caption.textContent = (element.getAttribute("data-label") || element.textContent.trim()) + " · 第 " + page + " 页";
     if (!info || info.missing || !info.pages[page]) {
@@ -93,7 +94,10 @@
     });
     var close = document.getElementById("viewer-close");
     if (close) {
-      close.addEventListener("click", function () { document.getElementById("viewer").hidden = true; });
+      close.addEventListener("click", function () {
+        document.getElementById("viewer").hidden = true;
+        document.body.classList.remove("viewer-open");
+      });
     }
     if (location.hash.length > 1) {
       var element = document.getElementById(decodeURIComponent(location.hash.slice(1)));
