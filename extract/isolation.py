@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from extract.limits import Limits
-    from extract.models import CellGrid
+    from extract.models import CellGrid, SheetOrigin
     from extract.pdf import PageInfo
 
 #: Seconds between two looks at the reader's memory and clock.
@@ -79,6 +79,67 @@ class PdfRead:
     pages: list[PageInfo]
     grids: list[CellGrid]
     notes: list[tuple[int | None, str]]
+    #: what the document is: ``pdf``, or a spreadsheet (``xlsx``, ``xls``) whose sheets were laid out as pages
+    kind: str = "pdf"
+    #: for a spreadsheet, where each page's cells come from (sheet, rows, columns, stored numbers)
+    origins: tuple[SheetOrigin, ...] = ()
+    #: problems that keep the document from loading (a formula without a cached value)
+    errors: tuple[str, ...] = ()
+
+
+def read_document(path: Path, source_file: str, parallel: bool | None, limits: Limits) -> PdfRead:
+    """Read a PDF or a spreadsheet (told apart by content, not by name) into pages and grids (in this process)."""
+    from extract.workbook import document_kind
+
+    with open(path, "rb") as handle:
+        head = handle.read(1024)
+    if document_kind(head) in ("xlsx", "xls"):
+        return read_spreadsheet(path, source_file, limits)
+    return read_pdf(path, source_file, parallel, limits)
+
+
+def read_spreadsheet(path: Path, source_file: str, limits: Limits) -> PdfRead:
+    """Read a workbook's visible sheets as pages with ruled grids (extract/sheet_grid.py).
+
+    Raises
+    ------
+    DocumentReadError
+        Not a workbook, password-protected, damaged, or over a limit.
+
+    """
+    from extract.pdf import DocumentReadError
+    from extract.sheet_grid import lay_out_sheet
+    from extract.workbook import WorkbookLimits, read_workbook
+
+    workbook_limits = WorkbookLimits(
+        sheets=limits.pages, sheet_rows=limits.sheet_rows, sheet_cells=limits.sheet_cells,
+        part_bytes=limits.stream_bytes, total_bytes=limits.document_bytes,
+    )
+    kind, sheets = read_workbook(path.read_bytes(), source_file, workbook_limits)
+    pages: list[PageInfo] = []
+    grids: list[CellGrid] = []
+    origins: list[SheetOrigin] = []
+    notes: list[tuple[int | None, str]] = []
+    errors: list[str] = []
+    for sheet in sheets:
+        if sheet.hidden:
+            if sheet.cells:
+                notes.append((None, f"sheet {sheet.name} is hidden: not read (it is not printed)"))
+            continue
+        laid = lay_out_sheet(sheet)
+        pages.append(laid.page)
+        grids.extend(laid.grids)
+        origins.append(laid.origin)
+        notes.extend((None, note) for note in laid.notes)
+        if sheet.formulas_without_value:
+            cells = ", ".join(sheet.formulas_without_value[:10]) + (" …" if len(sheet.formulas_without_value) > 10 else "")
+            errors.append(
+                f"{source_file}: sheet {sheet.name}: formula without a cached value in {cells} (its amount is unknown: "
+                "the workbook was saved without calculating; open and save it in Excel or LibreOffice)"
+            )
+    if not pages:
+        raise DocumentReadError(source_file, "the workbook has no visible sheets")
+    return PdfRead(pages, grids, notes, kind=kind, origins=tuple(origins), errors=tuple(errors))
 
 
 def read_pdf(path: Path, source_file: str, parallel: bool | None, limits: Limits) -> PdfRead:
@@ -136,7 +197,7 @@ def _serve(connection: Connection, budget: int) -> None:
             return
         answer: tuple[str, Any]
         try:
-            answer = ("ok", read_pdf(Path(path), source_file, parallel, limits))
+            answer = ("ok", read_document(Path(path), source_file, parallel, limits))
         except DocumentReadError as exc:
             answer = ("unreadable", (exc.source_file, exc.reason, exc.page))
         except TablesUnreadable as exc:

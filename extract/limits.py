@@ -39,6 +39,9 @@ class Limits(BaseSettings):
     document_mb: int = 2048
     seconds: float = 600.0
     memory_mb: int = 600
+    #: rows and cells one sheet of a spreadsheet may hold (a disclosure's sheets hold hundreds)
+    sheet_rows: int = 100_000
+    sheet_cells: int = 2_000_000
     #: read in the isolated reader process (off only to profile or debug the readers in one process)
     isolate: bool = True
 

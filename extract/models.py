@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -93,6 +94,41 @@ class CellGrid:
     def n_cols(self) -> int:
         """Number of columns in the grid."""
         return len(self.cells[0]) if self.cells else 0
+
+
+@dataclass(frozen=True)
+class SheetOrigin:
+    """Where a spreadsheet's page comes from: its sheet, and which sheet row and column each laid-out one is.
+
+    A sheet is laid out as a page (``extract.sheet_grid``) so that it is read as PDFs are; a cell's box on
+    that page names its sheet row and column again (``locate``), for lineage.
+    """
+
+    page: int
+    sheet: str
+    col_lefts: tuple[float, ...]  # left edge of each laid-out column, ascending
+    cols: tuple[int, ...]  # its sheet column (1-based)
+    row_tops: tuple[float, ...]  # top edge of each laid-out row, ascending
+    rows: tuple[int, ...]  # its sheet row (1-based)
+    #: (sheet row, sheet column) → the number stored, for cells whose format shows it rounded
+    stored: Mapping[tuple[int, int], str] = field(default_factory=dict)
+
+    def locate(self, x0: float, top: float) -> tuple[int, int] | None:
+        """The sheet (row, column) of the cell whose box starts at (x0, top) on the page, None when off the grid."""
+        try:
+            col = self.cols[_index_of(self.col_lefts, x0)]
+            row = self.rows[_index_of(self.row_tops, top)]
+        except (ValueError, IndexError):
+            return None
+        return row, col
+
+
+def _index_of(edges: tuple[float, ...], value: float) -> int:
+    """The index of the edge within 0.05 of ``value`` (boxes are rounded to 0.01); ValueError when none is."""
+    index = bisect.bisect_left(edges, value - 0.05)
+    if index < len(edges) and abs(edges[index] - value) < 0.05:
+        return index
+    raise ValueError(value)
 
 
 @dataclass(frozen=True)

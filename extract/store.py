@@ -1,6 +1,6 @@
 """Storage of documents: the raw store and the quarantine.
 
-The raw store keeps bytes content-addressed (``<root>/<sha256>.pdf``, written atomically); the quarantine
+The raw store keeps bytes content-addressed (``<root>/<sha256>.pdf``, ``.xlsx`` or ``.xls``, written atomically); the quarantine
 keeps the cells and reasons of a document that did not load.
 """
 
@@ -20,6 +20,20 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+#: File name endings of stored documents, by what their bytes are (extract.workbook.document_kind).
+SUFFIXES: tuple[str, ...] = (".pdf", ".xlsx", ".xls")
+
+
+def suffix_of(data: bytes) -> str:
+    """The file name ending for some bytes: ``.xlsx`` for a ZIP, ``.xls`` for an OLE2 file, else ``.pdf``."""
+    head = data[:8]
+    if head.startswith(b"PK\x03\x04"):
+        return ".xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return ".xls"
+    return ".pdf"
+
+
 class RawStore:
     """Keeps every received file's bytes under its sha256, so nothing received is ever lost."""
 
@@ -27,13 +41,17 @@ class RawStore:
         self.root = root
 
     def path_for(self, sha256: str) -> Path:
-        """Where the bytes of ``sha256`` live (whether or not they are stored yet)."""
+        """Where the bytes of ``sha256`` live: the stored file (``.pdf``, ``.xlsx`` or ``.xls``), else its PDF name."""
+        for suffix in SUFFIXES[1:]:
+            stored = self.root / f"{sha256}{suffix}"
+            if stored.exists():
+                return stored
         return self.root / f"{sha256}.pdf"
 
     def put(self, data: bytes) -> tuple[str, Path]:
-        """Store bytes (atomically, once) and return their sha256 and path."""
+        """Store bytes (atomically, once) and return their sha256 and path (named by what the bytes are)."""
         digest = sha256_of(data)
-        target = self.path_for(digest)
+        target = self.root / f"{digest}{suffix_of(data)}"
         if target.exists() and target.stat().st_size == len(data):
             return digest, target
         self.root.mkdir(parents=True, exist_ok=True)

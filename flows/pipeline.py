@@ -17,14 +17,15 @@ from expectations.decision import Decision, blocking_reasons, decide, needs_acce
 from expectations.validate import validate
 from extract.budget_tables import identify_budget_tables, required_tables
 from extract.identify import identify_tables, read_facts
-from extract.isolation import TablesUnreadable, isolated_reader, read_pdf
+from extract.isolation import TablesUnreadable, isolated_reader, read_document
 from extract.limits import Limits
-from extract.models import Document, DocumentFacts, DocumentStatus, RawTable, TableSummary
+from extract.models import Document, DocumentFacts, DocumentStatus, RawTable, SheetOrigin, TableSummary
 from extract.pdf import DocumentReadError
 from extract.store import QuarantineStore, RawStore
 from flows.paths import InputError, path_label, read_input
 from flows.settings import PIPELINE_VERSION, Settings
 from transform.stage import StagedDocument, stage_document
+from warehouse.cells import with_sheet_lineage
 from warehouse.document_names import record_document_name
 from warehouse.errors import LoadError
 from warehouse.load import load_document, record_document
@@ -149,6 +150,9 @@ class Extracted:
     identify_notes: tuple[str, ...]  # problems identifying the tables
     reader_notes: tuple[str, ...]  # what the table reader said (pages without tables …)
     listed_tables: tuple[str, ...] = ()  # the tables a 预算 must carry: its 目录's, else its family's
+    kind: str = "pdf"  # pdf, or the spreadsheet it was read from (xlsx, xls)
+    origins: tuple[SheetOrigin, ...] = ()  # a spreadsheet's sheets: where each page's cells stand
+    read_errors: tuple[str, ...] = ()  # what keeps it from loading whatever its rules say (a formula without a value)
 
 
 @dataclass(frozen=True)
@@ -239,6 +243,12 @@ def process_document(
         if isinstance(extracted, DocumentOutcome):
             return extracted
         staged = run_step("stage", stage_step, extracted)
+        if staged.cells.empty and not staged.issues:
+            return _finish(
+                engine, document, "skipped",
+                [f"{document.source_file}: a template or blank form: {len(extracted.tables)} tables found, none prints an amount"],
+                facts=extracted.facts, pages=extracted.pages, tables=staged.tables, started=started,
+            )
         validated = run_step("validate", validate_step, extracted, staged, settings, engine, options)
         return run_step("load", load_step, validated, settings, engine, options, started)
     except Exception as exc:  # noqa: BLE001 - one odd document must not stop the batch (a dead warehouse still
@@ -261,7 +271,7 @@ def extract_step(
         if limits.isolate:
             read = isolated_reader().read(document.path, name, options.parallel, limits)
         else:
-            read = read_pdf(document.path, name, options.parallel, limits)
+            read = read_document(document.path, name, options.parallel, limits)
     except DocumentReadError as exc:
         return _finish(engine, document, "failed", [str(exc)], started=started)
     except TablesUnreadable as exc:
@@ -286,10 +296,11 @@ def extract_step(
             engine, document, "skipped", [f"{name}: no standard 决算 tables found (narrative-only or another kind of PDF)"],
             facts=facts, pages=len(pages), started=started,
         )
-    said = [f"{name}: page {page}: camelot: {text}" if page else f"{name}: camelot: {text}" for page, text in reader_notes]
+    reader = "camelot" if read.kind == "pdf" else read.kind
+    said = [f"{name}: page {page}: {reader}: {text}" if page else f"{name}: {reader}: {text}" for page, text in reader_notes]
     return Extracted(
         document, len(pages), facts, tuple(tables), tuple(f"{name}: {i}" for i in id_issues), tuple(said),
-        listed if facts.phase == "预算" else (),
+        listed if facts.phase == "预算" else (), read.kind, read.origins, read.errors,
     )
 
 
@@ -313,7 +324,7 @@ def validate_step(
         tables=list(extracted.tables),
         listed_tables=extracted.listed_tables,
     )
-    blocking = blocking_reasons(name, staged.issues, facts)
+    blocking = [*blocking_reasons(name, staged.issues, facts), *extracted.read_errors]
     accepted = acceptance(engine, extracted.document.sha256) if needs_acceptance(blocking, report) else None
     notes = [*extracted.identify_notes, *(f"{name}: {issue}" for issue in staged.issues), *extracted.reader_notes]
     decision = decide(name, blocking, report, accepted=accepted is not None, notes=notes)
@@ -338,13 +349,14 @@ def load_step(validated: Validated, settings: Settings, engine: Engine, options:
     fetched_at = options.fetched_at
     if fetched_at is None and web is not None:
         fetched_at = first_fetched_at(engine, document.sha256)
+    stg_cells = staged.cells if extracted.kind == "pdf" else with_sheet_lineage(staged.cells, extracted.origins)
     try:
         result = load_document(
             engine,
             document=document,
             facts=facts,
             pages=extracted.pages,
-            stg_cells=staged.cells,
+            stg_cells=stg_cells,
             tables=staged.tables,
             pipeline_version=PIPELINE_VERSION,
             reasons=notes,

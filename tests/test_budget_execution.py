@@ -392,7 +392,7 @@ def test_migration_0009_keeps_final_measures_and_merges_them_back_on_downgrade(w
         before = rows(engine, "SELECT measure_key, table_code, header_path, stage, fund_type FROM dim_measure ORDER BY measure_key")
         downgrade(engine, "0008")
         upgrade(engine)
-        assert current_revision(engine) == "0009"
+        assert current_revision(engine) == "0010"
         after = rows(
             engine,
             "SELECT measure_key, table_code, header_path, stage, fund_type, phase, table_type FROM dim_measure"

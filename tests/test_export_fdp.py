@@ -70,7 +70,8 @@ def test_parquet_round_trip_equals_csv_export_value_by_value(loaded: tuple[Engin
     assert table.schema.field("amount_yuan").type == pa.decimal128(20, 2)
     # money is never float; only the cell boxes (points on the page) are
     assert [f.name for f in table.schema if pa.types.is_floating(f.type)] == list(BOX_COLUMNS)
-    assert list(FACT_COLUMNS[-6:-2]) == list(BOX_COLUMNS) and FACT_COLUMNS[-2:] == ("table_title", "table_type")
+    assert list(FACT_COLUMNS[20:24]) == list(BOX_COLUMNS) and FACT_COLUMNS[24:26] == ("table_title", "table_type")
+    assert FACT_COLUMNS[26:] == ("sheet", "row", "col", "extraction_method", "amount_stored")  # appended by [5/7]
 
     with csv_path.open(encoding="utf-8", newline="") as handle:
         csv_rows = list(csv.DictReader(handle))

@@ -500,7 +500,7 @@ def test_v1_warehouse_upgrades_with_its_data(warehouse_url: str) -> None:
                     {"key": number},
                 )
         upgrade(engine)
-        assert current_revision(engine) == "0009"
+        assert current_revision(engine) == "0010"
         assert rows(engine, "SELECT department_id, valid_from, is_current FROM dim_department") == [
             {"department_id": "甲局", "valid_from": 2020, "is_current": True}
         ]

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
+from extract.models import SheetOrigin
 from transform.stg_cells import STG_CELLS_COLUMNS, check_stg_cells
 from warehouse.errors import LoadError
 from warehouse.models import ECONOMIC_LEVELS, FUNCTIONAL_LEVELS
@@ -47,7 +48,18 @@ FACT_COLUMNS: tuple[str, ...] = (
     "cell_top",
     "cell_x1",
     "cell_bottom",
+    "extraction_method",
+    "sheet",
+    "sheet_row",
+    "sheet_col",
+    "amount_stored",
 )
+
+#: Optional stg_cells columns a loader may add (``with_sheet_lineage``), in FACT_COLUMNS order: how the amount
+#: was read and, for a spreadsheet, where it stands in its sheet.
+LINEAGE_COLUMNS: tuple[str, ...] = ("extraction_method", "sheet", "sheet_row", "sheet_col", "amount_stored")
+#: Ways an amount is read (``fct_amount.extraction_method``).
+EXTRACTION_METHODS: tuple[str, ...] = ("text", "sheet", "ocr")
 
 #: A fact row: plain values in ``FACT_COLUMNS`` order (without amount_key unless it leads).
 FactRow = tuple[Any, ...]
@@ -78,6 +90,8 @@ class Cell(NamedTuple):
     dq_flag: str | None
     #: the cell's box (x0, top, x1, bottom) in points on the displayed page, or None when unknown
     box: tuple[float, float, float, float] | None
+    #: (extraction_method, sheet, sheet_row, sheet_col, amount_stored): how it was read, where in a sheet
+    lineage: tuple[str, str | None, int | None, int | None, str | None] = ("text", None, None, None, None)
 
     @property
     def position(self) -> Position:
@@ -100,6 +114,9 @@ def prepare_cells(sha256: str, frame: pd.DataFrame) -> list[Cell]:
     checked = check_stg_cells(frame)
     columns = [checked[c].tolist() for c in STG_CELLS_COLUMNS]  # column-wise: far faster than itertuples
     columns.append(frame["dq_flag"].tolist() if "dq_flag" in frame.columns else [None] * len(checked))
+    for name in LINEAGE_COLUMNS:
+        default = "text" if name == "extraction_method" else None
+        columns.append(frame[name].tolist() if name in frame.columns else [default] * len(checked))
     cells: list[Cell] = []
     seen: dict[Position, int] = {}
     for number, record in enumerate(zip(*columns, strict=True)):
@@ -145,6 +162,7 @@ def fact_rows(
             cell.col_index,
             cell.dq_flag if cell.dq_flag is not None else dq_flag,
             *(cell.box or _NO_BOX),
+            *cell.lineage,
         )
         for cell in cells
     ]
@@ -220,6 +238,7 @@ def _to_cell(sha256: str, number: int, record: tuple[Any, ...]) -> Cell:
         record[:11]
     )
     amount, unit, amount_yuan, is_total, _raw_text, x0, top, x1, bottom, flag = record[11:21]
+    lineage = _lineage(sha256, number, record[21:26]) if len(record) > 21 else Cell._field_defaults["lineage"]
     table = table_code if type(table_code) is str else str(table_code)
     if type(page) is not int or type(row_index) is not int or type(col_index) is not int:
         position = []
@@ -276,7 +295,52 @@ def _to_cell(sha256: str, number: int, record: tuple[Any, ...]) -> Cell:
         is_total,
         _text(flag),
         None if x0 is None else (x0, top, x1, bottom),  # check_stg_cells: floats, all four or none
+        lineage,
     )
+
+
+def _lineage(sha256: str, number: int, values: tuple[Any, ...]) -> tuple[str, str | None, int | None, int | None, str | None]:
+    """The lineage columns of one cell, checked: a known method; a sheet's row and column are whole numbers."""
+    method, sheet, row, col, stored = values
+    method = _text(method) or "text"
+    if method not in EXTRACTION_METHODS:
+        raise LoadError(f"document {sha256[:12]} stg_cells row {number}: extraction_method {method!r} is not one of {EXTRACTION_METHODS}")
+    return (
+        method,
+        _text(sheet),
+        None if _text(row) is None else _integer(row),
+        None if _text(col) is None else _integer(col),
+        _text(stored),
+    )
+
+
+def with_sheet_lineage(frame: pd.DataFrame, origins: Sequence[SheetOrigin]) -> pd.DataFrame:
+    """A spreadsheet's stg_cells with their sheet, row, column and stored number, and no box (pure).
+
+    Each cell's box on the page its sheet was laid out as (``extract.sheet_grid``) names its sheet row and
+    column again (``SheetOrigin.locate``); the box itself is of no use to a reader of the spreadsheet.
+    """
+    by_page = {origin.page: origin for origin in origins}
+    sheets: list[str | None] = []
+    rows: list[int | None] = []
+    cols: list[int | None] = []
+    stored: list[str | None] = []
+    for page, x0, top in zip(frame["page"].tolist(), frame["cell_x0"].tolist(), frame["cell_top"].tolist(), strict=True):
+        origin = by_page.get(int(page))
+        where = origin.locate(float(x0), float(top)) if origin is not None and x0 is not None and not pd.isna(x0) else None
+        sheets.append(origin.sheet if origin is not None else None)
+        rows.append(where[0] if where else None)
+        cols.append(where[1] if where else None)
+        stored.append(origin.stored.get(where) if origin is not None and where else None)
+    out = frame.copy()
+    for name in ("cell_x0", "cell_top", "cell_x1", "cell_bottom"):
+        out[name] = pd.Series([None] * len(out), index=out.index, dtype=object)
+    out["extraction_method"] = "sheet"
+    out["sheet"] = pd.Series(sheets, index=out.index, dtype=object)
+    out["sheet_row"] = pd.Series(rows, index=out.index, dtype=object)
+    out["sheet_col"] = pd.Series(cols, index=out.index, dtype=object)
+    out["amount_stored"] = pd.Series(stored, index=out.index, dtype=object)
+    return out
 
 
 def _plain_decimal(text: str, *, max_digits: int, max_scale: int) -> bool:

@@ -15,7 +15,20 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, Engine, Float, Integer, Numeric, Select, Text, column, func, select, table
+from sqlalchemy import (
+    Boolean,
+    Engine,
+    Float,
+    Integer,
+    Numeric,
+    Select,
+    Text,
+    case,
+    column,
+    func,
+    select,
+    table,
+)
 
 from extract.models import TABLE_CODES
 from warehouse.errors import AmbiguousDocumentError, DocumentNotFoundError
@@ -99,6 +112,11 @@ FCT_AMOUNT = table(
     column("cell_top", Float),
     column("cell_x1", Float),
     column("cell_bottom", Float),
+    column("extraction_method", Text),
+    column("sheet", Text),
+    column("sheet_row", Integer),
+    column("sheet_col", Integer),
+    column("amount_stored", Text),
 )
 # the URLs a document was fetched from, and the sources.yaml name of each (0006)
 ETL_FETCH = table("etl_fetch", column("url", Text), column("sha256", Text), column("source", Text))
@@ -132,6 +150,11 @@ FACT_COLUMNS: tuple[str, ...] = (
     "cell_bottom",
     "table_title",
     "table_type",
+    "sheet",
+    "row",
+    "col",
+    "extraction_method",
+    "amount_stored",
 )
 
 DOCUMENT_COLUMNS: tuple[str, ...] = (
@@ -235,7 +258,7 @@ def _facts_query(engine: Engine, document: str | None) -> Select[Any]:
             f.amount_text.label("amount"),
             f.unit,
             f.amount_yuan,
-            f.page,
+            case((f.extraction_method == "sheet", None), else_=f.page).label("page"),  # a sheet has no page
             f.row_index,
             f.col_index,
             f.is_total,
@@ -245,6 +268,11 @@ def _facts_query(engine: Engine, document: str | None) -> Select[Any]:
             f.cell_bottom,
             tb.title.label("table_title"),
             tb.table_type,
+            f.sheet,
+            f.sheet_row.label("row"),
+            f.sheet_col.label("col"),
+            f.extraction_method,
+            f.amount_stored,
         )
         .select_from(source)
         .where(e.status == "loaded")
@@ -458,6 +486,8 @@ def _arrow_types() -> dict[str, Any]:
         "cell_top": pa.float64(),
         "cell_x1": pa.float64(),
         "cell_bottom": pa.float64(),
+        "row": pa.int32(),
+        "col": pa.int32(),
     }
 
 

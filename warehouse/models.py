@@ -331,6 +331,14 @@ class FctAmount(Base):
     cell_top: Mapped[float | None] = mapped_column(Float)
     cell_x1: Mapped[float | None] = mapped_column(Float)
     cell_bottom: Mapped[float | None] = mapped_column(Float)
+    # how the amount was read: 'text' (a PDF's text layer), 'sheet' (a spreadsheet cell); 'ocr' later (0010)
+    extraction_method: Mapped[str] = mapped_column(Text, server_default="text")
+    # a spreadsheet fact's sheet, row and column (1-based); ``page`` is then the sheet's position (0010)
+    sheet: Mapped[str | None] = mapped_column(Text)
+    sheet_row: Mapped[int | None] = mapped_column(Integer)
+    sheet_col: Mapped[int | None] = mapped_column(Integer)
+    # the number the cell stores, exactly, when its format shows it rounded (``amount`` is as shown) (0010)
+    amount_stored: Mapped[str | None] = mapped_column(Text)
 
 
 class EtlRun(Base):

@@ -220,15 +220,20 @@ _NULL = "\\N"  # COPY text format
 def _copy_line(row: FactRow, lead: str) -> str:
     """One fact row (``fact_rows`` order) as a COPY text line; NULL is backslash-N."""
     (document, department, year, table, f_key, e_key, l_key, m_key, amount, amount_text, unit, yuan, total) = row[:13]
-    page, row_index, col_index, flag, x0, top, x1, bottom = row[13:]
+    page, row_index, col_index, flag, x0, top, x1, bottom, method, sheet, sheet_row, sheet_col, stored = row[13:]
     box = f"{_NULL}\t{_NULL}\t{_NULL}\t{_NULL}" if x0 is None else f"{x0!r}\t{top!r}\t{x1!r}\t{bottom!r}"
+    where = (
+        f"{_NULL}\t{_NULL}\t{_NULL}\t{_NULL}" if sheet is None
+        else f"{sheet.translate(_COPY_ESCAPES)}\t{_NULL if sheet_row is None else sheet_row}\t"
+        f"{_NULL if sheet_col is None else sheet_col}\t{_NULL if stored is None else stored.translate(_COPY_ESCAPES)}"
+    )
     return (
         f"{lead}{document}\t{department}\t{year}\t{table.translate(_COPY_ESCAPES)}\t"
         f"{_NULL if f_key is None else f_key}\t{_NULL if e_key is None else e_key}\t"
         f"{_NULL if l_key is None else l_key}\t{m_key}\t{format(amount, 'f')}\t"
         f"{amount_text.translate(_COPY_ESCAPES)}\t{unit.translate(_COPY_ESCAPES)}\t{format(yuan, 'f')}\t"
         f"{'t' if total else 'f'}\t{page}\t{row_index}\t{col_index}\t"
-        f"{_NULL if flag is None else flag.translate(_COPY_ESCAPES)}\t{box}\n"
+        f"{_NULL if flag is None else flag.translate(_COPY_ESCAPES)}\t{box}\t{method}\t{where}\n"
     )
 
 
