@@ -1,5 +1,5 @@
 /* fiscal-etl report site: charts from the page's data script, the cell viewer, search and filters.
-   No fetch(): every datum arrives as a <script> file, so the site works from file:// as from any host. */
+   No fetch API: every datum arrives as a <script> file, so the site works from file:// as from any host. */
 (function () {
   "use strict";
 
