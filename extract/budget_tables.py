@@ -19,12 +19,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from extract.budget_headers import TableOrder, header_kinds, header_text, starts_table
 from extract.cells import text_lines
 from extract.models import CellGrid, RawTable
 from extract.pdf import PageInfo
-from extract.table_types import FINAL_TABLE_TYPES, TABLE_TYPES, TableType, clean_title, squash, table_type
+from extract.table_types import (
+    FINAL_TABLE_TYPES,
+    TABLE_TYPES,
+    TableType,
+    clean_title,
+    squash,
+    table_kind,
+    table_type,
+)
 
 __all__ = [
     "FINAL_TABLE_TYPES", "TABLE_TYPES", "TableType", "TitleLine", "clean_title", "contents_order",
@@ -35,7 +44,12 @@ __all__ = [
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUMBER = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
 #: A number printed for a table: 公开05表, 预算公开表5, 表5, 表十一, 附表3 (before or after the title).
-_MARKER = re.compile(rf"(?:(?:预算)?公开|附)?(?:表\s*(?P<a>{_NUMBER})|(?P<b>{_NUMBER})\s*表)(?![\u4e00-\u9fff]{{2}})")
+#: A number printed right before the year ("表1 2020年…", whitespace squashed: "表12020年") ends where the year starts.
+_NUMBER_END = r"(?=(?:19|20)\d{2}年|\D|$)"
+_MARKER = re.compile(
+    rf"(?:(?:预算)?公开|附)?(?:表\s*(?P<a>\d{{1,2}}{_NUMBER_END}|[一二三四五六七八九十]{{1,3}})|(?P<b>{_NUMBER})\s*表)"
+    r"(?![\u4e00-\u9fff]{2})"
+)
 #: A budget table title: what ends in 预算表 / 预算总表 (or 预算 then 表 on the next line), without its
 #: year, department and ordinal prefixes.
 _TITLE = re.compile(r"[\u4e00-\u9fff（）()、]{2,48}?预算(?:总表|表)")
@@ -45,6 +59,8 @@ _AFTER_TITLE = re.compile(
     r"(?:[（(]?续(?:表)?[）)]?|[（(]?(?:(?:预算)?公开|附)?(?:表\s*\d{1,2}|\d{1,2}\s*表|表[一二三四五六七八九十]{1,3})[）)]?)?"
 )
 _UNIT = re.compile(r"(?:金额)?单位\s*[:：]\s*(亿元|万元|千元|元)")
+_EMPTY_NOTE = re.compile(r"本表无数据|此表为空|本表为空|为空表|无数据")
+_AMOUNT = re.compile(r"-?[\d,]*\d\.\d{1,2}")
 _CONTENTS = re.compile(r"^目\s*录")
 
 
@@ -140,12 +156,20 @@ class _Build:
     pages: list[int] = field(default_factory=list)
     grids: list[CellGrid] = field(default_factory=list)
     unit: str | None = None
+    empty_note: str | None = None
+    kinds: tuple[str, ...] = ()  # a table printed without a title: the kinds its header allows
 
 
 def _grid_top(grid: CellGrid) -> float:
     """The top of a grid on its page (its first row's cells)."""
     tops = [box[1] for row in grid.boxes for box in row] if grid.boxes else []
     return min(tops) if tops else 0.0
+
+
+def _grid_bottom(grid: CellGrid) -> float:
+    """The bottom of a grid on its page (its last row's cells)."""
+    bottoms = [box[3] for row in grid.boxes for box in row] if grid.boxes else []
+    return max(bottoms) if bottoms else 0.0
 
 
 def _unit_between(page: PageInfo, top: float, bottom: float | None) -> str | None:
@@ -158,8 +182,44 @@ def _unit_between(page: PageInfo, top: float, bottom: float | None) -> str | Non
     return None
 
 
+def _lines_between(page: PageInfo, top: float, bottom: float | None) -> list[str]:
+    """The printed lines of a page from ``top`` down to ``bottom`` (whitespace removed)."""
+    return [
+        squash(text) for line_top, _, text in (text_lines(page.chars) if page.chars else [])
+        if line_top >= top - 1 and (bottom is None or line_top < bottom)
+    ]
+
+
+def _empty_note(page: PageInfo, title: TitleLine, following: TitleLine | None) -> str | None:
+    """The note an empty table prints under its title ("本表无数据", "此表为空"), before the page's next title."""
+    for line in _lines_between(page, title.bottom + 0.5, following.top if following else None)[:6]:
+        if _EMPTY_NOTE.search(line):
+            return line
+    return None
+
+
+def _untitled_start(page: PageInfo, grid: CellGrid, above: float, kinds: tuple[str, ...]) -> _Build:
+    """A table printed without a title: starts at its grid, numbered by a marker printed above it (公开05表)."""
+    top = _grid_top(grid)
+    number = next((_marker_number(line) for line in _lines_between(page, above, top) if _MARKER.fullmatch(line)), None)
+    return _Build(TitleLine(page.number, above, top, "", number), pages=[page.number], kinds=kinds)
+
+
+def _family_order(grids: Sequence[CellGrid]) -> tuple[str, ...]:
+    """The tables of the family whose headers a document prints (Shanghai: 功能分类科目 / 本年收入), for a document without a 目录."""
+    heads = [header_text(grid) for grid in grids[:40]]
+    shanghai = any("功能分类科目" in head or "本年收入" in head or "经济分类科目" in head for head in heads)
+    return FAMILY_TABLES["shanghai" if shanghai else "jiangsu"]
+
+
 def identify_budget_tables(pages: Sequence[PageInfo], grids: Sequence[CellGrid]) -> list[RawTable]:
     """The 预算 tables of a document, in document order, each with its code, title, type, pages, grids and unit.
+
+    A grid under no title on its page continues the table before it, unless it starts a table of its own
+    (``extract.budget_headers.starts_table``: a header of a known kind that is not its predecessor's repeated);
+    such a table is the one the document's 目录 (else its family's table set) lists next among the kinds its
+    header allows. An empty table printed with too few rulings to count as ruled is found by its title and
+    the note under it ("本表无数据").
 
     Parameters
     ----------
@@ -181,7 +241,7 @@ def identify_budget_tables(pages: Sequence[PageInfo], grids: Sequence[CellGrid])
     current: _Build | None = None
     for page in pages:
         page_grids = sorted(by_page.get(page.number, []), key=_grid_top)
-        titles = title_lines(page) if page_grids or page.is_ruled else []
+        titles = _page_titles(page, page_grids)
         if not titles and not page_grids:
             if not page.is_ruled:
                 current = None  # narrative between tables ends the chain
@@ -193,34 +253,96 @@ def identify_budget_tables(pages: Sequence[PageInfo], grids: Sequence[CellGrid])
             current = _Build(title, pages=[page.number])
             builds.append(current)
         titles = [t for t in titles if any(b.start is t for b in builds)]
-        for grid in page_grids:
-            top = _grid_top(grid)
-            above = [b for b in builds if b.start.page == page.number and b.start.top < top]
-            owner = above[-1] if above else previous if not titles or top < titles[0].top else None
-            if owner is None:
-                continue
-            if page.number not in owner.pages:
-                owner.pages.append(page.number)
-            owner.grids.append(grid)
-        for build in builds:
-            if build.start.page == page.number:
-                first = [g for g in build.grids if g.page == page.number]
-                build.unit = _unit_between(page, build.start.top, _grid_top(first[0]) if first else None)
+        last_untitled = _assign_grids(page, page_grids, titles, builds, previous)
+        if last_untitled is not None and not titles:
+            current = last_untitled
+        _read_heads(page, [b for b in builds if b.start.page == page.number])
+    builds.sort(key=lambda b: (b.start.page, b.start.top))
     # a title printed at a page's foot whose table starts on the next page (under its title printed again)
     builds = [
         b for i, b in enumerate(builds)
-        if b.grids or not any(later.start.title == b.start.title and later.grids for later in builds[i + 1 :])
+        if b.grids or b.empty_note or not b.start.title
+        or not any(later.start.title == b.start.title and later.grids for later in builds[i + 1 :])
     ]
-    if not builds:
-        return []
     order = contents_order(pages)
+    _name_untitled(builds, order or _family_order(grids))
+    return _raw_tables(builds, order)
+
+
+def _page_titles(page: PageInfo, page_grids: Sequence[CellGrid]) -> list[TitleLine]:
+    """The table titles of a page; on a page without grids, only those of an empty table (its note under it)."""
+    if page_grids or page.is_ruled:
+        return title_lines(page)
+    # an empty table whose few rulings do not make a ruled page: its title and "本表无数据"
+    found = title_lines(page)
+    return [t for k, t in enumerate(found) if _empty_note(page, t, found[k + 1] if k + 1 < len(found) else None)]
+
+
+def _assign_grids(
+    page: PageInfo, page_grids: Sequence[CellGrid], titles: Sequence[TitleLine], builds: list[_Build], previous: _Build | None
+) -> _Build | None:
+    """Give each grid of a page its table; return the last title-less table started (appended to ``builds``).
+
+    A grid's table is the last title above it, else the table before it (continued), else a title-less table
+    its header starts.
+    """
+    chain, above_bottom, started = previous, 0.0, None
+    for grid in page_grids:
+        top = _grid_top(grid)
+        above = [b for b in builds if b.start.page == page.number and b.start.top < top and b.start.title]
+        owner: _Build | None
+        if above:
+            owner = above[-1]
+        elif titles and top >= titles[0].top:
+            owner = None
+        elif chain is not None and not chain.grids:
+            owner = chain  # its title was printed at the foot of the page before
+        elif starts_table(grid, chain.grids if chain is not None else ()):
+            owner = started = chain = _untitled_start(page, grid, above_bottom, header_kinds(grid))
+            builds.append(owner)
+        else:
+            owner = chain
+        above_bottom = _grid_bottom(grid)
+        if owner is None:
+            continue
+        if page.number not in owner.pages:
+            owner.pages.append(page.number)
+        owner.grids.append(grid)
+    return started
+
+
+def _read_heads(page: PageInfo, on_page: Sequence[_Build]) -> None:
+    """The unit printed between each table's title and its grid, and an empty table's note."""
+    on_page = sorted(on_page, key=lambda b: b.start.top)
+    for k, build in enumerate(on_page):
+        first = [g for g in build.grids if g.page == page.number]
+        build.unit = _unit_between(page, build.start.top, _grid_top(first[0]) if first else None)
+        if build.start.title and not any(_is_amount_grid(g) for g in build.grids):
+            following = next((b.start for b in on_page[k + 1 :] if b.start.title), None)
+            build.empty_note = _empty_note(page, build.start, following)
+
+
+def _name_untitled(builds: Sequence[_Build], listed: Sequence[str]) -> None:
+    """Title each title-less table: tables follow their 目录, so it is the next listed table of its header's kinds."""
+    listing = TableOrder(listed)
+    for build in builds:
+        if build.start.title:
+            listing.take(build.start.title)
+            continue
+        kind = table_kind(build.kinds[0]) if build.kinds else None
+        title = listing.pick(build.kinds) or (kind.label if kind else "")
+        build.start = replace(build.start, title=title)
+
+
+def _raw_tables(builds: Sequence[_Build], order: Sequence[str]) -> list[RawTable]:
+    """The tables, numbered as printed, else by their 目录 place, else by their place in the document."""
     units = [b.unit for b in builds if b.unit]
     tables: list[RawTable] = []
     used: set[str] = set()
     for position, build in enumerate(builds, 1):
         number = build.start.number
         if number is None and build.start.title in order:
-            number = order.index(build.start.title) + 1
+            number = list(order).index(build.start.title) + 1
         code = f"{number or position:02d}"
         if code in used:  # two tables claim one number: the later takes the first free one from its place on
             code = next(f"{n:02d}" for n in range(position, 100) if f"{n:02d}" not in used)
@@ -233,10 +355,16 @@ def identify_budget_tables(pages: Sequence[PageInfo], grids: Sequence[CellGrid])
                 pages=tuple(build.pages),
                 grids=tuple(build.grids),
                 unit=build.unit or (units[0] if units else None),
+                empty_note=build.empty_note,
                 table_type=kind.key if kind else None,
             )
         )
     return tables
+
+
+def _is_amount_grid(grid: CellGrid) -> bool:
+    """Whether a grid prints any amount."""
+    return any(_AMOUNT.fullmatch(squash(c)) for row in grid.cells for c in row)
 
 
 #: The tables every 预算 of a family carries, for a document that prints no 目录 of its own (a Jiangsu

@@ -78,13 +78,16 @@ def table_type(title: str) -> TableType | None:
 #: Where a title proper starts, after its ordinal, year and department: the first of these words.
 _HEADS = (
     "部门", "预算单位", "单位", "财务收支", "收支", "收入", "支出", "财政拨款", "一般公共预算", "政府性基金", "国有资本",
-    "三公", "政府采购", "机关运行", "培训费", "项目支出", "动用", "基本支出",
+    "三公", "政府采购", "机关运行", "培训费", "项目支出", "动用", "上年结转", "基本支出",
 )
-_YEAR_PREFIX = re.compile(r"^.*?(?:(?:19|20)\d{2})?年度?")
+#: A year prefix needs its digits: "上年" in "动用上年结转和结余资金…" is part of the title proper.
+_YEAR_PREFIX = re.compile(r"^.*?(?:19|20)\d{2}年度?")
+
+
 def clean_title(title: str) -> str:
     """A printed title without its ordinal, year and department or unit prefix ("2025年部门财务收支预算总表" → "财务收支预算总表")."""
     t = squash(title)
-    if "年" in t[:24]:
+    if _YEAR_PREFIX.match(t[:30]):
         t = _YEAR_PREFIX.sub("", t, count=1) or t
     starts = [t.find(head) for head in _HEADS if head in t]
     if starts:
