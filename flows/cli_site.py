@@ -93,8 +93,9 @@ def browse_cmd(
     with tempfile.TemporaryDirectory(prefix="fiscal-browse-") as folder:
         meta = Path(folder) / "metadata.json"
         meta.write_text(json.dumps(metadata, ensure_ascii=False), encoding="utf-8")
-        # -i: immutable, opened read-only (Datasette never writes the warehouse)
-        command = [sys.executable, "-m", "datasette", "serve", "-i", str(database), "--metadata", str(meta),
+        # opened mutable so a running load's WAL is read (``-i`` would ignore it); Datasette 0.65 opens
+        # such files read-only (mode=ro) and its SQL page runs SELECTs only: it never writes the warehouse
+        command = [sys.executable, "-m", "datasette", "serve", str(database), "--metadata", str(meta),
                    "--host", host, "--port", str(port), "--setting", "sql_time_limit_ms", "5000"]  # fmt: skip
         if site:
             command += ["--static", f"site:{site.resolve()}"]

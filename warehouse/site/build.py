@@ -277,7 +277,8 @@ class SiteBuilder:
         rendered = 0
         pages_info: dict[str, Any] = {"dir": f"../pages/{slug}/", "missing": raw_missing, "pages": {}}
         started = time.perf_counter()
-        if not raw_missing and cells:
+        # a spreadsheet's bytes sit in the raw store too: its facts have no page to show (no boxes)
+        if not raw_missing and cells and _is_pdf(raw):
             images = render_pages(raw, self.out / "pages" / slug, {c.page for c in cells})
             rendered = images.rendered
             pages_info["pages"] = {str(k): v for k, v in images.sizes.items()}
@@ -522,6 +523,11 @@ class _Flags:
 
     def __getattr__(self, name: str) -> bool:
         return name in self._names
+
+
+def _is_pdf(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(1024).lstrip().startswith(b"%PDF-")
 
 
 def _percent(value: Any) -> str:
