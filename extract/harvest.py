@@ -29,9 +29,9 @@ import httpx
 
 from extract.fetch_manifest import BrokenLink, FetchManifest, classify
 from extract.http_client import FinalFetchError, HttpClient, RetryableFetchError, Sleep
+from extract.kinds import SUFFIXES, kind_problem
 from extract.links import Link, decode_page, extract_links, host_of, published_name
 from extract.models import OK_OUTCOMES, FetchOutcome, FetchResult
-from extract.pdf import DocumentReadError, check_pdf_bytes
 from extract.sources import Source
 from extract.store import RawStore
 
@@ -163,11 +163,10 @@ class Harvester:
                                 etag=body.etag or previous.etag, last_modified=body.last_modified or previous.last_modified,
                                 attempts=attempts, file_name=named if body.disposition else previous.file_name or named)
             return await self._record(same)
-        try:
-            check_pdf_bytes(body.content, link.url)
-        except DocumentReadError as exc:
-            outcome: FetchOutcome = "truncated" if "truncated" in exc.reason else "not_pdf"
-            bad = self._result(link, outcome, known, http_status=body.status, bytes=len(body.content), error=exc.reason,
+        problem = kind_problem(body.content)
+        if problem is not None:
+            outcome: FetchOutcome = "truncated" if "truncated" in problem else "not_pdf"
+            bad = self._result(link, outcome, known, http_status=body.status, bytes=len(body.content), error=problem,
                                attempts=attempts)
             return await self._record(bad)
         async with self._recording:  # decide new/duplicate and record as one step (two URLs, same bytes)
@@ -302,6 +301,9 @@ class Harvester:
 
 # --------------------------------------------------------------------------- local folders
 
+#: The files a ``local_dir`` source takes (PDFs and spreadsheets; what they are is then read from their bytes).
+DOCUMENT_SUFFIXES: frozenset[str] = frozenset(SUFFIXES.values())
+
 
 def harvest_local_dir(source: Source, store: RawStore, manifest: FetchManifest) -> HarvestReport:
     """A ``local_dir`` source: every PDF under ``path``; a file whose size and mtime did not change is not read."""
@@ -310,7 +312,7 @@ def harvest_local_dir(source: Source, store: RawStore, manifest: FetchManifest) 
     root = source.path or Path()
     if not root.is_dir():
         report.page_problems.append(PageProblem(str(root), "no such folder"))
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf"):
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES):
         url = path.resolve().as_uri()
         stat = path.stat()
         stamp = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'  # a validator like an ETag: size and mtime
@@ -323,11 +325,10 @@ def harvest_local_dir(source: Source, store: RawStore, manifest: FetchManifest) 
                                  error=f"{stat.st_size} bytes, over the {source.max_bytes}-byte cap")
         else:
             data = path.read_bytes()
-            try:
-                check_pdf_bytes(data, path.name)
-            except DocumentReadError as exc:
-                outcome: FetchOutcome = "truncated" if "truncated" in exc.reason else "not_pdf"
-                result = FetchResult(url, source.name, outcome, bytes=len(data), error=exc.reason, hint=path.name)
+            problem = kind_problem(data)
+            if problem is not None:
+                outcome: FetchOutcome = "truncated" if "truncated" in problem else "not_pdf"
+                result = FetchResult(url, source.name, outcome, bytes=len(data), error=problem, hint=path.name)
             else:
                 sha256, _ = store.put(data)
                 result = FetchResult(url, source.name, classify(previous, sha256, manifest), sha256=sha256,

@@ -29,6 +29,7 @@ from urllib.parse import urldefrag, urljoin
 
 import httpx
 
+from extract.kinds import document_kind, kind_problem
 from extract.links import decode_page, host_of
 from extract.models import FetchOutcome
 from extract.sources import Politeness, Source
@@ -217,7 +218,7 @@ class HttpClient:
                     # stop early when an HTML page comes instead of the PDF (a login or error page)
                     checked = True
                     head = b"".join(chunks)[:1024]
-                    if b"%PDF-" not in head:
+                    if document_kind(head) is None:
                         raise FinalFetchError("not_pdf", not_pdf_reason(head, meta["content_type"]), status)
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
             what = f"{received} of {expected} bytes" if expected is not None else f"{received} bytes"
@@ -225,7 +226,7 @@ class HttpClient:
         content = b"".join(chunks)
         if expected is not None and len(content) != expected:
             raise RetryableFetchError("truncated", f"body has {len(content)} bytes, Content-Length says {expected}", status)
-        if want_pdf and b"%PDF-" not in content[:1024]:
+        if want_pdf and kind_problem(content) is not None and document_kind(content[:1024]) != "pdf":
             raise FinalFetchError("not_pdf", not_pdf_reason(content, meta["content_type"]), status)
         return Body(url, status, content, **meta, disposition=disposition)
 
@@ -277,13 +278,13 @@ def address_problem(address: IPAddress, source: Source) -> str | None:
 
 
 def not_pdf_reason(first_chunk: bytes, content_type: str | None) -> str:
-    """Say what arrived instead of a PDF, decoded in the body's own charset (a steward reads this).
+    """Say what arrived instead of a PDF or spreadsheet, decoded in the body's own charset (a steward reads this).
 
     The header's charset, else ``<meta charset>``, else UTF-8, else GB18030 (extract.links.decode_page):
     an HTML page is named by its title or first words, other text by its start, binary by its first bytes.
     """
     text = decode_page(first_chunk, content_type, partial=True)
-    where = f"no %PDF- header; Content-Type {content_type or 'missing'}"
+    where = f"no %PDF- header or workbook; Content-Type {content_type or 'missing'}"
     start = text.lstrip()
     if start.startswith("<"):
         title = _TITLE.search(start)
@@ -291,8 +292,8 @@ def not_pdf_reason(first_chunk: bytes, content_type: str | None) -> str:
         said = f"says {words!r}" if words else f"starts with {start[:20]!r}"
         return f"an HTML page ({where}; {said})"
     if start and sum(c.isprintable() or c.isspace() for c in start[:200]) >= 0.95 * len(start[:200]):
-        return f"not a PDF ({where}; starts with {start[:20]!r})"
-    return f"not a PDF ({where}; starts with bytes {first_chunk[:16]!r})"
+        return f"not a PDF or spreadsheet ({where}; starts with {start[:20]!r})"
+    return f"not a PDF or spreadsheet ({where}; starts with bytes {first_chunk[:16]!r})"
 
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title", re.I | re.S)

@@ -89,7 +89,7 @@ class PdfRead:
 
 def read_document(path: Path, source_file: str, parallel: bool | None, limits: Limits) -> PdfRead:
     """Read a PDF or a spreadsheet (told apart by content, not by name) into pages and grids (in this process)."""
-    from extract.workbook import document_kind
+    from extract.kinds import document_kind
 
     with open(path, "rb") as handle:
         head = handle.read(1024)

@@ -14,24 +14,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from extract.kinds import SUFFIXES, document_kind
+
 
 def sha256_of(data: bytes) -> str:
     """Hex sha256 of some bytes."""
     return hashlib.sha256(data).hexdigest()
 
 
-#: File name endings of stored documents, by what their bytes are (extract.workbook.document_kind).
-SUFFIXES: tuple[str, ...] = (".pdf", ".xlsx", ".xls")
-
-
 def suffix_of(data: bytes) -> str:
     """The file name ending for some bytes: ``.xlsx`` for a ZIP, ``.xls`` for an OLE2 file, else ``.pdf``."""
-    head = data[:8]
-    if head.startswith(b"PK\x03\x04"):
-        return ".xlsx"
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return ".xls"
-    return ".pdf"
+    return SUFFIXES[document_kind(data[:1024]) or "pdf"]
 
 
 class RawStore:
@@ -42,7 +35,7 @@ class RawStore:
 
     def path_for(self, sha256: str) -> Path:
         """Where the bytes of ``sha256`` live: the stored file (``.pdf``, ``.xlsx`` or ``.xls``), else its PDF name."""
-        for suffix in SUFFIXES[1:]:
+        for suffix in (SUFFIXES["xlsx"], SUFFIXES["xls"]):
             stored = self.root / f"{sha256}{suffix}"
             if stored.exists():
                 return stored

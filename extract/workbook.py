@@ -22,27 +22,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from extract.kinds import DocumentKind, document_kind
 from extract.models import EDGE_BOTTOM, EDGE_LEFT, EDGE_RIGHT, EDGE_TOP
 from extract.number_format import display, plain_decimal
 from extract.pdf import DocumentReadError
-
-DocumentKind = Literal["pdf", "xlsx", "xls"]
-
-OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_SIGNATURE = b"PK\x03\x04"
-
-
-def document_kind(head: bytes) -> DocumentKind | None:
-    """What a file is by its first bytes: a PDF, an OOXML ZIP (.xlsx), an OLE2 compound file (.xls); else None."""
-    if b"%PDF-" in head[:1024]:
-        return "pdf"
-    if head.startswith(ZIP_SIGNATURE):
-        return "xlsx"
-    if head.startswith(OLE2_SIGNATURE):
-        return "xls"
-    return None
 
 
 @dataclass(frozen=True)

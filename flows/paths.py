@@ -25,8 +25,8 @@ from pathlib import Path
 MAX_INPUT_BYTES = 256 * 1024 * 1024
 #: Prefix of a path parameter that is not valid UTF-8 (the path's bytes, base64).
 BYTES_PREFIX = "fs-bytes:"
-#: Suffixes taken from folders (a file named on the command line is read whatever its suffix).
-PDF_SUFFIXES = (".pdf",)
+#: Suffixes taken from folders: PDFs and spreadsheets (a file named on the command line is read whatever its suffix).
+DOCUMENT_SUFFIXES = (".pdf", ".xlsx", ".xls")
 
 
 class InputError(OSError):
@@ -139,7 +139,7 @@ def _kind(mode: int) -> str:
 
 
 def _walk(folder: Path, problems: list[str]) -> Iterator[Path]:
-    """Every entry under ``folder`` whose name ends in a PDF suffix, sorted by name bytes; listing errors noted."""
+    """Every entry under ``folder`` whose name ends in a document suffix, sorted by name bytes; listing errors noted."""
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda e: os.fsencode(e.name))
@@ -153,7 +153,7 @@ def _walk(folder: Path, problems: list[str]) -> Iterator[Path]:
             is_dir = False
         if is_dir:
             yield from _walk(Path(entry.path), problems)
-        elif entry.name.lower().endswith(PDF_SUFFIXES):
+        elif entry.name.lower().endswith(DOCUMENT_SUFFIXES):
             yield Path(entry.path)  # not checked here: a FIFO or device is read (and refused) as a document
 
 

@@ -61,7 +61,7 @@ def test_an_html_page_served_as_pdf_is_named_in_its_own_charset(
     report = harvest(_source(site, '<a href="/f/1.pdf">一</a>'), RawStore(tmp_path / "raw"), MemoryManifest())
     [fetch] = report.fetches
     assert fetch.outcome == "not_pdf"
-    assert fetch.error == f"an HTML page (no %PDF- header; Content-Type {content_type}; says '系统维护中')"
+    assert fetch.error == f"an HTML page (no %PDF- header or workbook; Content-Type {content_type}; says '系统维护中')"
 
 
 def test_html_without_a_title_is_named_by_its_first_words_and_binary_by_its_bytes(site: FakeSite, tmp_path: Path) -> None:
@@ -71,12 +71,12 @@ def test_html_without_a_title_is_named_by_its_first_words_and_binary_by_its_byte
     site.add("/f/3.pdf", "文件不存在".encode(), content_type="text/plain; charset=utf-8")
     source = _source(site, '<a href="/f/1.pdf">1</a><a href="/f/2.pdf">2</a><a href="/f/3.pdf">3</a>')
     errors = {f.url.rsplit("/", 1)[-1]: f.error for f in harvest(source, RawStore(tmp_path / "raw"), MemoryManifest()).fetches}
-    assert errors["1.pdf"] == "an HTML page (no %PDF- header; Content-Type application/pdf; says '文件不存在&已删除')"
+    assert errors["1.pdf"] == "an HTML page (no %PDF- header or workbook; Content-Type application/pdf; says '文件不存在&已删除')"
     assert errors["2.pdf"] == (
-        "not a PDF (no %PDF- header; Content-Type application/pdf; starts with bytes b'PK\\x03\\x04\\x14\\x00\\x06\\x00"
+        "not a PDF or spreadsheet (no %PDF- header or workbook; Content-Type application/pdf; starts with bytes b'PK\\x03\\x04\\x14\\x00\\x06\\x00"
         "\\x00\\x01\\x02\\x03\\x04\\x05\\x06\\x07')"
     )
-    assert errors["3.pdf"] == "not a PDF (no %PDF- header; Content-Type text/plain; charset=utf-8; starts with '文件不存在')"
+    assert errors["3.pdf"] == "not a PDF or spreadsheet (no %PDF- header or workbook; Content-Type text/plain; charset=utf-8; starts with '文件不存在')"
 
 
 # --------------------------------------------------------------------------- the name a document is published under
