@@ -59,6 +59,14 @@ MATRIX = [
     ),
     BudgetVariant("calc-js-untitled", "calc", "jiangsu", NARROW, unit="万元", untitled=True, thousands=False),
     BudgetVariant(
+        "calc-sh-untitled-dash", "calc", "shanghai", SERIF, untitled=True, zero_dash=True, spaced=True,
+        numbers="gongkai", number_place="above",
+    ),
+    BudgetVariant(
+        "writer-js-spaced", "writer", "jiangsu", SERIF, unit="万元", numbers="biao", spaced=True, zero_dash=True,
+        prefix="year", carryover=True,
+    ),
+    BudgetVariant(
         "writer-js-wqy-department", "writer", "jiangsu", NARROW, numbers="gongkai", prefix="department", contents=False,
         split="js-06",
     ),

@@ -68,6 +68,8 @@ class BudgetVariant:
     carryover: bool = False  # Jiangsu: the 13th table, 动用上年结转和结余资金支出预算总表 (empty)
     fund_first: bool = False  # Jiangsu 2017 order
     empty_in_grid: bool = False  # 本表无数据 in a row of the grid, else a note under it
+    zero_dash: bool = False  # zero amounts print "-" (an accounting number format), blank is blank
+    spaced: bool = False  # two-character labels and headers letter-spaced ("合　计", "金　额")
 
     def tables(self) -> list[BudgetTable]:
         """The tables of the document, in print order, each with the unit it is printed in."""
@@ -105,6 +107,10 @@ class BudgetVariant:
             tags.append("thirteen-tables")
         if self.fund_first:
             tags.append("order-2017")
+        if self.zero_dash:
+            tags.append("zero-as-dash")
+        if self.spaced:
+            tags.append("letter-spaced-labels")
         return tags
 
 
@@ -171,10 +177,19 @@ def slot_text(v: BudgetVariant, table: BudgetTable, slot: object) -> str:
     """What a slot prints: an amount in the table's unit, a text, or ''."""
     if isinstance(slot, Decimal):
         value = slot / 10000 if table.unit == "万元" else slot
+        if v.zero_dash and not value:
+            return "-"
         return f"{value:,.2f}" if v.thousands else f"{value:.2f}"
     if slot is None or slot in (RIGHT, DOWN):
         return ""
-    return str(slot)
+    return spaced(v, str(slot))
+
+
+def spaced(v: BudgetVariant, text: str) -> str:
+    """A two-character CJK label letter-spaced with an ideographic space, where the variant does so."""
+    if v.spaced and len(text) == 2 and all("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return f"{text[0]}\u3000{text[1]}"
+    return text
 
 
 def grid_rows(v: BudgetVariant, table: BudgetTable) -> tuple[list[list[Any]], int]:
@@ -187,7 +202,8 @@ def grid_rows(v: BudgetVariant, table: BudgetTable) -> tuple[list[list[Any]], in
 
 def expected(v: BudgetVariant) -> list[dict[str, object]]:
     """Every cell the document prints an amount in, as the scorer wants it (table code = its position)."""
-    return [cell for n, t in enumerate(v.tables(), 1) for cell in expected_cells(t, f"{n:02d}", t.unit)]
+    cells = [cell for n, t in enumerate(v.tables(), 1) for cell in expected_cells(t, f"{n:02d}", t.unit)]
+    return [c for c in cells if not (v.zero_dash and Decimal(str(c["amount"])) == 0)]  # "-" is no amount
 
 
 # --------------------------------------------------------------------------- sizes
@@ -357,6 +373,8 @@ def calc_budget(v: BudgetVariant, path: Path) -> None:
         for k, h in enumerate(heights):
             ws.row_dimensions[first_grid + k].height = round(h, 1)
         fmt = "#,##0.00" if v.thousands else "0.00"
+        if v.zero_dash:
+            fmt = f'{fmt};-{fmt};"-"'
         scale = Decimal(10000) if table.unit == "万元" else Decimal(1)
         for rr, cc, slot, rs, cs in spans(rows):
             target = ws.cell(first_grid + rr, cc + 1)
@@ -365,7 +383,7 @@ def calc_budget(v: BudgetVariant, path: Path) -> None:
                 target.number_format = fmt
                 target.alignment = Alignment(horizontal="right", vertical="center")
             else:
-                target.value = slot or None
+                target.value = spaced(v, slot) if isinstance(slot, str) and slot else None
                 head = rr < nhead
                 target.alignment = Alignment(horizontal="center" if head else "left", vertical="center", wrap_text=True)
                 if _kind(slot) == "code":
