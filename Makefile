@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(VENV)/bin/fiscal run samples/
 	$(VENV)/bin/fiscal documents --format table
+	@# the report site (issue 16): prints the path of its index.html, open it in a browser (file:// works)
+	$(VENV)/bin/fiscal site data/site
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2

@@ -236,6 +236,7 @@ class SiteBuilder:
         assets.mkdir(parents=True, exist_ok=True)
         for name, data in _static_files().items():
             _write_if_changed(assets / name, data)
+        _write_if_changed(assets / "plotly-template.js", chart_builders.theme_script())
         plotly_js = _plotly_js()
         target = assets / "plotly.min.js"
         # written once: the library is 4.8 MB and the same for every page

@@ -41,8 +41,21 @@ def _figure(traces: Sequence[Any], layout: dict[str, Any]) -> dict[str, Any]:
     """A plotly figure as plain JSON-ready data (validated by plotly's graph objects)."""
     import plotly.graph_objects as go
 
-    figure = go.Figure(data=list(traces), layout=layout)
-    return figure.to_plotly_json()  # type: ignore[no-any-return]
+    figure = go.Figure(data=list(traces), layout={**layout, "template": "none"})
+    spec: dict[str, Any] = figure.to_plotly_json()
+    # plotly's theme (8 KB) is written once into the site (assets/plotly-template.js), not into every chart
+    spec["layout"].pop("template", None)
+    return spec
+
+
+def theme_script() -> str:
+    """``assets/plotly-template.js``: the plotly theme every chart of the site uses, defined once."""
+    import json
+
+    import plotly.io as pio
+
+    theme = json.dumps(pio.templates["plotly"].to_plotly_json(), separators=(",", ":"))
+    return f"window.FISCAL_PLOTLY_TEMPLATE={theme};\n"
 
 
 def _latest(rows: Sequence[dict[str, Any]]) -> tuple[int | None, list[dict[str, Any]]]:

@@ -11,6 +11,7 @@
     all("[data-chart]").forEach(function (div) {
       var figure = charts[div.getAttribute("data-chart")];
       if (!figure || !window.Plotly) { return; }
+      figure.layout.template = window.FISCAL_PLOTLY_TEMPLATE;
       window.Plotly.newPlot(div, figure.data, figure.layout, { displaylogo: false, responsive: true })
         .then(function () { div.setAttribute("data-drawn", "1"); });
     });
