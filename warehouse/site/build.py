@@ -99,7 +99,7 @@ def _builder_id() -> str:
         for entry in sorted((resources.files("warehouse.site") / folder).iterdir(), key=lambda e: e.name):
             if entry.is_file():
                 digest.update(entry.name.encode() + entry.read_bytes())
-    digest.update((Path(__file__).read_bytes()))
+    digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()
 
 

@@ -141,7 +141,7 @@ def printed_page(page: int, cells: Sequence[Cell]) -> PrintedPage:
         coded_names = any(not c.line_item for c in side_cells)
         labels = (["科目编码"] if has_code else []) + ["科目名称" if coded_names and has_code else "项目"]
         side_labels.append(labels)
-    for side, paths, labels in zip(sides, paths_by_side, side_labels, strict=True):
+    for paths, labels in zip(paths_by_side, side_labels, strict=True):
         for level, row in enumerate(_header(paths, labels, depth)):
             result.header[level].extend(row)
     for row_index in sorted({c.row_index for c in cells}):
