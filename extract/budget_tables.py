@@ -94,8 +94,24 @@ def _marker_number(text: str) -> int | None:
     return parse_number(match.group("a") or match.group("b")) if match else None
 
 
+_FRAGMENT = re.compile(r"[\u4e00-\u9fff（）()、“”\d]{2,40}")
+
+
+def _title_fragment(text: str, height: float, title_height: float, gap: float) -> bool:
+    """Whether a line is the first part of a title broken mid-title ("…一般公共预算" over "基本支出预算表").
+
+    Printed in the title's own size right above it: no punctuation, no 部门/单位 line, no amount.
+    """
+    return (
+        bool(_FRAGMENT.fullmatch(text))
+        and sum("\u4e00" <= ch <= "\u9fff" for ch in text) >= 2
+        and abs(height - title_height) <= 0.12 * title_height
+        and 0 <= gap < 0.9 * title_height
+    )
+
+
 def title_lines(page: PageInfo) -> list[TitleLine]:
-    """The 预算 table titles printed on a page, top to bottom (a title wrapped before its final 表 is joined)."""
+    """The 预算 table titles printed on a page, top to bottom (a title wrapped over two lines is joined)."""
     lines = text_lines(page.chars) if page.chars else []
     if any(_CONTENTS.match(squash(text)) for _, _, text in lines[:3]):
         return []  # the 目录 lists the tables; it is not one (``contents_order`` reads it)
@@ -112,10 +128,15 @@ def title_lines(page: PageInfo) -> list[TitleLine]:
         if 0 < len(following) <= 4 and re.search(r"预算(?:总表|表)$", text + following) and not _TITLE.search(text):
             text += following  # the title wrapped before its last characters ("…支出预" / "算表")
             skip_next = True
-        if index > 0 and not _TITLE.search(squash(lines[index - 1][2])) and _MARKER.search(squash(lines[index - 1][2])):
-            above_top, above_bottom, above_text = lines[index - 1]
-            if top - above_bottom < 1.5 * (bottom - top):  # the title wrapped after its marker's line
-                text, top = squash(above_text) + text, above_top
+        first = index  # the title's first line
+        if index > 0:
+            above_top, above_bottom, above_raw = lines[index - 1]
+            above, height, gap = squash(above_raw), bottom - top, top - above_bottom
+            if not _TITLE.search(above) and (
+                (_MARKER.search(above) and gap < 1.5 * height)  # the title wrapped after its marker's line
+                or _title_fragment(above, above_bottom - above_top, height, gap)  # … or in its middle
+            ):
+                text, top, first = above + text, above_top, index - 1
         match = _TITLE.search(text)
         if match is None or not _AFTER_TITLE.fullmatch(text[match.end() :]):
             continue  # a sentence of the narrative that names a table ("收支预算总表情况说明")
@@ -123,8 +144,8 @@ def title_lines(page: PageInfo) -> list[TitleLine]:
         if table_type(title) is None:
             continue
         number = _marker_number(text[: match.start()]) or _marker_number(text[match.end() :])
-        if number is None and index > 0:
-            above = squash(lines[index - 1][2])
+        if number is None and first > 0:
+            above = squash(lines[first - 1][2])
             if _MARKER.fullmatch(above):
                 number = _marker_number(above)
         found.append(TitleLine(page.number, top, bottom, title, number))

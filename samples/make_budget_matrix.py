@@ -42,7 +42,7 @@ MATRIX = [
     BudgetVariant("calc-sh-noto-sans", "calc", "shanghai", SANS, three_public_unit="万元"),
     BudgetVariant(
         "calc-sh-wqy-title-box", "calc", "shanghai", NARROW, unit="万元", numbers="gongkai", number_place="above",
-        prefix="department", title_box=True, split="sh-08", thousands=False,
+        prefix="department", title_box=True, split="sh-08", thousands=False, title_wrap=True,
     ),
     BudgetVariant("writer-sh-serif-unit", "writer", "shanghai", SERIF, three_public_unit="万元", numbers="biao", scope="单位"),
     BudgetVariant(
@@ -68,7 +68,7 @@ MATRIX = [
     ),
     BudgetVariant(
         "writer-js-wqy-department", "writer", "jiangsu", NARROW, numbers="gongkai", prefix="department", contents=False,
-        split="js-06",
+        split="js-06", title_wrap=True,
     ),
 ]
 

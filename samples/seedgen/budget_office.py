@@ -70,6 +70,7 @@ class BudgetVariant:
     empty_in_grid: bool = False  # 本表无数据 in a row of the grid, else a note under it
     zero_dash: bool = False  # zero amounts print "-" (an accounting number format), blank is blank
     spaced: bool = False  # two-character labels and headers letter-spaced ("合　计", "金　额")
+    title_wrap: bool = False  # long titles broken over two lines in the middle of the title proper
 
     def tables(self) -> list[BudgetTable]:
         """The tables of the document, in print order, each with the unit it is printed in."""
@@ -111,6 +112,8 @@ class BudgetVariant:
             tags.append("zero-as-dash")
         if self.spaced:
             tags.append("letter-spaced-labels")
+        if self.title_wrap:
+            tags.append("title-broken-mid-title")
         return tags
 
 
@@ -143,6 +146,9 @@ def full_title(v: BudgetVariant, table: BudgetTable) -> str:
 def title_line(v: BudgetVariant, table: BudgetTable, n: int) -> str:
     """The title as printed on its line (with its number when the number shares the line)."""
     title = full_title(v, table)
+    if v.title_wrap and len(table.title) >= 10:  # as a person breaks a title too long for the line: mid-title
+        cut = len(title) - len(table.title) + len(table.title) // 2
+        title = f"{title[:cut]}\n{title[cut:]}"
     mark = marker(v, n)
     if mark and v.number_place == "prefix":
         return f"{mark}：{title}" if v.family == "jiangsu" else f"{mark}  {title}"
