@@ -47,3 +47,12 @@ def kind_problem(data: bytes) -> str | None:
 
 #: Names (UTF-16LE, as an OLE2 directory stores them) of the streams an Excel or encrypted OOXML file holds.
 _WORKBOOK_STREAMS: tuple[bytes, ...] = tuple(n.encode("utf-16-le") for n in ("Workbook", "Book", "EncryptedPackage"))
+
+
+def cell_name(row: int, col: int) -> str:
+    """A1-style name of a spreadsheet cell (1-based row and column): ``cell_name(12, 3) == "C12"``."""
+    letters = ""
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row}"

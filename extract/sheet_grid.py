@@ -19,9 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from extract.cells import PageChar, reading_order_text
+from extract.kinds import cell_name
 from extract.models import EDGE_BOTTOM, EDGE_LEFT, EDGE_RIGHT, EDGE_TOP, EDGES_ALL, CellGrid, SheetOrigin
 from extract.pdf import MIN_RULING_PATHS, PageInfo
-from extract.workbook import SheetCell, SheetData, cell_name
+from extract.workbook import SheetCell, SheetData
 
 #: Geometry of the virtual page, in points: margins, row and character sizes.
 MARGIN = 20.0

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-DEFAULT_LINK_PATTERN = r"(?i)\.pdf(?:$|[?#])"
+DEFAULT_LINK_PATTERN = r"(?i)\.(?:pdf|xlsx?)(?:$|[?#])"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 #: A sources file longer than this is refused unread (a real one is a few KB).
 MAX_SOURCES_BYTES = 1024 * 1024

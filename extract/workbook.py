@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from extract.kinds import DocumentKind, document_kind
+from extract.kinds import DocumentKind, cell_name, document_kind
 from extract.models import EDGE_BOTTOM, EDGE_LEFT, EDGE_RIGHT, EDGE_TOP
 from extract.number_format import display, plain_decimal
 from extract.pdf import DocumentReadError
@@ -65,15 +65,6 @@ class WorkbookLimits:
     sheet_cells: int
     part_bytes: int
     total_bytes: int
-
-
-def cell_name(row: int, col: int) -> str:
-    """A1-style name of a cell (1-based row and column)."""
-    letters = ""
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row}"
 
 
 def read_workbook(data: bytes, source_file: str, limits: WorkbookLimits) -> tuple[DocumentKind, list[SheetData]]:
@@ -156,9 +147,37 @@ def _count_tags(stream: io.BufferedIOBase | Any) -> tuple[int, int]:
     return rows, cells
 
 
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?"')
+
+
+def _column_number(letters: bytes) -> int:
+    """A1-style column letters as a 1-based number (b"XFD" → 16384)."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _check_dimension(head: bytes, part: str, source_file: str, limits: WorkbookLimits) -> None:
+    """Refuse a sheet that claims (``<dimension ref=…>``) more cells than a sheet may hold, whatever it writes."""
+    match = _DIMENSION.search(head)
+    if match is None or match.group(3) is None:
+        return
+    first_col, first_row, last_col, last_row = match.groups()
+    cells = (abs(int(last_row) - int(first_row)) + 1) * (abs(_column_number(last_col) - _column_number(first_col)) + 1)
+    if cells > limits.sheet_cells:
+        claim = f"{first_col.decode()}{int(first_row)}:{last_col.decode()}{int(last_row)}"
+        raise DocumentReadError(
+            source_file,
+            f"{part} claims {claim} ({cells:,} cells); the limit is {limits.sheet_cells:,} (FISCAL_LIMIT_SHEET_CELLS)",
+        )
+
+
 def _check_sheet_sizes(archive: zipfile.ZipFile, parts: list[str], source_file: str, limits: WorkbookLimits) -> None:
     """Refuse a worksheet part with more rows or cells than a disclosure holds, before openpyxl builds them."""
     for part in parts:
+        with archive.open(part) as stream:
+            _check_dimension(stream.read(1 << 16), part, source_file, limits)
         with archive.open(part) as stream:
             rows, cells = _count_tags(stream)
         if rows > limits.sheet_rows:

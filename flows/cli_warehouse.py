@@ -84,6 +84,51 @@ def export_fdp_cmd(
     err.print(f"Fiscal Data Package written: {path}")
 
 
+def compare_cmd(
+    document_a: Annotated[str, typer.Argument(help="A document: sha256 or a unique prefix (the PDF, say).")],
+    document_b: Annotated[str, typer.Argument(help="Another document (the spreadsheet it was printed from, say).")],
+    warehouse: WarehouseOption = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", help="table (terminal) or csv.")] = ReportFormat.table,
+) -> None:
+    """List the cells whose amounts differ between two documents (by table, subject and measure, in 元).
+
+    Exit code 0 when they print the same figures, 1 when a cell differs or is printed in one only. A
+    quarantined document is compared through the cells its quarantine kept.
+    """
+    from flows.settings import Settings
+    from warehouse.compare import cells_of, compare_cells, document_facts
+
+    engine = engine_for(warehouse)
+    sides = []
+    for given in (document_a, document_b):
+        sha = resolve_or_exit(engine, given)
+        records = document_facts(engine, sha)
+        if not records:
+            kept = Settings().quarantine_dir / f"{sha}.cells.csv"
+            if not kept.is_file():
+                err.print(f"[red]{sha[:12]}: no cells to compare (neither loaded nor quarantined with its cells)[/red]")
+                raise typer.Exit(2)
+            import pandas as pd
+
+            records = pd.read_csv(kept, dtype=str, keep_default_na=False).to_dict("records")
+        sides.append(cells_of(records))
+    rows = compare_cells(sides[0], sides[1])
+    if fmt == "csv":
+        write_rows(rows, "csv", None)
+    elif rows.rows:
+        numeric = {"amount_a", "amount_b", "difference_yuan"}
+        print_table(
+            rows.columns,
+            [["" if v is None else str(v) for v in row] for row in rows.rows],
+            [c in numeric for c in rows.columns],
+            title=f"{len(rows.rows)} cells differ: A = {document_a}, B = {document_b}",
+        )
+    else:
+        typer.echo(f"no difference: {len(sides[0])} cells of A, {len(sides[1])} of B, the same amounts")
+    if rows.rows:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer, *sub_apps: typer.Typer) -> None:
     """Add this module's commands to the `fiscal` app (and its sub-apps).
 
@@ -96,5 +141,6 @@ def register(app: typer.Typer, *sub_apps: typer.Typer) -> None:
 
     """
     app.command("report")(report_cmd)
+    app.command("compare")(compare_cmd)
     export_app = sub_apps[0]
     export_app.command("fdp")(export_fdp_cmd)

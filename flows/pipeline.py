@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -328,8 +329,23 @@ def validate_step(
     accepted = acceptance(engine, extracted.document.sha256) if needs_acceptance(blocking, report) else None
     notes = [*extracted.identify_notes, *(f"{name}: {issue}" for issue in staged.issues), *extracted.reader_notes]
     decision = decide(name, blocking, report, accepted=accepted is not None, notes=notes)
+    if extracted.origins:
+        decision = replace(
+            decision,
+            reasons=tuple(sheet_names(r, extracted.origins) for r in decision.reasons),
+            notes=tuple(sheet_names(n, extracted.origins) for n in decision.notes),
+        )
     reason = accepted.reason if accepted is not None and decision.accepted else None
     return Validated(extracted, staged, tuple(report.records()), decision, reason)
+
+
+_PAGE = re.compile(r"\bpage (\d+)\b")
+
+
+def sheet_names(message: str, origins: Sequence[SheetOrigin]) -> str:
+    """A message about a spreadsheet with its sheets named: "page 7" becomes "sheet 公开05表"."""
+    names = {origin.page: origin.sheet for origin in origins}
+    return _PAGE.sub(lambda m: f"sheet {names[int(m.group(1))]}" if int(m.group(1)) in names else m.group(0), message)
 
 
 def load_step(validated: Validated, settings: Settings, engine: Engine, options: Options, started: float) -> DocumentOutcome:
@@ -337,8 +353,9 @@ def load_step(validated: Validated, settings: Settings, engine: Engine, options:
     extracted, staged, decision = validated.extracted, validated.staged, validated.decision
     document, facts, name = extracted.document, extracted.facts, extracted.document.source_file
     quarantine = QuarantineStore(settings.quarantine_dir)
+    stg_cells = staged.cells if extracted.kind == "pdf" else with_sheet_lineage(staged.cells, extracted.origins)
     if not decision.load:
-        quarantine.put(document.sha256, name, staged.cells, list(decision.reasons))
+        quarantine.put(document.sha256, name, stg_cells, list(decision.reasons))
         return _finish(
             engine, document, "quarantined", list(decision.reasons), facts=facts, pages=extracted.pages,
             tables=staged.tables, findings=validated.findings, started=started,
@@ -349,7 +366,6 @@ def load_step(validated: Validated, settings: Settings, engine: Engine, options:
     fetched_at = options.fetched_at
     if fetched_at is None and web is not None:
         fetched_at = first_fetched_at(engine, document.sha256)
-    stg_cells = staged.cells if extracted.kind == "pdf" else with_sheet_lineage(staged.cells, extracted.origins)
     try:
         result = load_document(
             engine,
@@ -369,7 +385,7 @@ def load_step(validated: Validated, settings: Settings, engine: Engine, options:
             city=options.city or settings.city,
         )
     except LoadError as exc:
-        quarantine.put(document.sha256, name, staged.cells, [f"{name}: {exc}"])
+        quarantine.put(document.sha256, name, stg_cells, [f"{name}: {exc}"])
         return _finish(engine, document, "quarantined", [f"{name}: {exc}"], facts=facts, pages=extracted.pages,
                        tables=staged.tables, findings=validated.findings, started=started)
     if result.superseded:
