@@ -57,7 +57,7 @@ MATRIX = [
         "writer-js-sans-flow", "writer", "jiangsu", SANS, three_public_unit="万元", numbers="biao_cn", number_place="above",
         prefix="none", flow=True, carryover=True, fund_first=True,
     ),
-    BudgetVariant("calc-js-untitled", "calc", "jiangsu", NARROW, unit="万元", untitled=True, thousands=False),
+    BudgetVariant("calc-js-untitled", "calc", "jiangsu", NARROW, unit="万元", untitled=True, thousands=False, leaders=True),
     BudgetVariant(
         "calc-sh-untitled-dash", "calc", "shanghai", SERIF, untitled=True, zero_dash=True, spaced=True,
         numbers="gongkai", number_place="above",

@@ -93,6 +93,7 @@ def test_the_matrix_covers_both_families_both_producers_and_every_variant() -> N
         "title-in-text-box", "no-table-titles", "contents-page", "no-contents-page", "several-tables-a-page",
         "thirteen-tables", "unit:元", "unit:万元", "three-public-unit:万元", "empty-table-note-in-grid",
         "empty-table-note-below", "scope:单位", "title-prefix:department", "title-prefix:year", "title-prefix:none",
+        "title-broken-mid-title", "contents-dot-leaders", "zero-as-dash", "letter-spaced-labels", "order-2017",
     ):
         assert needed in variants, needed
     assert {v.split(":")[1] for v in variants if v.startswith("numbers:")} == {"none", "gongkai", "biao", "gongkai_cn", "biao_cn"}

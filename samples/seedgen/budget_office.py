@@ -71,6 +71,7 @@ class BudgetVariant:
     zero_dash: bool = False  # zero amounts print "-" (an accounting number format), blank is blank
     spaced: bool = False  # two-character labels and headers letter-spaced ("合　计", "金　额")
     title_wrap: bool = False  # long titles broken over two lines in the middle of the title proper
+    leaders: bool = False  # 目录 entries end in dot leaders and a page number ("……………… 5")
 
     def tables(self) -> list[BudgetTable]:
         """The tables of the document, in print order, each with the unit it is printed in."""
@@ -114,6 +115,8 @@ class BudgetVariant:
             tags.append("letter-spaced-labels")
         if self.title_wrap:
             tags.append("title-broken-mid-title")
+        if self.leaders:
+            tags.append("contents-dot-leaders")
         return tags
 
 
@@ -172,11 +175,16 @@ def contents_lines(v: BudgetVariant) -> list[tuple[int, str]]:
     tables = v.tables()
     if v.family == "shanghai":
         lines = [(0, f"一、{v.scope}主要职能"), (0, f"二、{v.scope}预算编制说明"), (0, f"三、{v.scope}预算表")]
-        lines += [(1, f"{k}. {full_title(v, t)}") for k, t in enumerate(tables, 1)]
+        lines += [(1, f"{k}. {full_title(v, t)}{_leader(v, k)}") for k, t in enumerate(tables, 1)]
         return lines + [(0, "四、其他相关情况说明")]
     lines = [(0, "第一部分 部门概况"), (0, f"第二部分 {YEAR}年度部门预算表")]
-    lines += [(1, f"{chinese_number(k)}、{t.title}") for k, t in enumerate(tables, 1)]
+    lines += [(1, f"{chinese_number(k)}、{t.title}{_leader(v, k)}") for k, t in enumerate(tables, 1)]
     return lines + [(0, f"第三部分 {YEAR}年度部门预算情况说明")]
+
+
+def _leader(v: BudgetVariant, k: int) -> str:
+    """Dot leaders and the page a 目录 entry's table is printed on (cover, 目录 and 说明 come first)."""
+    return f"{'…' * 12}{k + 3}" if v.leaders else ""
 
 
 def slot_text(v: BudgetVariant, table: BudgetTable, slot: object) -> str:
