@@ -31,6 +31,7 @@ class Section:
     prefix: str
     suffix: str
     has_digits: bool  # False: the section prints only its literal text (a zero shown as "-")
+    shows_zero: bool = True  # a "0" placeholder prints a zero; "#" and "?" alone print nothing for it
 
 
 def _section(code: str) -> Section | None:
@@ -65,7 +66,9 @@ def _section(code: str) -> Section | None:
     for _ in range(body_literals):
         next(pieces, "")
     suffix = outside(skeleton[last + 1 :])
-    return Section(decimals, thousands, "%" in skeleton, prefix.strip(), suffix.strip(), has_digits=True)
+    return Section(
+        decimals, thousands, "%" in skeleton, prefix.strip(), suffix.strip(), has_digits=True, shows_zero="0" in number
+    )
 
 
 def _sections(code: str) -> list[str]:
@@ -129,10 +132,13 @@ def display(value: float | int | Decimal, code: str | None) -> tuple[str, Decima
     quantum = Decimal(1).scaleb(-section.decimals)
     shown = magnitude.quantize(quantum, rounding=ROUND_HALF_UP)
     body = f"{shown:,.{section.decimals}f}" if section.thousands else f"{shown:.{section.decimals}f}"
+    if shown == 0 and not section.shows_zero:
+        body = ""  # the accounting format's zero: "_ * "-"??_ " prints the dash alone
     negative = exact < 0 and shown != 0
     sign = "-" if negative and signed else ""
-    # the negative section's own "-" or "(" … ")" is its literal text
-    text = f"{section.prefix}{sign}{body}{'%' if section.percent and '%' not in section.suffix else ''}{section.suffix}"
+    # the negative section's own "-" or "(" … ")" is its literal text; a one-section format gets a sign in front
+    percent = "%" if section.percent and "%" not in section.suffix else ""
+    text = f"{sign}{section.prefix}{body}{percent}{section.suffix}"
     amount = shown / 100 if section.percent else shown
     return text.strip(), -amount if negative else amount
 
