@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from extract.kinds import DocumentKind, cell_name, document_kind
+from extract.kinds import DocumentKind, document_kind
 from extract.models import EDGE_BOTTOM, EDGE_LEFT, EDGE_RIGHT, EDGE_TOP
 from extract.number_format import display, plain_decimal
 from extract.pdf import DocumentReadError
@@ -132,19 +132,69 @@ _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
 
 
-def _count_tags(stream: io.BufferedIOBase | Any) -> tuple[int, int]:
-    """Rows and cells a worksheet part writes, counted in 1 MB chunks (a tag cut at a chunk's end is kept)."""
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _count_tags(stream: io.BufferedIOBase | Any) -> tuple[int, int, bool]:
+    """Rows and cells a worksheet part writes, and whether it holds a formula, read in 1 MB chunks.
+
+    A tag cut at a chunk's end is kept for the next chunk.
+    """
     rows = cells = 0
+    formulas = False
     tail = b""
     while chunk := stream.read(1 << 20):
         block = tail + chunk
         cut = max(0, len(block) - 8)
         rows += len(_ROW_TAG.findall(block, 0, cut))
         cells += len(_CELL_TAG.findall(block, 0, cut))
+        formulas = formulas or _FORMULA_TAG.search(block, 0, cut) is not None
         tail = block[cut:]
     rows += len(_ROW_TAG.findall(tail))
     cells += len(_CELL_TAG.findall(tail))
-    return rows, cells
+    return rows, cells, formulas or _FORMULA_TAG.search(tail) is not None
+
+
+def _local(tag: str) -> str:
+    """An XML tag without its namespace."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Each sheet's name → its worksheet part (xl/workbook.xml's sheets through xl/_rels/workbook.xml.rels)."""
+    from defusedxml import ElementTree
+
+    try:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except KeyError:
+        return {}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels if _local(r.tag) == "Relationship"}
+    parts = {}
+    for sheet in workbook.iter():
+        if _local(sheet.tag) != "sheet":
+            continue
+        rid = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
+        target = targets.get(rid, "")
+        parts[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return parts
+
+
+def _formulas_without_value(archive: zipfile.ZipFile, part: str) -> list[str]:
+    """The cells of a worksheet part that hold a formula but no cached value (``<f>`` without ``<v>``)."""
+    from defusedxml import ElementTree
+
+    missing = []
+    with archive.open(part) as stream:
+        for _, element in ElementTree.iterparse(stream, events=("end",)):
+            if _local(element.tag) != "c":
+                continue
+            children = {_local(child.tag): child for child in element}
+            value = children.get("v")
+            if "f" in children and (value is None or not (value.text or "").strip()):
+                missing.append(element.get("r", "?"))
+            element.clear()
+    return missing
 
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?"')
@@ -173,13 +223,19 @@ def _check_dimension(head: bytes, part: str, source_file: str, limits: WorkbookL
         )
 
 
-def _check_sheet_sizes(archive: zipfile.ZipFile, parts: list[str], source_file: str, limits: WorkbookLimits) -> None:
-    """Refuse a worksheet part with more rows or cells than a disclosure holds, before openpyxl builds them."""
+def _check_sheet_sizes(archive: zipfile.ZipFile, parts: list[str], source_file: str, limits: WorkbookLimits) -> set[str]:
+    """Refuse a worksheet part with more rows or cells than a disclosure holds, before openpyxl builds them.
+
+    Returns the parts that hold formulas.
+    """
+    with_formulas = set()
     for part in parts:
         with archive.open(part) as stream:
             _check_dimension(stream.read(1 << 16), part, source_file, limits)
         with archive.open(part) as stream:
-            rows, cells = _count_tags(stream)
+            rows, cells, formulas = _count_tags(stream)
+        if formulas:
+            with_formulas.add(part)
         if rows > limits.sheet_rows:
             raise DocumentReadError(
                 source_file, f"{part} holds {rows:,} rows; the limit is {limits.sheet_rows:,} (FISCAL_LIMIT_SHEET_ROWS)"
@@ -188,6 +244,7 @@ def _check_sheet_sizes(archive: zipfile.ZipFile, parts: list[str], source_file: 
             raise DocumentReadError(
                 source_file, f"{part} holds {cells:,} cells; the limit is {limits.sheet_cells:,} (FISCAL_LIMIT_SHEET_CELLS)"
             )
+    return with_formulas
 
 
 def _read_xlsx(data: bytes, source_file: str, limits: WorkbookLimits) -> list[SheetData]:
@@ -198,12 +255,13 @@ def _read_xlsx(data: bytes, source_file: str, limits: WorkbookLimits) -> list[Sh
         raise DocumentReadError(source_file, f"damaged ZIP archive ({exc})") from exc
     with archive:
         parts = _check_zip(archive, source_file, limits)
-        _check_sheet_sizes(archive, parts, source_file, limits)
+        with_formulas = _check_sheet_sizes(archive, parts, source_file, limits)
+        # a formula without a cached value reads as an empty cell: find them in the XML (openpyxl would need a second load)
+        uncached = {name: _formulas_without_value(archive, part) for name, part in _sheet_parts(archive).items() if part in with_formulas}
     import openpyxl  # defusedxml is installed: openpyxl parses through it (no entity expansion)
 
     try:
         cached = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-        formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 - openpyxl fails in many ways on damaged parts; name the file
@@ -211,8 +269,9 @@ def _read_xlsx(data: bytes, source_file: str, limits: WorkbookLimits) -> list[Sh
     if len(cached.worksheets) > limits.sheets:
         raise DocumentReadError(source_file, f"has {len(cached.worksheets)} sheets; the limit is {limits.sheets} (FISCAL_LIMIT_PAGES)")
     sheets = []
-    for index, (ws, wf) in enumerate(zip(cached.worksheets, formulas.worksheets, strict=True), 1):
+    for index, ws in enumerate(cached.worksheets, 1):
         sheet = SheetData(index=index, name=ws.title, hidden=ws.sheet_state != "visible")
+        sheet.formulas_without_value = uncached.get(ws.title, [])
         sheet.hidden_rows = {r for r, dim in ws.row_dimensions.items() if dim.hidden}
         sheet.hidden_cols = set(_hidden_columns(ws))
         for min_col, min_row, max_col, max_row in (rng.bounds for rng in ws.merged_cells.ranges):
@@ -223,9 +282,6 @@ def _read_xlsx(data: bytes, source_file: str, limits: WorkbookLimits) -> list[Sh
                 sheet.rulings[(row, col)] = flags
             value = cell.value
             if value is None:
-                formula = wf._cells.get((row, col))
-                if formula is not None and formula.data_type == "f":
-                    sheet.formulas_without_value.append(cell_name(row, col))
                 continue
             read = _xlsx_cell(value, cell.number_format)
             if read is not None:
