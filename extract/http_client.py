@@ -226,8 +226,11 @@ class HttpClient:
         content = b"".join(chunks)
         if expected is not None and len(content) != expected:
             raise RetryableFetchError("truncated", f"body has {len(content)} bytes, Content-Length says {expected}", status)
-        if want_pdf and kind_problem(content) is not None and document_kind(content[:1024]) != "pdf":
-            raise FinalFetchError("not_pdf", not_pdf_reason(content, meta["content_type"]), status)
+        kind = document_kind(content[:1024])
+        if want_pdf and kind != "pdf" and (problem := kind_problem(content)) is not None:
+            # a ZIP or OLE2 file that is no workbook says so; anything else is named by what it starts with
+            reason = problem if kind is not None else not_pdf_reason(content, meta["content_type"])
+            raise FinalFetchError("not_pdf", reason, status)
         return Body(url, status, content, **meta, disposition=disposition)
 
     async def get(

@@ -285,3 +285,48 @@ def test_a_bad_workbook_fails_with_its_reason_and_the_batch_goes_on(
     suffix = ".xls" if bad.read_bytes().startswith(b"\xd0\xcf") else ".xlsx"
     assert (settings.raw_dir / f"{outcome.sha256}{suffix}").is_file()  # its raw bytes kept
     assert _run(settings, BASE).status == "loaded"  # the next document of the batch
+
+
+# --------------------------------------------------------------------------- harvest and folders
+
+
+def test_the_harvester_stores_workbooks_by_content_and_the_night_loads_them(tmp_path: Path) -> None:
+    from extract.fetch_manifest import MemoryManifest
+    from extract.harvest import harvest
+    from extract.sources import Source
+    from extract.store import RawStore
+    from tests.test_harvest_site import FakeSite
+
+    site = FakeSite()
+    try:
+        xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        site.add("/f/final.xlsx", BASE.read_bytes(), content_type=xlsx)
+        site.add("/f/final.xls", BASE.with_suffix(".xls").read_bytes(), content_type="application/vnd.ms-excel")
+        site.add("/f/attachment.xlsx", _zip({"word/document.xml": b"<w:document/>"}), content_type=xlsx)
+        site.add("/a.html", '<a href="/f/final.xlsx">表</a><a href="/f/final.xls">表</a><a href="/f/attachment.xlsx">附件</a>')
+        source = Source.model_validate({
+            "name": "site", "kind": "http_listing", "start_urls": [site.url("/a.html")], "depth": 1,
+            "politeness": {"concurrency": 2, "delay": 0}, "timeout": 5, "retries": 0, "backoff": 0,
+        })  # the default link pattern: .pdf, .xlsx and .xls links
+        store = RawStore(tmp_path / "data" / "raw")
+        fetches = {f.url.rsplit("/", 1)[-1]: f for f in harvest(source, store, MemoryManifest()).fetches}
+    finally:
+        site.close()
+    assert {name: f.outcome for name, f in fetches.items()} == {"final.xlsx": "new", "final.xls": "new", "attachment.xlsx": "not_pdf"}
+    bad = next(f for f in fetches.values() if f.outcome == "not_pdf")
+    assert bad.error == "a ZIP archive that is not an Excel workbook (no xl/workbook.xml)"
+    settings = _settings(tmp_path)
+    for fetch in (f for f in fetches.values() if f.outcome == "new"):
+        stored = store.path_for(fetch.sha256 or "")
+        assert stored.suffix in (".xlsx", ".xls") and stored.is_file()
+        outcome = process_document(stored, settings, warehouse_engine(settings.warehouse_url), source=fetch.url, parallel=False)
+        assert outcome.status == "loaded" and outcome.facts_loaded == 478, outcome.reasons
+
+
+def test_a_folder_gives_its_pdfs_and_workbooks(tmp_path: Path) -> None:
+    from flows.paths import collect_inputs
+
+    for name in ("a.pdf", "b.xlsx", "c.XLS", "notes.txt", "d.docx"):
+        (tmp_path / name).write_bytes(b"x")
+    found, _, _ = collect_inputs([tmp_path])
+    assert sorted(p.name for p in found) == ["a.pdf", "b.xlsx", "c.XLS"]
