@@ -111,7 +111,7 @@ def speeds(repeat: int) -> None:
         readers["fiscal"] = lambda p, d: _fiscal(p)
         base = None
         for name, reader in readers.items():
-            seconds = _median(lambda reader=reader: [reader(p, d) for p, d in blobs], repeat)  # type: ignore[misc]
+            seconds = _median(lambda reader=reader, blobs=blobs: [reader(p, d) for p, d in blobs], repeat)  # type: ignore[misc]
             per_sheet = 1000 * seconds / n_sheets
             base = base if base is not None else per_sheet
             print(f"{name:<12} {fmt:<6} {len(files):>5} {n_sheets:>6} {per_sheet:>9.2f} {per_sheet / base:>11.1f}")
