@@ -128,6 +128,7 @@ def test_title_less_tables_are_the_next_listed_tables_their_headers_allow(order:
     assert listing.used == set(range(len(order)))
 
 
+@settings(deadline=None)
 @given(data=st.data())
 def test_a_table_listed_nowhere_takes_no_title(data: st.DataObject) -> None:
     listing = TableOrder(FAMILY_TABLES["jiangsu"])
