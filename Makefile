@@ -6,9 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck bench samples clean
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt packaging/opencv-python-shim/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=23"
+	@# before the project: rapidocr's opencv-python requirement is met by the headless cv2 (docs/ocr.md)
+	$(PY) -m pip install --quiet -c constraints.txt ./packaging/opencv-python-shim
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
