@@ -52,9 +52,10 @@ def known_rule_names() -> frozenset[str]:
     """Every rule the code implements: identities, GX expectations, completeness and extraction quality."""
     from expectations.gx_suites import GX_RULES
     from expectations.identities import RULES
+    from expectations.ocr_corrections import CORRECTED_RULE, UNPROVEN_RULE
     from expectations.quality import LOW_QUALITY_RULE
 
-    return frozenset({r.name for r in RULES} | set(GX_RULES) | {COMPLETENESS_RULE, LOW_QUALITY_RULE})
+    return frozenset({r.name for r in RULES} | set(GX_RULES) | {COMPLETENESS_RULE, LOW_QUALITY_RULE, CORRECTED_RULE, UNPROVEN_RULE})
 
 
 def load_rules(path: Path | None = None, known: Collection[str] | None = None) -> RulesConfig:

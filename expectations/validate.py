@@ -21,7 +21,7 @@ from expectations.quality import low_quality_findings
 from expectations.tables import document_phase, table_types
 from extract.models import RawTable
 
-__all__ = ["Finding", "ValidationReport", "build_data_docs", "finding_record", "validate"]
+__all__ = ["Finding", "ValidationReport", "build_data_docs", "finding_record", "identity_findings", "validate"]
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,16 @@ def validate(
     if data_docs_dir is not None:
         build_data_docs(data_docs_dir)
     return ValidationReport(tuple(findings))
+
+
+def identity_findings(
+    stg_cells: pd.DataFrame, *, phase: str | None = None, rules_file: Path | None = None, tables: Sequence[RawTable] = ()
+) -> list[Finding]:
+    """The accounting identities alone over a document's cells, under the rules file's severities (passes included)."""
+    config = default_rules() if rules_file is None else load_rules(rules_file)
+    validated_as = document_phase(phase, tables)
+    types = table_types(tables, validated_as, set(stg_cells["table_code"].astype(str)))
+    return evaluate(stg_cells, _configured(rules_for(validated_as, RULES), config), phase=validated_as, table_types=types)
 
 
 def build_data_docs(directory: Path) -> Path:

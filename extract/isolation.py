@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from extract.limits import Limits
-    from extract.models import CellGrid, SheetOrigin
+    from extract.models import CellGrid, OcrCell, SheetOrigin
     from extract.pdf import PageInfo
 
 #: Seconds between two looks at the reader's memory and clock.
@@ -85,6 +85,8 @@ class PdfRead:
     origins: tuple[SheetOrigin, ...] = ()
     #: problems that keep the document from loading (a formula without a cached value)
     errors: tuple[str, ...] = ()
+    #: what OCR read in each cell of the scanned pages (extract/scan.py), for lineage and corrections
+    ocr_cells: tuple[OcrCell, ...] = ()
 
 
 def read_document(path: Path, source_file: str, parallel: bool | None, limits: Limits) -> PdfRead:
@@ -155,15 +157,21 @@ def read_pdf(path: Path, source_file: str, parallel: bool | None, limits: Limits
     """
     from extract.grids import read_grids, triage
     from extract.limits import check_pdf_limits
-    from extract.pdf import check_pdf_bytes, check_text_layer, read_pages, readable_copy
+    from extract.pdf import check_pdf_bytes, read_pages, readable_copy
+    from extract.scan import needs_ocr
 
     data = path.read_bytes()
     check_pdf_bytes(data, source_file)
     check_pdf_limits(data, source_file, limits)
     pages = read_pages(path, source_file, max_pages=limits.pages, data=data)
     del data
-    check_text_layer(pages, source_file)
-    vector_pages, raster_pages = triage(pages)
+    scanned = [p.number for p in pages if needs_ocr(p)]
+    ocr_cells: list[OcrCell] = []
+    scan_grids: list[CellGrid] = []
+    scan_notes: list[tuple[int | None, str]] = []
+    if scanned:
+        pages, scan_grids, ocr_cells, scan_notes = _read_scanned(path, source_file, pages, scanned)
+    vector_pages, raster_pages = triage([p for p in pages if p.number not in scanned])
     try:
         with readable_copy(path) as readable:
             grids, notes = read_grids(readable, vector_pages, raster_pages, parallel=parallel, pages=pages)
@@ -171,7 +179,43 @@ def read_pdf(path: Path, source_file: str, parallel: bool | None, limits: Limits
         raise
     except Exception as exc:  # noqa: BLE001 - PDF readers fail in many ways on odd files; keep the batch going
         raise TablesUnreadable(f"{source_file}: tables could not be read ({type(exc).__name__}: {exc})", len(pages)) from exc
-    return PdfRead(pages, grids, notes)
+    grids = sorted([*grids, *scan_grids], key=lambda g: g.page)  # stable: top-to-bottom order within a page stays
+    return PdfRead(pages, grids, [*scan_notes, *notes], ocr_cells=tuple(ocr_cells))
+
+
+def _read_scanned(
+    path: Path, source_file: str, pages: list[PageInfo], scanned: list[int]
+) -> tuple[list[PageInfo], list[CellGrid], list[OcrCell], list[tuple[int | None, str]]]:
+    """OCR the pages without a usable text layer (extract/scan.py): their pages, grids, OCR'd cells and notes."""
+    import pypdfium2 as pdfium
+
+    from extract.ocr_engines import OcrUnavailable, ocr_engine
+    from extract.pdf import DocumentReadError
+    from extract.scan import read_scanned_page
+
+    try:
+        engine = ocr_engine()
+    except OcrUnavailable as exc:
+        raise DocumentReadError(source_file, f"no text layer on page {scanned[0]} (scanned?) and no OCR engine: {exc}", scanned[0]) from exc
+    by_number = {p.number: p for p in pages}
+    grids: list[CellGrid] = []
+    cells: list[OcrCell] = []
+    notes: list[tuple[int | None, str]] = []
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        for number in scanned:
+            page = pdf[number - 1]
+            try:
+                read = read_scanned_page(page, number, engine)
+            finally:
+                page.close()
+            by_number[number] = read.page
+            grids += read.grids
+            cells += read.cells
+            notes += [(number, note) for note in read.notes]
+    finally:
+        pdf.close()
+    return [by_number[p.number] for p in pages], grids, cells, notes
 
 
 # --------------------------------------------------------------------------- the reader process

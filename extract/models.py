@@ -97,6 +97,24 @@ class CellGrid:
 
 
 @dataclass(frozen=True)
+class OcrCell:
+    """What OCR read in one (merged) cell of a scanned page: where, as what, the reading and how sure it is."""
+
+    page: int
+    box: tuple[float, float, float, float]  # points, upright page, top-left origin: the box of its grid's cell
+    kind: Literal["amount", "code", "text"]
+    text: str
+    confidence: float  # 0–1: the engine's confidence in the whole reading
+    char_confidences: tuple[float, ...] = ()  # one per character of ``text`` where the engine gives them
+    alternatives: tuple[tuple[str, float], ...] = ()  # other readings with their confidence, best first
+
+    @property
+    def lowest(self) -> float:
+        """The lowest confidence of its characters (the reading's when there are none)."""
+        return min(self.char_confidences, default=self.confidence)
+
+
+@dataclass(frozen=True)
 class SheetOrigin:
     """Where a spreadsheet's page comes from: its sheet, and which sheet row and column each laid-out one is.
 
@@ -198,6 +216,7 @@ class TableSummary:
     note: str | None = None  # empty-table note or why the table is not handled
     outside_chars_pct: float | None = None  # worst page: % of characters in the grid's box that fell in no cell
     table_type: str | None = None  # the kind of table (extract.table_types), shared by 预算 and 决算
+    ocr_confidence: float | None = None  # lowest confidence of its OCR'd cells (0–1); None when no page was OCR'd
 
 
 #: What happened to one document URL. ``new``: content never seen before; ``changed``: new content

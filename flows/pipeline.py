@@ -9,29 +9,42 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.engine import Engine
 
 from expectations.decision import Decision, blocking_reasons, decide, needs_acceptance
-from expectations.validate import validate
+from expectations.findings import Finding
+from expectations.ocr_corrections import correct_ocr, readings_by_row, unproven_findings
+from expectations.validate import ValidationReport, identity_findings, validate
 from extract.budget_tables import identify_budget_tables, required_tables
 from extract.identify import identify_tables, read_facts
 from extract.isolation import TablesUnreadable, isolated_reader, read_document
 from extract.limits import Limits
-from extract.models import Document, DocumentFacts, DocumentStatus, RawTable, SheetOrigin, TableSummary
+from extract.models import (
+    Document,
+    DocumentFacts,
+    DocumentStatus,
+    OcrCell,
+    RawTable,
+    SheetOrigin,
+    TableSummary,
+)
 from extract.pdf import DocumentReadError
 from extract.store import QuarantineStore, RawStore
 from flows.paths import InputError, path_label, read_input
 from flows.settings import PIPELINE_VERSION, Settings
 from transform.stage import StagedDocument, stage_document
-from warehouse.cells import with_sheet_lineage
+from warehouse.cells import with_ocr_lineage, with_sheet_lineage
 from warehouse.document_names import record_document_name
 from warehouse.errors import LoadError
 from warehouse.load import load_document, record_document
 from warehouse.manifest import fetched_file_name, first_fetched_at
 from warehouse.steward import acceptance
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: A document's status, or ``duplicate``: the same bytes already came in this run under another name
 #: (processed once, counted once; this name is kept too).
@@ -154,6 +167,7 @@ class Extracted:
     kind: str = "pdf"  # pdf, or the spreadsheet it was read from (xlsx, xls)
     origins: tuple[SheetOrigin, ...] = ()  # a spreadsheet's sheets: where each page's cells stand
     read_errors: tuple[str, ...] = ()  # what keeps it from loading whatever its rules say (a formula without a value)
+    ocr_cells: tuple[OcrCell, ...] = ()  # what OCR read in each cell of its scanned pages
 
 
 @dataclass(frozen=True)
@@ -301,7 +315,7 @@ def extract_step(
     said = [f"{name}: page {page}: {reader}: {text}" if page else f"{name}: {reader}: {text}" for page, text in reader_notes]
     return Extracted(
         document, len(pages), facts, tuple(tables), tuple(f"{name}: {i}" for i in id_issues), tuple(said),
-        listed if facts.phase == "预算" else (), read.kind, read.origins, read.errors,
+        listed if facts.phase == "预算" else (), read.kind, read.origins, read.errors, read.ocr_cells,
     )
 
 
@@ -315,6 +329,21 @@ def validate_step(
 ) -> Validated:
     """Validate the staged cells and decide whether the document may load (a steward's acceptance counts)."""
     name, facts = extracted.document.source_file, extracted.facts
+    options_of = {
+        "phase": facts.phase or "决算", "rules_file": options.rules_file, "tables": list(extracted.tables),
+    }
+    extra: list[Finding] = []
+    if extracted.ocr_cells:
+        # a scanned document: misread amounts corrected where two identities prove it, and every identity must hold
+        readings = readings_by_row(staged.cells, extracted.ocr_cells)
+
+        def identities(cells: pd.DataFrame) -> list[Finding]:
+            return identity_findings(cells, **options_of)  # type: ignore[arg-type]
+
+        corrected, corrections = correct_ocr(staged.cells, readings, identities)
+        if corrections:
+            staged = replace(staged, cells=corrected)
+        extra = [c.finding() for c in corrections] + unproven_findings(staged.cells, readings, identities(staged.cells))
     report = validate(
         staged.cells,
         phase=facts.phase or "决算",
@@ -325,6 +354,8 @@ def validate_step(
         tables=list(extracted.tables),
         listed_tables=extracted.listed_tables,
     )
+    if extra:
+        report = ValidationReport((*report.findings, *extra))
     blocking = [*blocking_reasons(name, staged.issues, facts), *extracted.read_errors]
     accepted = acceptance(engine, extracted.document.sha256) if needs_acceptance(blocking, report) else None
     notes = [*extracted.identify_notes, *(f"{name}: {issue}" for issue in staged.issues), *extracted.reader_notes]
@@ -354,6 +385,8 @@ def load_step(validated: Validated, settings: Settings, engine: Engine, options:
     document, facts, name = extracted.document, extracted.facts, extracted.document.source_file
     quarantine = QuarantineStore(settings.quarantine_dir)
     stg_cells = staged.cells if extracted.kind == "pdf" else with_sheet_lineage(staged.cells, extracted.origins)
+    if extracted.ocr_cells:
+        stg_cells = with_ocr_lineage(stg_cells, readings_by_row(stg_cells, extracted.ocr_cells))
     if not decision.load:
         quarantine.put(document.sha256, name, stg_cells, list(decision.reasons))
         return _finish(

@@ -27,7 +27,7 @@ from extract.models import Document, DocumentFacts, TableSummary
 from tests.test_embedded_fonts import check_pdf
 from tests.test_warehouse_load import cell, load, make_document, make_facts, make_stg
 from transform.stage import StagedDocument, stage_document
-from warehouse.db import current_revision, downgrade, make_engine, upgrade
+from warehouse.db import HEAD_REVISION, current_revision, downgrade, make_engine, upgrade
 from warehouse.load import load_document
 from warehouse.models import measure_fund_type, measure_stage
 from warehouse.report import report_rows
@@ -392,7 +392,7 @@ def test_migration_0009_keeps_final_measures_and_merges_them_back_on_downgrade(w
         before = rows(engine, "SELECT measure_key, table_code, header_path, stage, fund_type FROM dim_measure ORDER BY measure_key")
         downgrade(engine, "0008")
         upgrade(engine)
-        assert current_revision(engine) == "0010"
+        assert current_revision(engine) == HEAD_REVISION
         after = rows(
             engine,
             "SELECT measure_key, table_code, header_path, stage, fund_type, phase, table_type FROM dim_measure"

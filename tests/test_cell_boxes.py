@@ -116,10 +116,11 @@ def test_boxes_round_trip_from_stg_cells_to_fct_amount_and_every_export(
 
     # the append-only contract: the old columns keep their places, the box columns after them (then 0010's lineage)
     fct_columns = [c["name"] for c in inspect(warehouse_engine).get_columns("fct_amount")]
-    assert fct_columns == [*FACT_COLUMNS_0004, *BOX_COLUMNS, "extraction_method", "sheet", "sheet_row", "sheet_col", "amount_stored"]
+    assert fct_columns == [*FACT_COLUMNS_0004, *BOX_COLUMNS, "extraction_method", "sheet", "sheet_row", "sheet_col", "amount_stored", "ocr_confidence"]
     assert list(FACT_COLUMNS) == [
-        *EXPORT_COLUMNS_0004, *BOX_COLUMNS, "table_title", "table_type", "sheet", "row", "col", "extraction_method", "amount_stored"
-    ]  # 0008, then 0010 after
+        *EXPORT_COLUMNS_0004, *BOX_COLUMNS, "table_title", "table_type", "sheet", "row", "col", "extraction_method", "amount_stored",
+        "ocr_confidence",
+    ]  # 0008, then 0010 and 0011 after
 
     frame = export_facts(warehouse_engine)
     assert list(frame.columns) == list(FACT_COLUMNS)

@@ -68,10 +68,10 @@ def test_parquet_round_trip_equals_csv_export_value_by_value(loaded: tuple[Engin
     assert table.schema.names == list(FACT_COLUMNS)
     assert table.schema.field("amount").type == pa.decimal128(20, 4)
     assert table.schema.field("amount_yuan").type == pa.decimal128(20, 2)
-    # money is never float; only the cell boxes (points on the page) are
-    assert [f.name for f in table.schema if pa.types.is_floating(f.type)] == list(BOX_COLUMNS)
+    # money is never float; only the cell boxes (points on the page) and the OCR confidence (0–1) are
+    assert [f.name for f in table.schema if pa.types.is_floating(f.type)] == [*BOX_COLUMNS, "ocr_confidence"]
     assert list(FACT_COLUMNS[20:24]) == list(BOX_COLUMNS) and FACT_COLUMNS[24:26] == ("table_title", "table_type")
-    assert FACT_COLUMNS[26:] == ("sheet", "row", "col", "extraction_method", "amount_stored")  # appended by [5/7]
+    assert FACT_COLUMNS[26:] == ("sheet", "row", "col", "extraction_method", "amount_stored", "ocr_confidence")  # [5/7], [6/7]
 
     with csv_path.open(encoding="utf-8", newline="") as handle:
         csv_rows = list(csv.DictReader(handle))

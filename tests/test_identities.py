@@ -15,6 +15,7 @@ from expectations.gx_suites import GX_RULES
 from expectations.identities import RULES, Finding, Rule, evaluate
 from expectations.identities.base import RuleSet
 from expectations.identities.economic import is_budget_column
+from expectations.ocr_corrections import CORRECTED_RULE, UNPROVEN_RULE
 from expectations.quality import LOW_QUALITY_RULE
 from expectations.validate import ValidationReport, validate
 from tests.extraction import stage_pdf
@@ -327,7 +328,7 @@ def test_every_new_rule_is_registered_as_an_error() -> None:
 def test_registered_identities_and_the_rules_file_name_the_same_rules() -> None:
     names = [r.name for r in RULES]
     assert len(names) == len(set(names))
-    configured = set(default_rules().rules) - set(GX_RULES) - {COMPLETENESS_RULE, LOW_QUALITY_RULE}
+    configured = set(default_rules().rules) - set(GX_RULES) - {COMPLETENESS_RULE, LOW_QUALITY_RULE, CORRECTED_RULE, UNPROVEN_RULE}
     assert set(names) == configured
     assert {r.name: r.severity for r in RULES} == {n: default_rules().severity(n) for n in names}
 

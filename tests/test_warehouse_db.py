@@ -61,7 +61,7 @@ def test_migrations_match_the_models_exactly(warehouse_engine: Engine) -> None:
         tables = set(inspect(conn).get_table_names())
     assert tables == STAR_TABLES | {"alembic_version"}
     assert set(Base.metadata.tables) == STAR_TABLES
-    assert current_revision(warehouse_engine) == head() == "0010"
+    assert current_revision(warehouse_engine) == head() == HEAD_REVISION
 
 
 def test_upgrade_twice_is_a_no_op(warehouse_engine: Engine) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select, text
 
 from tests.test_warehouse_load import cell, count, load, make_document, make_facts, make_stg, sample_cells
 from warehouse.bookkeeping import FindingRow
-from warehouse.db import current_revision, downgrade, make_engine, upgrade
+from warehouse.db import HEAD_REVISION, current_revision, downgrade, make_engine, upgrade
 from warehouse.errors import DocumentNotFoundError, LoadError
 from warehouse.load import record_document
 from warehouse.models import REPORTING_VIEWS, Base, measure_fund_type, measure_stage
@@ -500,7 +500,7 @@ def test_v1_warehouse_upgrades_with_its_data(warehouse_url: str) -> None:
                     {"key": number},
                 )
         upgrade(engine)
-        assert current_revision(engine) == "0010"
+        assert current_revision(engine) == HEAD_REVISION
         assert rows(engine, "SELECT department_id, valid_from, is_current FROM dim_department") == [
             {"department_id": "甲局", "valid_from": 2020, "is_current": True}
         ]

@@ -25,7 +25,7 @@ class StagedDocument:
 
 #: parsing-report figures where lower is worse (accuracy); for the others (whitespace,
 #: outside_chars_pct) higher is worse
-LOWER_IS_WORSE: frozenset[str] = frozenset({"accuracy"})
+LOWER_IS_WORSE: frozenset[str] = frozenset({"accuracy", "ocr_confidence"})
 
 
 def worst_report_figure(table: RawTable, key: str) -> tuple[float, int] | None:
@@ -105,6 +105,7 @@ def stage_document(tables: Sequence[RawTable], default_unit: str | None) -> Stag
                 note=note,
                 outside_chars_pct=_report_value(table, "outside_chars_pct"),
                 table_type=table.table_type or FINAL_TABLE_TYPES.get(code),
+                ocr_confidence=_report_value(table, "ocr_confidence"),
             )
         )
     non_empty = [f for f in frames if len(f)]

@@ -239,6 +239,7 @@ def replace_etl_tables(
             "note": t.note,
             "outside_chars_pct": t.outside_chars_pct,
             "table_type": t.table_type,
+            "ocr_confidence": t.ocr_confidence,
         }
         for t in tables
     ]

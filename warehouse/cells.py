@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from extract.models import SheetOrigin
+from extract.models import OcrCell, SheetOrigin
 from transform.stg_cells import STG_CELLS_COLUMNS, check_stg_cells
 from warehouse.errors import LoadError
 from warehouse.models import ECONOMIC_LEVELS, FUNCTIONAL_LEVELS
@@ -53,11 +53,12 @@ FACT_COLUMNS: tuple[str, ...] = (
     "sheet_row",
     "sheet_col",
     "amount_stored",
+    "ocr_confidence",
 )
 
 #: Optional stg_cells columns a loader may add (``with_sheet_lineage``), in FACT_COLUMNS order: how the amount
 #: was read and, for a spreadsheet, where it stands in its sheet.
-LINEAGE_COLUMNS: tuple[str, ...] = ("extraction_method", "sheet", "sheet_row", "sheet_col", "amount_stored")
+LINEAGE_COLUMNS: tuple[str, ...] = ("extraction_method", "sheet", "sheet_row", "sheet_col", "amount_stored", "ocr_confidence")
 #: Ways an amount is read (``fct_amount.extraction_method``).
 EXTRACTION_METHODS: tuple[str, ...] = ("text", "sheet", "ocr")
 
@@ -90,8 +91,8 @@ class Cell(NamedTuple):
     dq_flag: str | None
     #: the cell's box (x0, top, x1, bottom) in points on the displayed page, or None when unknown
     box: tuple[float, float, float, float] | None
-    #: (extraction_method, sheet, sheet_row, sheet_col, amount_stored): how it was read, where in a sheet
-    lineage: tuple[str, str | None, int | None, int | None, str | None] = ("text", None, None, None, None)
+    #: (extraction_method, sheet, sheet_row, sheet_col, amount_stored, ocr_confidence): how it was read, where in a sheet
+    lineage: tuple[str, str | None, int | None, int | None, str | None, float | None] = ("text", None, None, None, None, None)
 
     @property
     def position(self) -> Position:
@@ -238,7 +239,7 @@ def _to_cell(sha256: str, number: int, record: tuple[Any, ...]) -> Cell:
         record[:11]
     )
     amount, unit, amount_yuan, is_total, _raw_text, x0, top, x1, bottom, flag = record[11:21]
-    lineage = _lineage(sha256, number, record[21:26]) if len(record) > 21 else Cell._field_defaults["lineage"]
+    lineage = _lineage(sha256, number, record[21:27]) if len(record) > 21 else Cell._field_defaults["lineage"]
     table = table_code if type(table_code) is str else str(table_code)
     if type(page) is not int or type(row_index) is not int or type(col_index) is not int:
         position = []
@@ -299,9 +300,11 @@ def _to_cell(sha256: str, number: int, record: tuple[Any, ...]) -> Cell:
     )
 
 
-def _lineage(sha256: str, number: int, values: tuple[Any, ...]) -> tuple[str, str | None, int | None, int | None, str | None]:
-    """The lineage columns of one cell, checked: a known method; a sheet's row and column are whole numbers."""
-    method, sheet, row, col, stored = values
+def _lineage(
+    sha256: str, number: int, values: tuple[Any, ...]
+) -> tuple[str, str | None, int | None, int | None, str | None, float | None]:
+    """The lineage columns of one cell, checked: a known method; a sheet's row and column whole; a confidence in 0–1."""
+    method, sheet, row, col, stored, confidence = values
     method = _text(method) or "text"
     if method not in EXTRACTION_METHODS:
         raise LoadError(f"document {sha256[:12]} stg_cells row {number}: extraction_method {method!r} is not one of {EXTRACTION_METHODS}")
@@ -311,7 +314,18 @@ def _lineage(sha256: str, number: int, values: tuple[Any, ...]) -> tuple[str, st
         None if _text(row) is None else _integer(row),
         None if _text(col) is None else _integer(col),
         _text(stored),
+        _confidence(sha256, number, confidence),
     )
+
+
+def _confidence(sha256: str, number: int, value: Any) -> float | None:
+    """An OCR confidence as a float in 0–1 rounded to 0.0001, None when there is none."""
+    if _text(value) is None:
+        return None
+    confidence = float(value)
+    if not 0.0 <= confidence <= 1.0:
+        raise LoadError(f"document {sha256[:12]} stg_cells row {number}: ocr_confidence {value!r} is not in 0–1")
+    return round(confidence, 4)
 
 
 def with_sheet_lineage(frame: pd.DataFrame, origins: Sequence[SheetOrigin]) -> pd.DataFrame:
@@ -362,3 +376,21 @@ def _cell_error(
     where = f"document {sha256[:12]} table {table}"
     where += f" page {page} row {row_index} column {col_index} (stg_cells row {number})"
     return LoadError(f"{where}: {problem}")
+
+
+def with_ocr_lineage(frame: pd.DataFrame, readings: Mapping[Any, OcrCell]) -> pd.DataFrame:
+    """Cells read by OCR marked so (``extraction_method`` 'ocr') with their lowest character confidence (pure).
+
+    ``readings`` maps stg_cells rows to what OCR read there (``expectations.ocr_corrections.readings_by_row``).
+    """
+    out = frame.copy()
+    methods = out["extraction_method"].tolist() if "extraction_method" in out.columns else ["text"] * len(out)
+    confidences: list[float | None] = [None] * len(out)
+    for position, index in enumerate(out.index):
+        reading = readings.get(index)
+        if reading is not None:
+            methods[position] = "ocr"
+            confidences[position] = round(reading.lowest, 4)
+    out["extraction_method"] = pd.Series(methods, index=out.index, dtype=object)
+    out["ocr_confidence"] = pd.Series(confidences, index=out.index, dtype=object)
+    return out

@@ -34,7 +34,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 #: The newest migration (``warehouse/migrations/versions``); tests/test_warehouse_db.py keeps it equal to
 #: Alembic's head. A warehouse whose ``alembic_version`` holds exactly this is not migrated again.
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"
 
 #: Execution option read by the SQLite ``begin`` hook: "IMMEDIATE" takes the write lock at BEGIN.
 SQLITE_BEGIN_OPTION = "fiscal_sqlite_begin"

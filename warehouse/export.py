@@ -117,6 +117,7 @@ FCT_AMOUNT = table(
     column("sheet_row", Integer),
     column("sheet_col", Integer),
     column("amount_stored", Text),
+    column("ocr_confidence", Float),
 )
 # the URLs a document was fetched from, and the sources.yaml name of each (0006)
 ETL_FETCH = table("etl_fetch", column("url", Text), column("sha256", Text), column("source", Text))
@@ -155,6 +156,7 @@ FACT_COLUMNS: tuple[str, ...] = (
     "col",
     "extraction_method",
     "amount_stored",
+    "ocr_confidence",
 )
 
 DOCUMENT_COLUMNS: tuple[str, ...] = (
@@ -273,6 +275,7 @@ def _facts_query(engine: Engine, document: str | None) -> Select[Any]:
             f.sheet_col.label("col"),
             f.extraction_method,
             f.amount_stored,
+            f.ocr_confidence,
         )
         .select_from(source)
         .where(e.status == "loaded")
@@ -291,7 +294,9 @@ def _fetch(engine: Engine, stmt: Select[Any]) -> list[tuple[Any, ...]]:
 
 #: ``FACT_COLUMNS`` names whose '' stands for "none" inside the natural keys (given back as None)
 _NONE_IF_EMPTY: tuple[str, ...] = ("functional_name", "economic_name", "parent_line_item")
-_FACT_DTYPES: dict[str, Dtype] = dict.fromkeys(_BOX_COLUMNS, "float64")
+#: float columns of the export: the cell box (points) and the OCR confidence (0–1)
+_FLOAT_COLUMNS: tuple[str, ...] = (*_BOX_COLUMNS, "ocr_confidence")
+_FACT_DTYPES: dict[str, Dtype] = dict.fromkeys(_FLOAT_COLUMNS, "float64")
 
 
 def fact_rows(engine: Engine, document: str | None = None) -> Rows:
@@ -300,7 +305,7 @@ def fact_rows(engine: Engine, document: str | None = None) -> Rows:
     ``amount_yuan`` is a Decimal, the box columns floats or None, the names of ``_NONE_IF_EMPTY``
     None where the warehouse stores ''; ``to_csv`` is the CSV of :func:`export_facts`.
     """
-    boxes = {FACT_COLUMNS.index(c) for c in _BOX_COLUMNS}
+    boxes = {FACT_COLUMNS.index(c) for c in _FLOAT_COLUMNS}
     nullable = {FACT_COLUMNS.index(c) for c in _NONE_IF_EMPTY}
     rows = []
     for raw in _fetch(engine, _facts_query(engine, document)):
@@ -325,7 +330,7 @@ def export_facts(engine: Engine, document: str | None = None) -> pd.DataFrame:
 
     rows = _fetch(engine, _facts_query(engine, document))
     frame = pd.DataFrame.from_records(rows, columns=list(FACT_COLUMNS))
-    for column_ in _BOX_COLUMNS:
+    for column_ in _FLOAT_COLUMNS:
         frame[column_] = frame[column_].astype("float64")
     for column_ in _NONE_IF_EMPTY:
         # '' stands for "none" inside the natural keys; give back None like stg_cells has it.
@@ -488,6 +493,7 @@ def _arrow_types() -> dict[str, Any]:
         "cell_bottom": pa.float64(),
         "row": pa.int32(),
         "col": pa.int32(),
+        "ocr_confidence": pa.float64(),
     }
 
 

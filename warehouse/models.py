@@ -247,6 +247,7 @@ class EtlTable(Base):
     note: Mapped[str | None] = mapped_column(Text)
     outside_chars_pct: Mapped[float | None] = mapped_column(Float)  # worst page, 0–100 (0005)
     table_type: Mapped[str | None] = mapped_column(Text)  # extract.table_types key (0008)
+    ocr_confidence: Mapped[float | None] = mapped_column(Float)  # lowest OCR'd cell, 0–1; NULL when not OCR'd (0011)
 
 
 class DimDocument(Base):
@@ -339,6 +340,8 @@ class FctAmount(Base):
     sheet_col: Mapped[int | None] = mapped_column(Integer)
     # the number the cell stores, exactly, when its format shows it rounded (``amount`` is as shown) (0010)
     amount_stored: Mapped[str | None] = mapped_column(Text)
+    # the lowest confidence of the characters OCR read in the cell, 0–1; NULL unless extraction_method is 'ocr' (0011)
+    ocr_confidence: Mapped[float | None] = mapped_column(Float)
 
 
 class EtlRun(Base):

@@ -220,7 +220,7 @@ _NULL = "\\N"  # COPY text format
 def _copy_line(row: FactRow, lead: str) -> str:
     """One fact row (``fact_rows`` order) as a COPY text line; NULL is backslash-N."""
     (document, department, year, table, f_key, e_key, l_key, m_key, amount, amount_text, unit, yuan, total) = row[:13]
-    page, row_index, col_index, flag, x0, top, x1, bottom, method, sheet, sheet_row, sheet_col, stored = row[13:]
+    page, row_index, col_index, flag, x0, top, x1, bottom, method, sheet, sheet_row, sheet_col, stored, confidence = row[13:]
     box = f"{_NULL}\t{_NULL}\t{_NULL}\t{_NULL}" if x0 is None else f"{x0!r}\t{top!r}\t{x1!r}\t{bottom!r}"
     where = (
         f"{_NULL}\t{_NULL}\t{_NULL}\t{_NULL}" if sheet is None
@@ -233,7 +233,8 @@ def _copy_line(row: FactRow, lead: str) -> str:
         f"{_NULL if l_key is None else l_key}\t{m_key}\t{format(amount, 'f')}\t"
         f"{amount_text.translate(_COPY_ESCAPES)}\t{unit.translate(_COPY_ESCAPES)}\t{format(yuan, 'f')}\t"
         f"{'t' if total else 'f'}\t{page}\t{row_index}\t{col_index}\t"
-        f"{_NULL if flag is None else flag.translate(_COPY_ESCAPES)}\t{box}\t{method}\t{where}\n"
+        f"{_NULL if flag is None else flag.translate(_COPY_ESCAPES)}\t{box}\t{method}\t{where}\t"
+        f"{_NULL if confidence is None else repr(confidence)}\n"
     )
 
 

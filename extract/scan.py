@@ -1,0 +1,446 @@
+"""Scanned pages: a page image in, the same characters and ruled grids a text-layer page gives out.
+
+A page without a usable text layer (no characters, only unmappable glyphs, one full-page image) is
+rendered at ``SCAN_DPI``, turned upright (quarter turns, then the skew of its rulings), cleaned (a red
+公章 is not ink), and read in two parts:
+
+- **grids**: the rulings come from the image (camelot's morphological line finder), become the same
+  ``PageRulings`` a vector page gives, and camelot's lattice geometry turns them into the same grids
+  (extract/rulings.py);
+- **characters**: each (merged) cell of a grid is cropped inside its rulings, split into its text lines,
+  and each line is recognised by the OCR engine (extract/ocr_engines.py), constrained to digits and
+  separators once its column reads as amounts or codes; the text outside the grids (title, 单位 line)
+  is read by the engine's page reading. Recognised text becomes characters with boxes inside its line,
+  so cell assignment, header inference and everything after it are the text-layer path's.
+
+Coordinates are PDF points of the upright, deskewed page (top-left origin). Every OCR'd cell keeps its
+reading, confidence (per character) and the engine's alternatives (``OcrCell``) for lineage and for the
+identity-checked corrections (expectations/ocr_corrections.py).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from extract.cells import GridGeometry, PageChar, _spans, reading_order_text
+from extract.models import CellGrid, OcrCell
+from extract.pdf import RASTER_IMAGE_SHARE, PageInfo, text_is_garbled
+
+if TYPE_CHECKING:
+    import pypdfium2 as pdfium
+
+    from extract.ocr_engines import OcrEngine, OcrText
+
+#: Resolution pages are rendered at for OCR (a 10 pt character is ≈ 40 px high: what the recognisers like).
+SCAN_DPI = 300
+#: Skew below this (degrees) is left alone; above ``MAX_SKEW`` it is not a skew but a drawing.
+MIN_SKEW, MAX_SKEW = 0.05, 5.0
+#: Margin (px at SCAN_DPI) kept away from a cell's rulings when it is cropped.
+RULING_MARGIN = 4
+#: A constrained reading below this confidence is tried as text too (a label in a column of numbers).
+UNSURE = 0.6
+#: A column whose first cells read as numbers is read as numbers from then on.
+NUMERIC_AFTER = 2
+
+Kind = Literal["amount", "code", "text"]
+Box = tuple[float, float, float, float]
+_NUMERIC = re.compile(r"^[-−(（]?[\d,，.]*\d[\d,，.]*[)）]?$")
+_CODE = re.compile(r"^\d{1,7}$")
+
+
+def needs_ocr(page: PageInfo) -> bool:
+    """True when a page's text layer cannot be read: no characters on an image page, or unmappable glyphs."""
+    no_text = len(re.sub(r"\s+", "", page.text)) < 5
+    return (no_text and page.image_share >= RASTER_IMAGE_SHARE) or text_is_garbled(page.text)
+
+
+@dataclass(frozen=True)
+class ScannedPage:
+    """One scanned page read: the page (its characters from OCR), its grids, its OCR'd cells, and how it was turned."""
+
+    page: PageInfo
+    grids: tuple[CellGrid, ...]
+    cells: tuple[OcrCell, ...]
+    quarter_turns: int
+    skew_degrees: float
+    notes: tuple[str, ...] = field(default=())
+
+
+# --------------------------------------------------------------------------- the image
+
+
+def render_page(page: pdfium.PdfPage, dpi: int = SCAN_DPI) -> np.ndarray:
+    """The page as displayed, rendered to an RGB array at ``dpi``."""
+    bitmap = page.render(scale=dpi / 72, rev_byteorder=True)  # RGB(A) in byte order R, G, B
+    array = bitmap.to_numpy()
+    return np.ascontiguousarray(array[:, :, :3])
+
+
+def without_red(rgb: np.ndarray) -> np.ndarray:
+    """Grey image with red ink (a 公章 stamped over the table) turned to paper: black print under it stays."""
+    r, g, b = (rgb[:, :, i].astype(np.int16) for i in range(3))
+    grey = (0.299 * r + 0.587 * g + 0.114 * b).astype(np.uint8)
+    red = (r - np.maximum(g, b) > 50) & (r > 120)
+    grey[red] = 255
+    return grey
+
+
+def _binary(grey: np.ndarray) -> np.ndarray:
+    """Ink as 255 on 0 (adaptive threshold: uneven scans and JPEG noise stay apart from print)."""
+    import cv2
+
+    blurred = cv2.medianBlur(grey, 3)
+    return cv2.adaptiveThreshold(255 - blurred, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 15, -8)
+
+
+def skew_angle(grey: np.ndarray) -> float:
+    """The turn (degrees, as ``rotate`` takes it) that straightens a page, from its long near-horizontal rulings.
+
+    Rulings are found as long horizontal runs of ink (a morphological opening tolerant of a few degrees:
+    the page is first smeared a few pixels vertically); each one's angle is fitted through its pixels, and
+    the length-weighted median of the angles is the page's skew. Text rows decide it when there are no
+    rulings (a narrative page): their smeared blobs are fitted the same way.
+    """
+    import cv2
+
+    binary = _binary(grey)
+    height, width = binary.shape
+    smear = cv2.dilate(binary, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 5)))
+    runs = cv2.morphologyEx(smear, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(width // 25, 20), 1)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(runs)
+    angles: list[float] = []
+    weights: list[float] = []
+    for label in range(1, count):
+        x, y, w, h = stats[label, :4]
+        if w < width // 6 or h > w * math.tan(math.radians(MAX_SKEW)) + 12:
+            continue
+        ys, xs = np.nonzero(binary[y : y + h, x : x + w] & (labels[y : y + h, x : x + w] == label).astype(np.uint8) * 255)
+        if xs.size < 2 * w // 3:
+            continue
+        slope = np.polyfit(xs.astype(np.float64), ys.astype(np.float64), 1)[0]
+        angles.append(-math.degrees(math.atan(slope)))  # image y runs down
+        weights.append(float(w))
+    if not angles:
+        return 0.0
+    order = sorted(range(len(angles)), key=angles.__getitem__)
+    half, running = sum(weights) / 2, 0.0
+    for i in order:  # the length-weighted median: a stray stroke does not move it
+        running += weights[i]
+        if running >= half:
+            return angles[i] if abs(angles[i]) <= MAX_SKEW else 0.0
+    return 0.0
+
+
+def rotate(grey: np.ndarray, degrees: float) -> np.ndarray:
+    """The image turned by ``degrees`` clockwise about its centre, corners filled with paper."""
+    import cv2
+
+    height, width = grey.shape
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), -degrees, 1.0)
+    return cv2.warpAffine(grey, matrix, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def quarter_turns(grey: np.ndarray) -> int:
+    """Quarter turns clockwise that make a page's text rows horizontal: 0, or 1 for a page scanned on its side.
+
+    Text rows are long runs of ink along the reading direction: smeared along rows, a page of horizontal
+    text leaves wide flat blobs; smeared along columns, tall thin ones. Rulings are removed first (they
+    run both ways in a table). Upside-down pages (180°) are told by the recogniser, not here.
+    """
+    import cv2
+
+    binary = _binary(grey)
+    height, width = binary.shape
+    lines = cv2.bitwise_or(
+        cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (width // 30, 1))),
+        cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, height // 30))),
+    )
+    ink = cv2.bitwise_and(binary, cv2.bitwise_not(lines))
+    gap = max(3, SCAN_DPI // 40)
+    rows = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
+    cols = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
+
+    def flat(mask: np.ndarray, horizontal: bool) -> int:
+        count, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+        w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+        return int(np.sum(w > 2.5 * h)) if horizontal else int(np.sum(h > 2.5 * w))
+
+    return 1 if flat(cols, False) > 1.5 * max(flat(rows, True), 5) else 0
+
+
+# --------------------------------------------------------------------------- rulings and grids
+
+
+def image_rulings(grey: np.ndarray, scale: float) -> Any:
+    """The ruled lines of a page image as ``PageRulings`` in points (y up), for camelot's lattice geometry."""
+    from camelot.image_processing import coalesce_collinear_lines, find_lines
+
+    from extract.rulings import PageRulings
+
+    binary = _binary(grey)
+    height = grey.shape[0]
+    _, horizontal = find_lines(binary, direction="horizontal", line_scale=40)
+    _, vertical = find_lines(binary, direction="vertical", line_scale=40)
+
+    def to_points(line: Sequence[float]) -> tuple[float, float, float, float]:
+        x1, y1, x2, y2 = line
+        return (x1 / scale, (height - y1) / scale, x2 / scale, (height - y2) / scale)
+
+    # find_lines gives a horizontal line's y once and a vertical line's x once: the segments are exact
+    h = [to_points(line) for line in horizontal]
+    v = [to_points(line) for line in vertical]
+    h = [(min(x0, x1), y0, max(x0, x1), y0) for x0, y0, x1, _ in h]
+    v = [(x0, min(y0, y1), x0, max(y0, y1)) for x0, y0, _, y1 in v]
+    return PageRulings(coalesce_collinear_lines(h, "horizontal"), coalesce_collinear_lines(v, "vertical"))
+
+
+def _geometry(table: Any, height: float) -> GridGeometry:
+    """A camelot table's boundaries in top-left points, with its ruled edges."""
+    from extract.grids import _edges
+
+    xs = (table.cols[0][0], *(right for _, right in table.cols))
+    ys = (height - table.rows[0][0], *(height - bottom for _, bottom in table.rows))
+    edges = tuple(tuple(_edges(c) for c in row) for row in table.cells)
+    return GridGeometry(tuple(xs), tuple(ys), edges)
+
+
+# --------------------------------------------------------------------------- text lines and recognition
+
+
+def text_bands(ink: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """The text lines of a cell crop's ink mask, top to bottom, as (x0, top, x1, bottom) pixel boxes."""
+    rows = np.flatnonzero(ink.sum(axis=1) > 0)
+    if rows.size == 0:
+        return []
+    bands: list[list[int]] = [[int(rows[0]), int(rows[0])]]
+    for r in rows[1:]:
+        if r - bands[-1][1] > 2:
+            bands.append([int(r), int(r)])
+        else:
+            bands[-1][1] = int(r)
+    tallest = max(b[1] - b[0] for b in bands) + 1
+    merged: list[list[int]] = []
+    for band in bands:  # specks and the dots of 、 are not lines of their own
+        if merged and (band[1] - band[0] + 1 < 0.35 * tallest or merged[-1][1] - merged[-1][0] + 1 < 0.35 * tallest):
+            merged[-1][1] = band[1]
+        else:
+            merged.append(band)
+    out = []
+    for top, bottom in merged:
+        cols = np.flatnonzero(ink[top : bottom + 1].sum(axis=0) > 0)
+        if cols.size and (bottom - top + 1) * (cols[-1] - cols[0] + 1) >= 12:
+            out.append((int(cols[0]), top, int(cols[-1]) + 1, bottom + 1))
+    return out
+
+
+def _without_rulings(ink: np.ndarray) -> np.ndarray:
+    """Ink without its long horizontal and vertical lines (frames, underlines): text rows stay apart."""
+    import cv2
+
+    height, width = ink.shape
+    lines = cv2.bitwise_or(
+        cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(width // 20, 10), 1))),
+        cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(height // 20, 10)))),
+    )
+    return cv2.bitwise_and(ink, cv2.bitwise_not(lines))
+
+
+def text_lines_of(ink: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """A page's text outside its grids as line segments (x0, top, x1, bottom px): rows of ink cut at wide gaps."""
+    segments = []
+    for x0, top, x1, bottom in text_bands(ink):
+        height = bottom - top
+        if height < 6:
+            continue  # a speck or a stray rule end, not text
+        cols = np.flatnonzero(ink[top:bottom, x0:x1].sum(axis=0) > 0) + x0
+        start = prev = int(cols[0])
+        for col in [*cols[1:].tolist(), None]:
+            if col is not None and col - prev <= 1.5 * height:
+                prev = col
+                continue
+            if (prev - start + 1) * height >= 4 * height:  # at least a character or so
+                segments.append((start, top, prev + 1, bottom))
+            if col is not None:
+                start = prev = col
+    return segments
+
+
+def _kind_of(text: str) -> Kind:
+    """What a first reading looks like: a code (digits only), an amount (digits with separators) or text."""
+    t = re.sub(r"\s+", "", text)
+    if _CODE.match(t):
+        return "code"
+    if _NUMERIC.match(t):
+        return "amount"
+    return "text"
+
+
+def _full_width_brackets(read: OcrText) -> OcrText:
+    """Chinese text with its brackets full-width, as it is printed (the recogniser answers ASCII ones)."""
+    from dataclasses import replace
+
+    if not re.search(r"[\u4e00-\u9fff]", read.text) or not re.search(r"[()]", read.text):
+        return read
+    table = str.maketrans({"(": "（", ")": "）"})
+    return replace(read, text=read.text.translate(table), alternatives=tuple((t.translate(table), c) for t, c in read.alternatives))
+
+
+def _padded(line: np.ndarray) -> np.ndarray:
+    """A text line on white paper with a margin: recognisers drop the first or last glyph of a tight crop.
+
+    The margin is paper, not the page around the line: a ruling or a neighbour's text never enters it.
+    """
+    height, width = line.shape
+    pad_y, pad_x = max(8, int(0.45 * height)), max(8, int(0.35 * height))
+    canvas = np.full((height + 2 * pad_y, width + 2 * pad_x), 255, dtype=np.uint8)
+    canvas[pad_y : pad_y + height, pad_x : pad_x + width] = line
+    return canvas
+
+
+def _chars_in(text: str, box: Box) -> list[PageChar]:
+    """Characters of a recognised line spread over its box (only their cell and order matter downstream)."""
+    x0, top, x1, bottom = box
+    glyphs = [ch for ch in text if not ch.isspace()]
+    if not glyphs:
+        return []
+    height = max(bottom - top, 1.0)
+    step = (x1 - x0) / len(glyphs)
+    out = []
+    x = x0
+    for ch in text:
+        if ch.isspace():
+            continue
+        out.append(PageChar(ch, round(x, 2), round(top, 2), round(x + step * 0.9, 2), round(top + height, 2)))
+        x += step
+    return out
+
+
+@dataclass
+class _Reader:
+    """Recognises the cells of one page, column by column, learning which columns hold numbers."""
+
+    engine: OcrEngine
+    page: int
+    grey: np.ndarray
+    ink: np.ndarray
+    scale: float
+    numeric: dict[tuple[int, int], int] = field(default_factory=dict)  # (grid, column) → numbers read so far
+
+    def cell(self, grid_no: int, col: int, box_px: tuple[int, int, int, int], box_pt: Box) -> tuple[list[PageChar], OcrCell | None]:
+        """Recognise one cell crop: its characters (points) and what was read."""
+        from PIL import Image
+
+        x0, top, x1, bottom = box_px
+        x0, top, x1, bottom = x0 + RULING_MARGIN, top + RULING_MARGIN, x1 - RULING_MARGIN, bottom - RULING_MARGIN
+        if x1 - x0 < 4 or bottom - top < 4:
+            return [], None
+        bands = text_bands(self.ink[top:bottom, x0:x1])
+        if not bands:
+            return [], None
+        chars: list[PageChar] = []
+        texts: list[OcrText] = []
+        learnt = self.numeric.get((grid_no, col), 0) >= NUMERIC_AFTER
+        kind: Kind = "amount" if learnt else "text"
+        for bx0, btop, bx1, bbottom in bands:
+            image = Image.fromarray(_padded(self.grey[top + btop : top + bbottom, x0 + bx0 : x0 + bx1]))
+            read = self.engine.recognise(image, kind)
+            if kind == "text" and len(bands) == 1 and (first := _kind_of(read.text)) != "text":
+                kind = first
+                read = self.engine.recognise(image, kind)  # read again, constrained to what it is
+            elif kind != "text" and (not read.text or read.confidence < UNSURE):
+                # a label in a column of codes (合计, 人员经费合计): digits cannot read it
+                as_text = self.engine.recognise(image, "text")
+                if _kind_of(as_text.text) == "text" and as_text.confidence > read.confidence:
+                    kind, read = "text", _full_width_brackets(as_text)
+            elif kind == "amount" and _CODE.match(read.text.strip() or "x") and "." not in read.text:
+                kind = "code"
+            if kind == "text":
+                read = _full_width_brackets(read)
+            texts.append(read)
+            box = ((x0 + bx0) / self.scale, (top + btop) / self.scale, (x0 + bx1) / self.scale, (top + bbottom) / self.scale)
+            chars += _chars_in(read.text, box)
+        if kind in ("amount", "code"):
+            self.numeric[(grid_no, col)] = self.numeric.get((grid_no, col), 0) + 1
+        text = "\n".join(t.text for t in texts)
+        confidences = tuple(c for t in texts for c in (t.char_confidences or (t.confidence,) * len(t.text)))
+        alternatives = texts[0].alternatives if len(texts) == 1 else ()
+        confidence = min((t.confidence for t in texts), default=0.0)
+        return chars, OcrCell(self.page, box_pt, kind, text, confidence, confidences, alternatives)
+
+
+def read_scanned_page(page: pdfium.PdfPage, number: int, engine: OcrEngine, dpi: int = SCAN_DPI) -> ScannedPage:
+    """Render, straighten and read one scanned page into its PageInfo (OCR characters), grids and OCR'd cells."""
+    from extract.grids import _grid_from_table
+    from extract.rulings import WHITESPACE_REJECT, grids_of
+
+    scale = dpi / 72
+    grey = without_red(render_page(page, dpi))
+    turns = quarter_turns(grey)
+    if turns:
+        grey = np.ascontiguousarray(np.rot90(grey, k=-turns))
+    skew = skew_angle(grey)
+    if abs(skew) >= MIN_SKEW:
+        grey = rotate(grey, skew)
+    height_px, width_px = grey.shape
+    width, height = width_px / scale, height_px / scale
+    ink = _binary(grey)
+    tables = grids_of(image_rulings(grey, scale))
+    reader = _Reader(engine, number, grey, ink, scale)
+    chars: list[PageChar] = []
+    cells: list[OcrCell] = []
+    grids: list[CellGrid] = []
+    masked = grey.copy()
+    for grid_no, table in enumerate(tables):
+        geometry = _geometry(table, height)
+        anchors = _spans(geometry, lambda r, c: "")
+        table_chars: list[PageChar] = []
+        for r, row in enumerate(anchors):
+            for c, anchor in enumerate(row):
+                if anchor != (r, c):
+                    continue
+                far_r = max(i for i, rr in enumerate(anchors) for a in rr if a == anchor)
+                far_c = max(j for rr in anchors for j, a in enumerate(rr) if a == anchor)
+                box_px = (
+                    int(geometry.xs[c] * scale), int(geometry.ys[r] * scale),
+                    int(geometry.xs[far_c + 1] * scale), int(geometry.ys[far_r + 1] * scale),
+                )
+                box_pt = (
+                    round(geometry.xs[c], 2), round(geometry.ys[r], 2),
+                    round(geometry.xs[far_c + 1], 2), round(geometry.ys[far_r + 1], 2),
+                )  # as the grid's cell boxes are rounded (extract.cells._span_boxes): the fact's box finds its reading
+                found, cell = reader.cell(grid_no, c, box_px, box_pt)
+                table_chars += found
+                if cell is not None:
+                    cells.append(cell)
+        grid = _grid_from_table(table, number, height, table_chars)
+        if grid.parsing_report["whitespace"] >= WHITESPACE_REJECT:
+            continue
+        grids.append(grid)
+        chars += table_chars
+        x0, top, x1, bottom = geometry.bbox
+        edge = 2 * RULING_MARGIN  # the grid's outer rulings are thicker than a point
+        masked[max(int(top * scale) - edge, 0) : int(bottom * scale) + edge, max(int(x0 * scale) - edge, 0) : int(x1 * scale) + edge] = 255
+    from PIL import Image
+
+    # the text around the grids (title, 部门/年度/单位 line, a narrative page): its lines found like a cell's, each
+    # cut into segments at wide gaps and recognised (no detection model: its memory grows with the page)
+    outside = _without_rulings(_binary(masked))
+    for lx0, ltop, lx1, lbottom in text_lines_of(outside):
+        read = engine.recognise(Image.fromarray(_padded(masked[ltop:lbottom, lx0:lx1])), "text")
+        chars += _chars_in(read.text, (lx0 / scale, ltop / scale, lx1 / scale, lbottom / scale))
+    info = PageInfo(
+        number=number, text=reading_order_text(chars), width=width, height=height, rotation=0,
+        n_paths=8 if grids else 0, image_share=1.0, chars=tuple(chars),
+    )
+    notes = []
+    if turns:
+        notes.append(f"scanned page {number} read turned {90 * turns}°")
+    if abs(skew) >= MIN_SKEW:
+        notes.append(f"scanned page {number} straightened by {skew:+.2f}°")
+    return ScannedPage(info, tuple(grids), tuple(cells), turns, skew, tuple(notes))
