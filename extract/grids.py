@@ -142,6 +142,7 @@ def _cap_pool_process() -> None:
     budget = os.environ.get("FISCAL_READER_ADDRESS_BUDGET")
     if budget:
         cap_address_space(int(budget))
+    os.environ.setdefault("FISCAL_OCR_THREADS", "1")  # two pool processes share two cores: one thread each
 
 
 def _get_pool() -> ProcessPoolExecutor:

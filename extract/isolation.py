@@ -38,7 +38,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from extract.limits import Limits
     from extract.models import CellGrid, OcrCell, SheetOrigin
+    from extract.ocr_engines import OcrEngine
     from extract.pdf import PageInfo
+    from extract.scan import ScannedPage
 
 #: Seconds between two looks at the reader's memory and clock.
 POLL_SECONDS = 0.02
@@ -170,7 +172,8 @@ def read_pdf(path: Path, source_file: str, parallel: bool | None, limits: Limits
     scan_grids: list[CellGrid] = []
     scan_notes: list[tuple[int | None, str]] = []
     if scanned:
-        pages, scan_grids, ocr_cells, scan_notes = _read_scanned(path, source_file, pages, scanned)
+        many = parallel if parallel is not None else (os.cpu_count() or 1) > 1
+        pages, scan_grids, ocr_cells, scan_notes = _read_scanned(path, source_file, pages, scanned, many)
     vector_pages, raster_pages = triage([p for p in pages if p.number not in scanned])
     try:
         with readable_copy(path) as readable:
@@ -183,15 +186,34 @@ def read_pdf(path: Path, source_file: str, parallel: bool | None, limits: Limits
     return PdfRead(pages, grids, [*scan_notes, *notes], ocr_cells=tuple(ocr_cells))
 
 
-def _read_scanned(
-    path: Path, source_file: str, pages: list[PageInfo], scanned: list[int]
-) -> tuple[list[PageInfo], list[CellGrid], list[OcrCell], list[tuple[int | None, str]]]:
-    """OCR the pages without a usable text layer (extract/scan.py): their pages, grids, OCR'd cells and notes."""
+def scan_pages(path: str, numbers: list[int], engine: OcrEngine | None = None) -> list[ScannedPage]:
+    """Read some scanned pages of a PDF (extract/scan.py), in this process (a pool process loads its engine once)."""
     import pypdfium2 as pdfium
 
+    from extract.ocr_engines import ocr_engine
+    from extract.scan import read_scanned_page
+
+    engine = engine or ocr_engine()
+    out = []
+    pdf = pdfium.PdfDocument(path)
+    try:
+        for number in numbers:
+            page = pdf[number - 1]
+            try:
+                out.append(read_scanned_page(page, number, engine))
+            finally:
+                page.close()
+    finally:
+        pdf.close()
+    return out
+
+
+def _read_scanned(
+    path: Path, source_file: str, pages: list[PageInfo], scanned: list[int], parallel: bool | None
+) -> tuple[list[PageInfo], list[CellGrid], list[OcrCell], list[tuple[int | None, str]]]:
+    """OCR the pages without a usable text layer (extract/scan.py): their pages, grids, OCR'd cells and notes."""
     from extract.ocr_engines import OcrUnavailable, ocr_engine
     from extract.pdf import DocumentReadError
-    from extract.scan import read_scanned_page
 
     try:
         engine = ocr_engine()
@@ -201,20 +223,20 @@ def _read_scanned(
     grids: list[CellGrid] = []
     cells: list[OcrCell] = []
     notes: list[tuple[int | None, str]] = []
-    pdf = pdfium.PdfDocument(str(path))
-    try:
-        for number in scanned:
-            page = pdf[number - 1]
-            try:
-                read = read_scanned_page(page, number, engine)
-            finally:
-                page.close()
-            by_number[number] = read.page
-            grids += read.grids
-            cells += read.cells
-            notes += [(number, note) for note in read.notes]
-    finally:
-        pdf.close()
+    if parallel and len(scanned) >= 2:
+        from extract.grids import _get_pool
+
+        # two processes, pages dealt alternately: OCR is nearly all of a scanned document's time
+        pool = _get_pool()
+        futures = [pool.submit(scan_pages, str(path), scanned[i::2]) for i in range(2)]
+        read_pages_ = [page for future in futures for page in future.result()]
+    else:
+        read_pages_ = scan_pages(str(path), scanned, engine)
+    for read in sorted(read_pages_, key=lambda r: r.page.number):
+        by_number[read.page.number] = read.page
+        grids += read.grids
+        cells += read.cells
+        notes += [(read.page.number, note) for note in read.notes]
     return [by_number[p.number] for p in pages], grids, cells, notes
 
 

@@ -275,7 +275,7 @@ def show(
 ) -> None:
     """A document's status, reasons and the tables found with pages, rows, cells and quality signals."""
     from warehouse.document_names import document_names
-    from warehouse.export import document_rows, table_rows
+    from warehouse.export import document_rows, findings_of_rule, table_rows
 
     engine = engine_for(warehouse)
     sha = resolve_or_exit(engine, document)
@@ -302,6 +302,14 @@ def show(
         quality = _quality(t)
         note = f" — {t['note']}" if isinstance(t.get("note"), str) and t["note"] else ""
         console.print(f"  {t['table_code']} {t['title']}: pages {t['pages'] or '-'}, {state}, unit {t['unit'] or '-'}{quality}{note}")
+    corrections = findings_of_rule(engine, sha, "ocr.corrected")
+    if corrections:
+        console.print("[bold]OCR corrections[/bold] (read → corrected, proven by the identities):")
+        for c in corrections:
+            console.print(
+                f"  - table {c['table_code']}, page {c['page']}, row {c['row_label']}, {c['measure']}: {c['found']} → {c['expected']}",
+                markup=False,
+            )
 
 
 def _quality(table: dict[str, object]) -> str:
@@ -312,6 +320,9 @@ def _quality(table: dict[str, object]) -> str:
         for key, label, suffix in figures
         if isinstance(value := table.get(key), (int, float)) and not math.isnan(value)
     ]
+    confidence = table.get("ocr_confidence")
+    if isinstance(confidence, (int, float)) and not math.isnan(confidence):
+        shown.append(f"read by OCR (lowest cell confidence {confidence:.2f})")
     return "".join(f", {text}" for text in shown)
 
 

@@ -72,6 +72,7 @@ ETL_TABLE = table(
     column("whitespace", Float),
     column("note", Text),
     column("outside_chars_pct", Float),
+    column("ocr_confidence", Float),
     column("table_type", Text),
 )
 DIM_DOCUMENT = table(
@@ -187,6 +188,7 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "whitespace",
     "note",
     "outside_chars_pct",
+    "ocr_confidence",
 )
 
 _BOX_COLUMNS: tuple[str, ...] = ("cell_x0", "cell_top", "cell_x1", "cell_bottom")
@@ -405,7 +407,7 @@ def _join_reasons(stored: Any) -> str:
 
 _TABLE_INTS: tuple[str, ...] = ("rows", "cells")
 _TABLE_BOOLS: tuple[str, ...] = ("present", "is_empty")
-_TABLE_FLOATS: tuple[str, ...] = ("accuracy", "whitespace", "outside_chars_pct")
+_TABLE_FLOATS: tuple[str, ...] = ("accuracy", "whitespace", "outside_chars_pct", "ocr_confidence")
 _TABLE_DTYPES: dict[str, Dtype] = {
     **dict.fromkeys(_TABLE_INTS, "Int64"),
     **dict.fromkeys(_TABLE_BOOLS, "bool"),
@@ -420,6 +422,24 @@ def _tables_query(engine: Engine, document: str | None) -> Select[Any]:
     if document is not None:
         stmt = stmt.where(t.sha256 == resolve_document(engine, document))
     return stmt
+
+
+ETL_FINDING = table(
+    "etl_finding", column("sha256", Text), column("finding_no", Integer), column("rule", Text), column("table_code", Text),
+    column("row_label", Text), column("measure", Text), column("expected", Text), column("found", Text), column("page", Integer),
+)
+
+
+def findings_of_rule(engine: Engine, sha256: str, rule: str) -> list[dict[str, Any]]:
+    """A document's findings of one rule (``etl_finding``), in finding order."""
+    f = ETL_FINDING.c
+    stmt = (
+        select(f.table_code, f.row_label, f.measure, f.expected, f.found, f.page)
+        .where((f.sha256 == sha256) & (f.rule == rule))
+        .order_by(f.finding_no)
+    )
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(stmt)]
 
 
 def table_rows(engine: Engine, document: str | None = None) -> Rows:
