@@ -169,9 +169,11 @@ REPORTS: dict[str, ReportSpec] = {
         view="v_data_quality",
         columns=_cols(
             "document_sha256, source_file, department, fiscal_year, status, rule, severity, outcome, accepted,"
-            " table_code, row_label, measure, expected, found, difference, accept_reason",
+            " table_code, row_label, measure, expected, found, difference, accept_reason, finding_no, page",
             fiscal_year="int",
             accepted="bool",
+            finding_no="int",
+            page="int",
         ),
         order_by=("source_file", "document_sha256", "rule", "table_code", "row_label", "measure"),
         description="validation notes and accepted failures per document",
