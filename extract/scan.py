@@ -82,12 +82,28 @@ def render_page(page: pdfium.PdfPage, dpi: int = SCAN_DPI) -> np.ndarray:
     return np.ascontiguousarray(array[:, :, :3])
 
 
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    """The grey image of an RGB page (ITU-R 601 weights)."""
+    r, g, b = (rgb[:, :, i].astype(np.float32) for i in range(3))
+    return (0.299 * r + 0.587 * g + 0.114 * b).astype(np.uint8)
+
+
 def without_red(rgb: np.ndarray) -> np.ndarray:
-    """Grey image with red ink (a 公章 stamped over the table) turned to paper: black print under it stays."""
+    """Grey image with red ink (a 公章 stamped over the table) turned to paper: black print under it stays.
+
+    Red is any clearly reddish pixel; JPEG smears a stamp's strokes into pinkish halos, so the red mask is
+    grown by two pixels, and inside it whatever has a bright red channel becomes paper (black print is dark in
+    every channel, whatever ink lies over it).
+    """
+    import cv2
+
     r, g, b = (rgb[:, :, i].astype(np.int16) for i in range(3))
     grey = (0.299 * r + 0.587 * g + 0.114 * b).astype(np.uint8)
-    red = (r - np.maximum(g, b) > 50) & (r > 120)
-    grey[red] = 255
+    red = ((r - np.maximum(g, b) > 25) & (r > 100)).astype(np.uint8)
+    if not red.any():
+        return grey
+    halo = cv2.dilate(red, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))).astype(bool)
+    grey[halo & (r > 110)] = 255  # print is dark in every channel; a stamp's red channel stays bright
     return grey
 
 
@@ -146,32 +162,45 @@ def rotate(grey: np.ndarray, degrees: float) -> np.ndarray:
     return cv2.warpAffine(grey, matrix, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
 
 
-def quarter_turns(grey: np.ndarray) -> int:
-    """Quarter turns clockwise that make a page's text rows horizontal: 0, or 1 for a page scanned on its side.
-
-    Text rows are long runs of ink along the reading direction: smeared along rows, a page of horizontal
-    text leaves wide flat blobs; smeared along columns, tall thin ones. Rulings are removed first (they
-    run both ways in a table). Upside-down pages (180°) are told by the recogniser, not here.
-    """
+def _runs(ink: np.ndarray, horizontal: bool) -> int:
+    """How many long runs of text the ink makes when smeared along rows (or along columns)."""
     import cv2
 
-    binary = _binary(grey)
-    height, width = binary.shape
-    lines = cv2.bitwise_or(
-        cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (width // 30, 1))),
-        cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, height // 30))),
-    )
-    ink = cv2.bitwise_and(binary, cv2.bitwise_not(lines))
-    gap = max(3, SCAN_DPI // 40)
-    rows = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
-    cols = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
+    gap = max(SCAN_DPI // 12, 8)
+    kernel = (gap, 3) if horizontal else (3, gap)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, kernel)))
+    w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    long = np.maximum(w, h) > SCAN_DPI // 5
+    return int(np.sum(long & (w > 2.5 * h))) if horizontal else int(np.sum(long & (h > 2.5 * w)))
 
-    def flat(mask: np.ndarray, horizontal: bool) -> int:
-        count, _, stats, _ = cv2.connectedComponentsWithStats(mask)
-        w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
-        return int(np.sum(w > 2.5 * h)) if horizontal else int(np.sum(h > 2.5 * w))
 
-    return 1 if flat(cols, False) > 1.5 * max(flat(rows, True), 5) else 0
+def quarter_turns(grey: np.ndarray, engine: OcrEngine | None = None) -> int:
+    """Quarter turns clockwise that make a page's text read left to right: 0, 1 or 3 (a page scanned on its side).
+
+    Text rows smeared along their direction make long runs: a page whose ink makes far more long runs
+    down than across was scanned sideways. Which way round is what the recogniser reads more surely, on a
+    few lines of the page turned either way. (Upside-down pages are not turned.)
+    """
+    ink = _without_rulings(_binary(grey))
+    across, down = _runs(ink, True), _runs(ink, False)
+    if down <= 1.3 * max(across, 5):
+        return 0
+    if engine is None:
+        return 1
+    from PIL import Image
+
+    best, best_turns = -1.0, 1
+    for turns in (1, 3):
+        turned = np.ascontiguousarray(np.rot90(grey, k=-turns))
+        lines = sorted(text_lines_of(_without_rulings(_binary(turned))), key=lambda s: -(s[2] - s[0]))[:6]
+        scores = [
+            engine.recognise(Image.fromarray(_padded(turned[top:bottom, x0:x1])), "text").confidence
+            for x0, top, x1, bottom in lines
+        ]
+        score = float(np.mean(scores)) if scores else 0.0
+        if score > best:
+            best, best_turns = score, turns
+    return best_turns
 
 
 # --------------------------------------------------------------------------- rulings and grids
@@ -284,6 +313,24 @@ def _kind_of(text: str) -> Kind:
     return "text"
 
 
+_SEPARATED = re.compile(r"^([-−(]?)(\d{1,3}(?:[.,]\d{3})+)[.,](\d{1,2})([)]?)$")
+
+
+def _separators(read: OcrText) -> OcrText:
+    """An amount's separators as printed: of two or more, the last is the decimal point, the others commas.
+
+    Only when the last is followed by one or two digits: "1.638.45" is 1,638.45 (a comma read as a point).
+    """
+    from dataclasses import replace
+
+    match = _SEPARATED.match(read.text)
+    if match is None:
+        return read
+    sign, whole, cents, close = match.groups()
+    text = f"{sign}{whole.replace('.', ',')}.{cents}{close}"
+    return read if text == read.text else replace(read, text=text)
+
+
 def _full_width_brackets(read: OcrText) -> OcrText:
     """Chinese text with its brackets full-width, as it is printed (the recogniser answers ASCII ones)."""
     from dataclasses import replace
@@ -333,6 +380,7 @@ class _Reader:
     grey: np.ndarray
     ink: np.ndarray
     scale: float
+    ruled: np.ndarray | None = None  # the page with a stamp's red kept (None: no red on it)
     numeric: dict[tuple[int, int], int] = field(default_factory=dict)  # (grid, column) → numbers read so far
 
     def cell(self, grid_no: int, col: int, box_px: tuple[int, int, int, int], box_pt: Box) -> tuple[list[PageChar], OcrCell | None]:
@@ -365,9 +413,19 @@ class _Reader:
                 kind = "code"
             if kind == "text":
                 read = _full_width_brackets(read)
+            elif kind == "amount":
+                read = _separators(read)
             texts.append(read)
             box = ((x0 + bx0) / self.scale, (top + btop) / self.scale, (x0 + bx1) / self.scale, (top + bbottom) / self.scale)
             chars += _chars_in(read.text, box)
+        if len(texts) == 1 and texts[0].confidence < UNSURE and self.ruled is not None:
+            # under a stamp: removing its red may have taken strokes of the print; read the cell as printed too
+            whole = self.ruled[top:bottom, x0:x1]
+            if not np.array_equal(whole, self.grey[top:bottom, x0:x1]):
+                again = self.engine.recognise(Image.fromarray(_padded(whole)), kind)
+                if again.confidence > texts[0].confidence and again.text:
+                    texts[0] = again
+                    chars = _chars_in(again.text, (x0 / self.scale, top / self.scale, x1 / self.scale, bottom / self.scale))
         if kind in ("amount", "code"):
             self.numeric[(grid_no, col)] = self.numeric.get((grid_no, col), 0) + 1
         text = "\n".join(t.text for t in texts)
@@ -383,18 +441,20 @@ def read_scanned_page(page: pdfium.PdfPage, number: int, engine: OcrEngine, dpi:
     from extract.rulings import WHITESPACE_REJECT, grids_of
 
     scale = dpi / 72
-    grey = without_red(render_page(page, dpi))
-    turns = quarter_turns(grey)
+    rgb = render_page(page, dpi)
+    # text is read with a stamp's red removed; rulings are found with it kept (removing it breaks the rules under it)
+    grey, ruled = without_red(rgb), luminance(rgb)
+    turns = quarter_turns(grey, engine)
     if turns:
-        grey = np.ascontiguousarray(np.rot90(grey, k=-turns))
-    skew = skew_angle(grey)
+        grey, ruled = (np.ascontiguousarray(np.rot90(image, k=-turns)) for image in (grey, ruled))
+    skew = skew_angle(ruled)
     if abs(skew) >= MIN_SKEW:
-        grey = rotate(grey, skew)
+        grey, ruled = rotate(grey, skew), rotate(ruled, skew)
     height_px, width_px = grey.shape
     width, height = width_px / scale, height_px / scale
     ink = _binary(grey)
-    tables = grids_of(image_rulings(grey, scale))
-    reader = _Reader(engine, number, grey, ink, scale)
+    tables = grids_of(image_rulings(ruled, scale))
+    reader = _Reader(engine, number, grey, ink, scale, ruled if not np.array_equal(grey, ruled) else None)
     chars: list[PageChar] = []
     cells: list[OcrCell] = []
     grids: list[CellGrid] = []
