@@ -146,3 +146,12 @@ def test_unknown_engine_is_named() -> None:
 def test_default_engine_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FISCAL_OCR_ENGINE", "rapidocr")
     assert ocr_engine().name == "rapidocr"
+
+
+def test_batch_reads_as_one_by_one(engine: OcrEngine) -> None:
+    images = [cell("2010601"), cell("1,195.64"), cell(""), cell("一般公共服务\n支出")]
+    kinds: list = ["code", "amount", "amount", "text"]
+    batch = engine.recognise_batch(images, kinds)
+    assert [r.text for r in batch] == ["2010601", "1,195.64", "", "一般公共服务支出"]
+    single = [engine.recognise(i, k) for i, k in zip(images, kinds, strict=True)]
+    assert [r.text for r in batch] == [r.text for r in single]
