@@ -45,7 +45,7 @@ MIN_SKEW, MAX_SKEW = 0.05, 5.0
 RULING_MARGIN = 4
 #: A constrained reading below this confidence is tried as text too (a label in a column of numbers).
 UNSURE = 0.6
-#: A column whose first cells read as numbers is read as numbers from then on.
+#: A column with at least this many cells (and half of its cells) reading as numbers is read as numbers.
 NUMERIC_AFTER = 2
 
 Kind = Literal["amount", "code", "text"]
@@ -371,9 +371,32 @@ def _chars_in(text: str, box: Box) -> list[PageChar]:
     return out
 
 
+@dataclass(frozen=True)
+class _Span:
+    """One (merged) cell of a grid to read: its column, its box in pixels and in points, its text lines."""
+
+    col: int
+    box_px: tuple[int, int, int, int]  # inside its rulings
+    box_pt: Box
+    lines: tuple[tuple[int, int, int, int], ...]  # text line boxes, page pixels
+
+
+def _recognise_all(engine: OcrEngine, images: list[np.ndarray], kinds: list[Kind]) -> list[OcrText]:
+    """Recognise line images, in model batches when the engine can (one run per batch of similar widths)."""
+    from PIL import Image
+
+    if not images:
+        return []
+    pictures = [Image.fromarray(image) for image in images]
+    batch = getattr(engine, "recognise_batch", None)
+    if batch is not None:
+        return list(batch(pictures, kinds))
+    return [engine.recognise(picture, kind) for picture, kind in zip(pictures, kinds, strict=True)]
+
+
 @dataclass
 class _Reader:
-    """Recognises the cells of one page, column by column, learning which columns hold numbers."""
+    """Recognises the cells of one grid: every line as text first, then numeric columns' cells constrained."""
 
     engine: OcrEngine
     page: int
@@ -381,58 +404,82 @@ class _Reader:
     ink: np.ndarray
     scale: float
     ruled: np.ndarray | None = None  # the page with a stamp's red kept (None: no red on it)
-    numeric: dict[tuple[int, int], int] = field(default_factory=dict)  # (grid, column) → numbers read so far
 
-    def cell(self, grid_no: int, col: int, box_px: tuple[int, int, int, int], box_pt: Box) -> tuple[list[PageChar], OcrCell | None]:
-        """Recognise one cell crop: its characters (points) and what was read."""
-        from PIL import Image
-
+    def span(self, col: int, box_px: tuple[int, int, int, int], box_pt: Box) -> _Span | None:
+        """A cell's text lines (None when it holds no ink)."""
         x0, top, x1, bottom = box_px
         x0, top, x1, bottom = x0 + RULING_MARGIN, top + RULING_MARGIN, x1 - RULING_MARGIN, bottom - RULING_MARGIN
         if x1 - x0 < 4 or bottom - top < 4:
-            return [], None
+            return None
         bands = text_bands(self.ink[top:bottom, x0:x1])
         if not bands:
-            return [], None
-        chars: list[PageChar] = []
-        texts: list[OcrText] = []
-        learnt = self.numeric.get((grid_no, col), 0) >= NUMERIC_AFTER
-        kind: Kind = "amount" if learnt else "text"
-        for bx0, btop, bx1, bbottom in bands:
-            image = Image.fromarray(_padded(self.grey[top + btop : top + bbottom, x0 + bx0 : x0 + bx1]))
-            read = self.engine.recognise(image, kind)
-            if kind == "text" and len(bands) == 1 and (first := _kind_of(read.text)) != "text":
-                kind = first
-                read = self.engine.recognise(image, kind)  # read again, constrained to what it is
-            elif kind != "text" and (not read.text or read.confidence < UNSURE):
-                # a label in a column of codes (合计, 人员经费合计): digits cannot read it
-                as_text = self.engine.recognise(image, "text")
-                if _kind_of(as_text.text) == "text" and as_text.confidence > read.confidence:
-                    kind, read = "text", _full_width_brackets(as_text)
-            elif kind == "amount" and _CODE.match(read.text.strip() or "x") and "." not in read.text:
+            return None
+        lines = tuple((x0 + bx0, top + btop, x0 + bx1, top + bbottom) for bx0, btop, bx1, bbottom in bands)
+        return _Span(col, (x0, top, x1, bottom), box_pt, lines)
+
+    def _line_image(self, box: tuple[int, int, int, int], source: np.ndarray | None = None) -> np.ndarray:
+        x0, top, x1, bottom = box
+        return _padded((self.grey if source is None else source)[top:bottom, x0:x1])
+
+    def read(self, spans: list[_Span]) -> tuple[list[PageChar], list[OcrCell]]:
+        """Read the cells of a grid: characters in their boxes (points) and what was read in each."""
+        lines = [(i, box) for i, span in enumerate(spans) for box in span.lines]
+        first = _recognise_all(self.engine, [self._line_image(box) for _, box in lines], ["text"] * len(lines))
+        readings: dict[int, list[OcrText]] = {}
+        for (i, _), read in zip(lines, first, strict=True):
+            readings.setdefault(i, []).append(read)
+        kinds: dict[int, Kind] = {i: "text" for i in range(len(spans))}
+        numeric_votes: dict[int, list[bool]] = {}
+        for i, span in enumerate(spans):
+            if len(span.lines) == 1 and readings[i][0].text:
+                numeric_votes.setdefault(span.col, []).append(_kind_of(readings[i][0].text) != "text")
+        numeric_cols = {c for c, votes in numeric_votes.items() if sum(votes) >= NUMERIC_AFTER and sum(votes) * 2 >= len(votes)}
+        again: list[tuple[int, Kind]] = []
+        for i, span in enumerate(spans):
+            if len(span.lines) != 1:
+                continue
+            read = readings[i][0]
+            kind = _kind_of(read.text)
+            label = kind == "text" and read.confidence >= 0.9 and re.search(r"[\u4e00-\u9fff]", read.text) is not None
+            if kind != "text" or (span.col in numeric_cols and not label):
+                again.append((i, kind if kind != "text" else "amount"))
+        second = _recognise_all(self.engine, [self._line_image(spans[i].lines[0]) for i, _ in again], [k for _, k in again])
+        for (i, kind), read in zip(again, second, strict=True):
+            if kind == "amount" and _CODE.match(read.text or "x") and "." not in read.text:
                 kind = "code"
-            if kind == "text":
-                read = _full_width_brackets(read)
-            elif kind == "amount":
-                read = _separators(read)
-            texts.append(read)
-            box = ((x0 + bx0) / self.scale, (top + btop) / self.scale, (x0 + bx1) / self.scale, (top + bbottom) / self.scale)
-            chars += _chars_in(read.text, box)
-        if len(texts) == 1 and texts[0].confidence < UNSURE and self.ruled is not None:
-            # under a stamp: removing its red may have taken strokes of the print; read the cell as printed too
-            whole = self.ruled[top:bottom, x0:x1]
-            if not np.array_equal(whole, self.grey[top:bottom, x0:x1]):
-                again = self.engine.recognise(Image.fromarray(_padded(whole)), kind)
-                if again.confidence > texts[0].confidence and again.text:
-                    texts[0] = again
-                    chars = _chars_in(again.text, (x0 / self.scale, top / self.scale, x1 / self.scale, bottom / self.scale))
-        if kind in ("amount", "code"):
-            self.numeric[(grid_no, col)] = self.numeric.get((grid_no, col), 0) + 1
-        text = "\n".join(t.text for t in texts)
-        confidences = tuple(c for t in texts for c in (t.char_confidences or (t.confidence,) * len(t.text)))
-        alternatives = texts[0].alternatives if len(texts) == 1 else ()
-        confidence = min((t.confidence for t in texts), default=0.0)
-        return chars, OcrCell(self.page, box_pt, kind, text, confidence, confidences, alternatives)
+            if read.text and (read.confidence >= readings[i][0].confidence or _kind_of(readings[i][0].text) != "text"):
+                readings[i], kinds[i] = [_separators(read) if kind == "amount" else read], kind
+        if self.ruled is not None:
+            self._under_stamps(spans, readings, kinds)
+        chars: list[PageChar] = []
+        cells: list[OcrCell] = []
+        for i, span in enumerate(spans):
+            texts = [_full_width_brackets(t) if kinds[i] == "text" else t for t in readings[i]]
+            for box, read in zip(span.lines, texts, strict=False):
+                chars += _chars_in(read.text, tuple(v / self.scale for v in box))  # type: ignore[arg-type]
+            text = "\n".join(t.text for t in texts)
+            if not text:
+                continue
+            confidences = tuple(c for t in texts for c in (t.char_confidences or (t.confidence,) * len(t.text)))
+            alternatives = texts[0].alternatives if len(texts) == 1 else ()
+            confidence = min((t.confidence for t in texts), default=0.0)
+            cells.append(OcrCell(self.page, span.box_pt, kinds[i], text, confidence, confidences, alternatives))
+        return chars, cells
+
+    def _under_stamps(self, spans: list[_Span], readings: dict[int, list[OcrText]], kinds: dict[int, Kind]) -> None:
+        """Cells read unsurely where red was taken out: read as printed (stamp kept) too, and keep the surer."""
+        assert self.ruled is not None
+        unsure = [
+            i for i, span in enumerate(spans)
+            if len(readings[i]) == 1 and readings[i][0].confidence < UNSURE
+            and not np.array_equal(self.ruled[span.box_px[1] : span.box_px[3], span.box_px[0] : span.box_px[2]],
+                                   self.grey[span.box_px[1] : span.box_px[3], span.box_px[0] : span.box_px[2]])
+        ]
+        images = [self._line_image(spans[i].box_px, self.ruled) for i in unsure]
+        for i, read in zip(unsure, _recognise_all(self.engine, images, [kinds[i] for i in unsure]), strict=True):
+            if read.text and read.confidence > readings[i][0].confidence:
+                readings[i] = [_separators(read) if kinds[i] == "amount" else read]
+                spans[i] = _Span(spans[i].col, spans[i].box_px, spans[i].box_pt, (spans[i].box_px,))
 
 
 def read_scanned_page(page: pdfium.PdfPage, number: int, engine: OcrEngine, dpi: int = SCAN_DPI) -> ScannedPage:
@@ -459,10 +506,10 @@ def read_scanned_page(page: pdfium.PdfPage, number: int, engine: OcrEngine, dpi:
     cells: list[OcrCell] = []
     grids: list[CellGrid] = []
     masked = grey.copy()
-    for grid_no, table in enumerate(tables):
+    for table in tables:
         geometry = _geometry(table, height)
         anchors = _spans(geometry, lambda r, c: "")
-        table_chars: list[PageChar] = []
+        spans: list[_Span] = []
         for r, row in enumerate(anchors):
             for c, anchor in enumerate(row):
                 if anchor != (r, c):
@@ -477,10 +524,11 @@ def read_scanned_page(page: pdfium.PdfPage, number: int, engine: OcrEngine, dpi:
                     round(geometry.xs[c], 2), round(geometry.ys[r], 2),
                     round(geometry.xs[far_c + 1], 2), round(geometry.ys[far_r + 1], 2),
                 )  # as the grid's cell boxes are rounded (extract.cells._span_boxes): the fact's box finds its reading
-                found, cell = reader.cell(grid_no, c, box_px, box_pt)
-                table_chars += found
-                if cell is not None:
-                    cells.append(cell)
+                span = reader.span(c, box_px, box_pt)
+                if span is not None:
+                    spans.append(span)
+        table_chars, table_cells = reader.read(spans)
+        cells += table_cells
         grid = _grid_from_table(table, number, height, table_chars)
         if grid.parsing_report["whitespace"] >= WHITESPACE_REJECT:
             continue
@@ -489,14 +537,14 @@ def read_scanned_page(page: pdfium.PdfPage, number: int, engine: OcrEngine, dpi:
         x0, top, x1, bottom = geometry.bbox
         edge = 2 * RULING_MARGIN  # the grid's outer rulings are thicker than a point
         masked[max(int(top * scale) - edge, 0) : int(bottom * scale) + edge, max(int(x0 * scale) - edge, 0) : int(x1 * scale) + edge] = 255
-    from PIL import Image
 
     # the text around the grids (title, 部门/年度/单位 line, a narrative page): its lines found like a cell's, each
     # cut into segments at wide gaps and recognised (no detection model: its memory grows with the page)
     outside = _without_rulings(_binary(masked))
-    for lx0, ltop, lx1, lbottom in text_lines_of(outside):
-        read = engine.recognise(Image.fromarray(_padded(masked[ltop:lbottom, lx0:lx1])), "text")
-        chars += _chars_in(read.text, (lx0 / scale, ltop / scale, lx1 / scale, lbottom / scale))
+    segments = text_lines_of(outside)
+    images = [_padded(masked[top:bottom, x0:x1]) for x0, top, x1, bottom in segments]
+    for (lx0, ltop, lx1, lbottom), read in zip(segments, _recognise_all(engine, images, ["text"] * len(images)), strict=True):
+        chars += _chars_in(_full_width_brackets(read).text, (lx0 / scale, ltop / scale, lx1 / scale, lbottom / scale))
     info = PageInfo(
         number=number, text=reading_order_text(chars), width=width, height=height, rotation=0,
         n_paths=8 if grids else 0, image_share=1.0, chars=tuple(chars),
