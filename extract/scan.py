@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from extract.cells import GridGeometry, PageChar, _spans, reading_order_text
+from extract.cells import GridGeometry, PageChar, reading_order_text
 from extract.models import CellGrid, OcrCell
 from extract.pdf import RASTER_IMAGE_SHARE, PageInfo, text_is_garbled
 
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 #: Resolution pages are rendered at for OCR (a 10 pt character is ≈ 40 px high: what the recognisers like).
 SCAN_DPI = 300
+#: The longest side (pixels) a page is rendered at: A3 at 300 dpi.
+MAX_RENDER_SIDE = 4961
 #: Skew below this (degrees) is left alone; above ``MAX_SKEW`` it is not a skew but a drawing.
 MIN_SKEW, MAX_SKEW = 0.05, 5.0
 #: Margin (px at SCAN_DPI) kept away from a cell's rulings when it is cropped.
@@ -227,6 +229,78 @@ def image_rulings(grey: np.ndarray, scale: float) -> Any:
     h = [(min(x0, x1), y0, max(x0, x1), y0) for x0, y0, x1, _ in h]
     v = [(x0, min(y0, y1), x0, max(y0, y1)) for x0, y0, _, y1 in v]
     return PageRulings(coalesce_collinear_lines(h, "horizontal"), coalesce_collinear_lines(v, "vertical"))
+
+
+def ocr_spans(geometry: GridGeometry, ink: np.ndarray, scale: float) -> list[list[tuple[int, int]]]:
+    """The merged cells of a scanned grid: its anchors, as ``extract.cells._spans`` gives them for a text page.
+
+    Cells side by side without a ruling between them are one cell, unless each holds ink of its own and
+    none crosses their boundary: a ruling lost in a coarse or bi-level scan between two amounts ("0.00 0.00")
+    must not make one amount of them. Cells above one another without a ruling are one (a header wrapped
+    over two rows).
+    """
+    from extract.models import EDGE_BOTTOM, EDGE_LEFT, EDGE_RIGHT, EDGE_TOP
+
+    def px(v: float) -> int:
+        return int(round(v * scale))
+
+    def has_ink(r: int, c: int) -> bool:
+        x0, top, x1, bottom = px(geometry.xs[c]) + RULING_MARGIN, px(geometry.ys[r]) + RULING_MARGIN, px(geometry.xs[c + 1]) - RULING_MARGIN, px(geometry.ys[r + 1]) - RULING_MARGIN
+        return x1 > x0 and bottom > top and bool(ink[top:bottom, x0:x1].any())
+
+    def crossed(r: int, c: int) -> bool:
+        # ink runs across the boundary of columns c and c + 1 when no gap a word break wide lies near it
+        # (the remains of a lost ruling are one or two pixels wide: gaps lie beside them)
+        x = px(geometry.xs[c + 1])
+        top, bottom = px(geometry.ys[r]) + RULING_MARGIN, px(geometry.ys[r + 1]) - RULING_MARGIN
+        if bottom <= top:
+            return False
+        reach = max(12, (bottom - top) // 2)
+        window = ink[top:bottom, max(x - reach, 0) : x + reach + 1].any(axis=0)
+        run = best = 0
+        for inked in window.tolist():
+            run = 0 if inked else run + 1
+            best = max(best, run)
+        return best < max(6, (bottom - top) // 4)
+
+    sides = (len(geometry.ys) - 1, len(geometry.xs) - 1)
+    separate = {
+        (r, c)
+        for r in range(sides[0])
+        for c in range(sides[1] - 1)
+        if not (geometry.edges[r][c] & EDGE_RIGHT or geometry.edges[r][c + 1] & EDGE_LEFT)
+        and has_ink(r, c) and has_ink(r, c + 1) and not crossed(r, c)
+    }
+
+    n_rows, n_cols = sides
+    parent = {(r, c): (r, c) for r in range(n_rows) for c in range(n_cols)}
+
+    def find(key: tuple[int, int]) -> tuple[int, int]:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for r in range(n_rows):
+        for c in range(n_cols):
+            edges = geometry.edges[r][c]
+            if c + 1 < n_cols and not (edges & EDGE_RIGHT or geometry.edges[r][c + 1] & EDGE_LEFT) and (r, c) not in separate:
+                a, b = find((r, c)), find((r, c + 1))
+                parent[max(a, b)] = min(a, b)
+            if r + 1 < n_rows and not (edges & EDGE_BOTTOM or geometry.edges[r + 1][c] & EDGE_TOP):
+                a, b = find((r, c)), find((r + 1, c))
+                parent[max(a, b)] = min(a, b)
+    groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for key in parent:
+        groups.setdefault(find(key), []).append(key)
+    anchors = [[(r, c) for c in range(n_cols)] for r in range(n_rows)]
+    for members in groups.values():
+        rows = sorted({r for r, _ in members})
+        cols = sorted({c for _, c in members})
+        if len(members) == len(rows) * len(cols) and len(members) > 1:  # only a rectangle is a merged cell
+            for key in members:
+                anchors[key[0]][key[1]] = (rows[0], cols[0])
+    return anchors
 
 
 def _geometry(table: Any, height: float) -> GridGeometry:
@@ -487,6 +561,10 @@ def read_scanned_page(page: pdfium.PdfPage, number: int, engine: OcrEngine, dpi:
     from extract.grids import _grid_from_table
     from extract.rulings import WHITESPACE_REJECT, grids_of
 
+    width_pt, height_pt = page.get_size()
+    # a page larger than A3 is rendered so that its longer side has MAX_RENDER_SIDE pixels (a hostile page of
+    # 200 inches would otherwise take gigabytes)
+    dpi = min(dpi, int(MAX_RENDER_SIDE * 72 / max(width_pt, height_pt, 1.0)))
     scale = dpi / 72
     rgb = render_page(page, dpi)
     # text is read with a stamp's red removed; rulings are found with it kept (removing it breaks the rules under it)
@@ -508,7 +586,7 @@ def read_scanned_page(page: pdfium.PdfPage, number: int, engine: OcrEngine, dpi:
     masked = grey.copy()
     for table in tables:
         geometry = _geometry(table, height)
-        anchors = _spans(geometry, lambda r, c: "")
+        anchors = ocr_spans(geometry, ink, scale)
         spans: list[_Span] = []
         for r, row in enumerate(anchors):
             for c, anchor in enumerate(row):

@@ -106,6 +106,12 @@ def test_a_scanned_document_loads_with_ocr_lineage(stem: str, tmp_path: Path) ->
     recall, precision, misses = _recall_precision(meta, _rows(frame))
     assert recall >= 0.99 and precision >= 0.995, (recall, precision, misses[:5])
     assert all(t.ocr_confidence is not None for t in outcome.tables if t.cells)
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    shown = CliRunner().invoke(app, ["show", outcome.sha256[:16], "-w", settings.warehouse_url])
+    assert shown.exit_code == 0 and shown.output.count("read by OCR (lowest cell confidence") == 9, shown.output
 
 
 @pytest.mark.parametrize("stem", ["seed-60-bilevel", "seed-150-altered"])
