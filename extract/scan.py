@@ -256,9 +256,9 @@ def ocr_spans(geometry: GridGeometry, ink: np.ndarray, scale: float) -> list[lis
         if bottom <= top:
             return False
         reach = max(12, (bottom - top) // 2)
-        window = ink[top:bottom, max(x - reach, 0) : x + reach + 1].any(axis=0)
+        window = np.asarray(ink[top:bottom, max(x - reach, 0) : x + reach + 1]).any(axis=0)
         run = best = 0
-        for inked in window.tolist():
+        for inked in np.atleast_1d(window).tolist():
             run = 0 if inked else run + 1
             best = max(best, run)
         return best < max(6, (bottom - top) // 4)
