@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from extract.cells import GridGeometry, PageChar, reading_order_text
-from extract.models import CellGrid, OcrCell
+from extract.models import EDGE_RIGHT, CellGrid, OcrCell
 from extract.pdf import RASTER_IMAGE_SHARE, PageInfo, text_is_garbled
 
 if TYPE_CHECKING:
@@ -231,6 +231,13 @@ def image_rulings(grey: np.ndarray, scale: float) -> Any:
     return PageRulings(coalesce_collinear_lines(h, "horizontal"), coalesce_collinear_lines(v, "vertical"))
 
 
+def _despeckled(ink: np.ndarray) -> np.ndarray:
+    """Ink without the isolated specks of a noisy scan (an opening by 3 × 3: strokes of print stay)."""
+    import cv2
+
+    return cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+
+
 def ocr_spans(geometry: GridGeometry, ink: np.ndarray, scale: float) -> list[list[tuple[int, int]]]:
     """The merged cells of a scanned grid: its anchors, as ``extract.cells._spans`` gives them for a text page.
 
@@ -405,6 +412,20 @@ def _separators(read: OcrText) -> OcrText:
     return read if text == read.text else replace(read, text=text)
 
 
+_STRAY_LEAD = re.compile(r"^[、，,.．:：]+(?=[\u4e00-\u9fff])")
+
+
+def _tidy_label(read: OcrText) -> OcrText:
+    """A label without the stray punctuation a dropped ordinal leaves ("、外交支出" for "二、外交支出")."""
+    from dataclasses import replace
+
+    text = _STRAY_LEAD.sub("", read.text)
+    if text == read.text:
+        return read
+    cut = len(read.text) - len(text)
+    return replace(read, text=text, char_confidences=read.char_confidences[cut:])
+
+
 def _full_width_brackets(read: OcrText) -> OcrText:
     """Chinese text with its brackets full-width, as it is printed (the recogniser answers ASCII ones)."""
     from dataclasses import replace
@@ -528,7 +549,7 @@ class _Reader:
         chars: list[PageChar] = []
         cells: list[OcrCell] = []
         for i, span in enumerate(spans):
-            texts = [_full_width_brackets(t) if kinds[i] == "text" else t for t in readings[i]]
+            texts = [_tidy_label(_full_width_brackets(t)) if kinds[i] == "text" else t for t in readings[i]]
             for box, read in zip(span.lines, texts, strict=False):
                 chars += _chars_in(read.text, tuple(v / self.scale for v in box))  # type: ignore[arg-type]
             text = "\n".join(t.text for t in texts)
@@ -578,6 +599,7 @@ def read_scanned_page(page: pdfium.PdfPage, number: int, engine: OcrEngine, dpi:
     height_px, width_px = grey.shape
     width, height = width_px / scale, height_px / scale
     ink = _binary(grey)
+    clean = _despeckled(ink)
     tables = grids_of(image_rulings(ruled, scale))
     reader = _Reader(engine, number, grey, ink, scale, ruled if not np.array_equal(grey, ruled) else None)
     chars: list[PageChar] = []
@@ -586,7 +608,14 @@ def read_scanned_page(page: pdfium.PdfPage, number: int, engine: OcrEngine, dpi:
     masked = grey.copy()
     for table in tables:
         geometry = _geometry(table, height)
-        anchors = ocr_spans(geometry, ink, scale)
+        anchors = ocr_spans(geometry, clean, scale)
+        for r, row in enumerate(anchors):
+            for c in range(len(row) - 1):
+                if row[c] != row[c + 1] and not (geometry.edges[r][c] & EDGE_RIGHT):
+                    # a ruling the scan lost between two cells that each hold their own ink: the grid gets it back,
+                    # so that cell texts are assigned as the cells were read
+                    table.cells[r][c].right = table.cells[r][c + 1].left = True
+        geometry = _geometry(table, height)
         spans: list[_Span] = []
         for r, row in enumerate(anchors):
             for c, anchor in enumerate(row):
