@@ -47,8 +47,10 @@ MIN_SKEW, MAX_SKEW = 0.05, 5.0
 RULING_MARGIN = 4
 #: A constrained reading below this confidence is tried as text too (a label in a column of numbers).
 UNSURE = 0.6
-#: A column with at least this many cells (and half of its cells) reading as numbers is read as numbers.
+#: A column with at least this many of its first cells reading as numbers is read as numbers.
 NUMERIC_AFTER = 2
+#: How many rows of a grid are read as text first (header, 栏次, the first body rows).
+HEAD_ROWS = 6
 
 Kind = Literal["amount", "code", "text"]
 Box = tuple[float, float, float, float]
@@ -381,7 +383,19 @@ def text_lines_of(ink: np.ndarray) -> list[tuple[int, int, int, int]]:
         if h > 3 * w:
             continue  # a vertical stroke left over from a ruling
         segments.append((x + gap // 2, y + 1, x + w - gap // 2, y + h - 1))
-    return sorted(segments, key=lambda seg: (seg[1] // 20, seg[0]))
+    merged: list[tuple[int, int, int, int]] = []
+    for seg in sorted(segments, key=lambda seg: seg[0]):
+        # pieces of one line a little apart (a title's “quoted” words) are read together: the recogniser needs
+        # the context; parts a line's height or more apart ("部门：…" and "2020年度") stay apart
+        for k, (x0, top, x1, bottom) in enumerate(merged):
+            height = max(bottom - top, seg[3] - seg[1])
+            overlap = min(bottom, seg[3]) - max(top, seg[1])
+            if overlap >= 0.5 * min(bottom - top, seg[3] - seg[1]) and 0 <= seg[0] - x1 < 0.8 * height:
+                merged[k] = (x0, min(top, seg[1]), max(x1, seg[2]), max(bottom, seg[3]))
+                break
+        else:
+            merged.append(seg)
+    return sorted(merged, key=lambda seg: (seg[1] // 20, seg[0]))
 
 
 def _kind_of(text: str) -> Kind:
@@ -413,17 +427,26 @@ def _separators(read: OcrText) -> OcrText:
 
 
 _STRAY_LEAD = re.compile(r"^[、，,.．:：]+(?=[\u4e00-\u9fff])")
+_STRAY_DASH = re.compile(r"(?<=[\u4e00-\u9fff])[—–\-－](?=[\u4e00-\u9fff])")
 
 
 def _tidy_label(read: OcrText) -> OcrText:
-    """A label without the stray punctuation a dropped ordinal leaves ("、外交支出" for "二、外交支出")."""
+    """A label without what a recogniser adds to print.
+
+    The punctuation a dropped ordinal leaves ("、外交支出" for "二、外交支出"); a dash between two characters
+    (“三—公” for “三公”: the quotes confuse it).
+    """
     from dataclasses import replace
 
     text = _STRAY_LEAD.sub("", read.text)
-    if text == read.text:
-        return read
     cut = len(read.text) - len(text)
-    return replace(read, text=text, char_confidences=read.char_confidences[cut:])
+    confidences = read.char_confidences[cut:]
+    kept = [i for i, _ in enumerate(text) if not _STRAY_DASH.match(text, i)]
+    if cut == 0 and len(kept) == len(text):
+        return read
+    text = "".join(text[i] for i in kept)
+    confidences = tuple(confidences[i] for i in kept) if len(confidences) >= len(kept) else confidences
+    return replace(read, text=text, char_confidences=confidences)
 
 
 def _full_width_brackets(read: OcrText) -> OcrText:
@@ -512,37 +535,61 @@ class _Reader:
         lines = tuple((x0 + bx0, top + btop, x0 + bx1, top + bbottom) for bx0, btop, bx1, bbottom in bands)
         return _Span(col, (x0, top, x1, bottom), box_pt, lines)
 
+    def _all(self, boxes: list[tuple[int, int, int, int]], kinds: list[Kind]) -> list[OcrText]:
+        """Recognise line boxes of the page (one batched call)."""
+        return _recognise_all(self.engine, [self._line_image(box) for box in boxes], kinds)
+
     def _line_image(self, box: tuple[int, int, int, int], source: np.ndarray | None = None) -> np.ndarray:
         x0, top, x1, bottom = box
         return _padded((self.grey if source is None else source)[top:bottom, x0:x1])
 
     def read(self, spans: list[_Span]) -> tuple[list[PageChar], list[OcrCell]]:
-        """Read the cells of a grid: characters in their boxes (points) and what was read in each."""
-        lines = [(i, box) for i, span in enumerate(spans) for box in span.lines]
-        first = _recognise_all(self.engine, [self._line_image(box) for _, box in lines], ["text"] * len(lines))
+        """Read the cells of a grid: characters in their boxes (points) and what was read in each.
+
+        The first rows (header, 栏次, the first body rows) and every multi-line cell are read as text; a column
+        whose cells there read as numbers is read constrained from then on; what a constrained reading cannot
+        read surely (a label such as 合计 in a column of codes) is read as text too, and the surer wins.
+        """
+        tops = sorted({span.box_pt[1] for span in spans})
+        head = set(tops[:HEAD_ROWS])
+        first = [i for i, span in enumerate(spans) if span.box_pt[1] in head or len(span.lines) != 1]
         readings: dict[int, list[OcrText]] = {}
-        for (i, _), read in zip(lines, first, strict=True):
+        lines = [(i, box) for i in first for box in spans[i].lines]
+        for (i, _), read in zip(lines, self._all([box for _, box in lines], ["text"] * len(lines)), strict=True):
             readings.setdefault(i, []).append(read)
         kinds: dict[int, Kind] = {i: "text" for i in range(len(spans))}
-        numeric_votes: dict[int, list[bool]] = {}
-        for i, span in enumerate(spans):
-            if len(span.lines) == 1 and readings[i][0].text:
-                numeric_votes.setdefault(span.col, []).append(_kind_of(readings[i][0].text) != "text")
-        numeric_cols = {c for c, votes in numeric_votes.items() if sum(votes) >= NUMERIC_AFTER and sum(votes) * 2 >= len(votes)}
-        again: list[tuple[int, Kind]] = []
+        votes: dict[int, int] = {}
+        for i in first:
+            if len(spans[i].lines) == 1 and _kind_of(readings[i][0].text) != "text":
+                votes[spans[i].col] = votes.get(spans[i].col, 0) + 1
+        numeric_cols = {c for c, n in votes.items() if n >= NUMERIC_AFTER}
+        # the rest, each read once: constrained in numeric columns, as text elsewhere; head cells that read as
+        # numbers are read again constrained
+        rest: list[tuple[int, Kind]] = []
         for i, span in enumerate(spans):
             if len(span.lines) != 1:
                 continue
-            read = readings[i][0]
-            kind = _kind_of(read.text)
-            label = kind == "text" and read.confidence >= 0.9 and re.search(r"[\u4e00-\u9fff]", read.text) is not None
-            if kind != "text" or (span.col in numeric_cols and not label):
-                again.append((i, kind if kind != "text" else "amount"))
-        second = _recognise_all(self.engine, [self._line_image(spans[i].lines[0]) for i, _ in again], [k for _, k in again])
-        for (i, kind), read in zip(again, second, strict=True):
+            if i not in readings:
+                rest.append((i, "amount" if span.col in numeric_cols else "text"))
+            elif (kind := _kind_of(readings[i][0].text)) != "text":
+                rest.append((i, kind))
+        for (i, kind), read in zip(rest, self._all([spans[i].lines[0] for i, _ in rest], [k for _, k in rest]), strict=True):
             if kind == "amount" and _CODE.match(read.text or "x") and "." not in read.text:
                 kind = "code"
-            if read.text and (read.confidence >= readings[i][0].confidence or _kind_of(readings[i][0].text) != "text"):
+            previous = readings.get(i)
+            if previous is None or read.text and (read.confidence >= previous[0].confidence or _kind_of(previous[0].text) != "text"):
+                readings[i], kinds[i] = [_separators(read) if kind == "amount" else read], kind
+        # second thoughts: constrained readings that are unsure (a label), text readings that are numbers
+        doubt = [
+            (i, "text" if kinds[i] != "text" else _kind_of(readings[i][0].text))
+            for i, span in enumerate(spans)
+            if len(span.lines) == 1 and readings[i]
+            and ((kinds[i] != "text" and readings[i][0].confidence < UNSURE)
+                 or (kinds[i] == "text" and _kind_of(readings[i][0].text) != "text" and i not in first))
+        ]
+        for (i, kind), read in zip(doubt, self._all([spans[i].lines[0] for i, _ in doubt], [k for _, k in doubt]), strict=True):
+            label = kind == "text" and _kind_of(read.text) == "text" and re.search(r"[\u4e00-\u9fff]", read.text) is not None
+            if read.text and read.confidence > readings[i][0].confidence and (label or kind != "text"):
                 readings[i], kinds[i] = [_separators(read) if kind == "amount" else read], kind
         if self.ruled is not None:
             self._under_stamps(spans, readings, kinds)
@@ -651,7 +698,7 @@ def read_scanned_page(page: pdfium.PdfPage, number: int, engine: OcrEngine, dpi:
     segments = text_lines_of(outside)
     images = [_padded(masked[top:bottom, x0:x1]) for x0, top, x1, bottom in segments]
     for (lx0, ltop, lx1, lbottom), read in zip(segments, _recognise_all(engine, images, ["text"] * len(images)), strict=True):
-        chars += _chars_in(_full_width_brackets(read).text, (lx0 / scale, ltop / scale, lx1 / scale, lbottom / scale))
+        chars += _chars_in(_tidy_label(_full_width_brackets(read)).text, (lx0 / scale, ltop / scale, lx1 / scale, lbottom / scale))
     info = PageInfo(
         number=number, text=reading_order_text(chars), width=width, height=height, rotation=0,
         n_paths=8 if grids else 0, image_share=1.0, chars=tuple(chars),
