@@ -216,22 +216,21 @@ def _read_scanned(
     from extract.pdf import DocumentReadError
 
     try:
-        engine = ocr_engine()
+        ocr_engine()  # is one installed? (its models load in the pool's processes, on first use)
     except OcrUnavailable as exc:
         raise DocumentReadError(source_file, f"no text layer on page {scanned[0]} (scanned?) and no OCR engine: {exc}", scanned[0]) from exc
     by_number = {p.number: p for p in pages}
     grids: list[CellGrid] = []
     cells: list[OcrCell] = []
     notes: list[tuple[int | None, str]] = []
-    if parallel and len(scanned) >= 2:
-        from extract.grids import _get_pool
+    from extract.grids import _get_pool
 
-        # two processes, pages dealt alternately: OCR is nearly all of a scanned document's time
-        pool = _get_pool()
-        futures = [pool.submit(scan_pages, str(path), scanned[i::2]) for i in range(2)]
-        read_pages_ = [page for future in futures for page in future.result()]
-    else:
-        read_pages_ = scan_pages(str(path), scanned, engine)
+    # OCR runs in the table pool's processes (address space capped like the reader's; the recogniser's memory
+    # stays out of the reader), two of them with pages dealt alternately unless told to read in one
+    pool = _get_pool()
+    chunks = [scanned[i::2] for i in range(2)] if parallel and len(scanned) >= 2 else [scanned]
+    futures = [pool.submit(scan_pages, str(path), chunk) for chunk in chunks]
+    read_pages_ = [page for future in futures for page in future.result()]
     for read in sorted(read_pages_, key=lambda r: r.page.number):
         by_number[read.page.number] = read.page
         grids += read.grids

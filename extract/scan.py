@@ -49,6 +49,8 @@ RULING_MARGIN = 4
 UNSURE = 0.6
 #: A column with at least this many of its first cells reading as numbers is read as numbers.
 NUMERIC_AFTER = 2
+#: Lines longer than this many times their height are read in pieces.
+MAX_LINE_RATIO = 24
 #: How many rows of a grid are read as text first (header, 栏次, the first body rows).
 HEAD_ROWS = 6
 
@@ -233,54 +235,33 @@ def image_rulings(grey: np.ndarray, scale: float) -> Any:
     return PageRulings(coalesce_collinear_lines(h, "horizontal"), coalesce_collinear_lines(v, "vertical"))
 
 
-def _despeckled(ink: np.ndarray) -> np.ndarray:
-    """Ink without the isolated specks of a noisy scan (an opening by 3 × 3: strokes of print stay)."""
-    import cv2
-
-    return cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
-
-
 def ocr_spans(geometry: GridGeometry, ink: np.ndarray, scale: float) -> list[list[tuple[int, int]]]:
     """The merged cells of a scanned grid: its anchors, as ``extract.cells._spans`` gives them for a text page.
 
-    Cells side by side without a ruling between them are one cell, unless each holds ink of its own and
-    none crosses their boundary: a ruling lost in a coarse or bi-level scan between two amounts ("0.00 0.00")
-    must not make one amount of them. Cells above one another without a ruling are one (a header wrapped
-    over two rows).
+    Cells side by side without a detected ruling between them are one cell, unless a ruling is there after
+    all: a vertical stroke along (nearly) the whole height of the row at their boundary, which the line
+    finder missed in a coarse or bi-level scan (two amounts "0.00 | 0.00" must not become one). Cells
+    above one another without a ruling are one (a header wrapped over two rows).
     """
-    from extract.models import EDGE_BOTTOM, EDGE_LEFT, EDGE_RIGHT, EDGE_TOP
+    from extract.models import EDGE_BOTTOM, EDGE_LEFT, EDGE_TOP
 
     def px(v: float) -> int:
         return int(round(v * scale))
 
-    def has_ink(r: int, c: int) -> bool:
-        x0, top, x1, bottom = px(geometry.xs[c]) + RULING_MARGIN, px(geometry.ys[r]) + RULING_MARGIN, px(geometry.xs[c + 1]) - RULING_MARGIN, px(geometry.ys[r + 1]) - RULING_MARGIN
-        return x1 > x0 and bottom > top and bool(ink[top:bottom, x0:x1].any())
-
-    def crossed(r: int, c: int) -> bool:
-        # ink runs across the boundary of columns c and c + 1 when no gap a word break wide lies near it
-        # (the remains of a lost ruling are one or two pixels wide: gaps lie beside them)
+    def ruled_between(r: int, c: int) -> bool:
         x = px(geometry.xs[c + 1])
         top, bottom = px(geometry.ys[r]) + RULING_MARGIN, px(geometry.ys[r + 1]) - RULING_MARGIN
-        if bottom <= top:
+        if bottom - top < 4:
             return False
-        reach = max(12, (bottom - top) // 2)
-        window = np.asarray(ink[top:bottom, max(x - reach, 0) : x + reach + 1]).any(axis=0)
-        run = best = 0
-        for inked in np.atleast_1d(window).tolist():
-            run = 0 if inked else run + 1
-            best = max(best, run)
-        return best < max(6, (bottom - top) // 4)
+        return float(np.asarray(ink[top:bottom, max(x - 3, 0) : x + 4]).any(axis=1).mean()) >= 0.8
 
     sides = (len(geometry.ys) - 1, len(geometry.xs) - 1)
     separate = {
         (r, c)
         for r in range(sides[0])
         for c in range(sides[1] - 1)
-        if not (geometry.edges[r][c] & EDGE_RIGHT or geometry.edges[r][c + 1] & EDGE_LEFT)
-        and has_ink(r, c) and has_ink(r, c + 1) and not crossed(r, c)
+        if not (geometry.edges[r][c] & EDGE_RIGHT or geometry.edges[r][c + 1] & EDGE_LEFT) and ruled_between(r, c)
     }
-
     n_rows, n_cols = sides
     parent = {(r, c): (r, c) for r in range(n_rows) for c in range(n_cols)}
 
@@ -395,7 +376,29 @@ def text_lines_of(ink: np.ndarray) -> list[tuple[int, int, int, int]]:
                 break
         else:
             merged.append(seg)
-    return sorted(merged, key=lambda seg: (seg[1] // 20, seg[0]))
+    return sorted((piece for seg in merged for piece in _cut_long(ink, seg)), key=lambda seg: (seg[1] // 20, seg[0]))
+
+
+def _cut_long(ink: np.ndarray, segment: tuple[int, int, int, int]) -> list[tuple[int, int, int, int]]:
+    """A line longer than ``MAX_LINE_RATIO`` heights, cut at gaps between characters.
+
+    A narrative line across the page costs the recogniser hundreds of megabytes in one piece.
+    """
+    x0, top, x1, bottom = segment
+    height = max(bottom - top, 1)
+    if x1 - x0 <= MAX_LINE_RATIO * height:
+        return [segment]
+    empty = np.flatnonzero(~ink[top:bottom, x0:x1].any(axis=0)) + x0
+    pieces = []
+    start = x0
+    while x1 - start > MAX_LINE_RATIO * height:
+        ideal = start + int(0.8 * MAX_LINE_RATIO * height)
+        near = empty[(empty > start + height) & (empty < start + MAX_LINE_RATIO * height)]
+        cut = int(near[np.argmin(np.abs(near - ideal))]) if near.size else start + MAX_LINE_RATIO * height
+        pieces.append((start, top, cut, bottom))
+        start = cut + 1
+    pieces.append((start, top, x1, bottom))
+    return pieces
 
 
 def _kind_of(text: str) -> Kind:
@@ -646,16 +649,17 @@ def read_scanned_page(page: pdfium.PdfPage, number: int, engine: OcrEngine, dpi:
     height_px, width_px = grey.shape
     width, height = width_px / scale, height_px / scale
     ink = _binary(grey)
-    clean = _despeckled(ink)
+    ruled_ink = ink if ruled is grey else _binary(ruled)
     tables = grids_of(image_rulings(ruled, scale))
-    reader = _Reader(engine, number, grey, ink, scale, ruled if not np.array_equal(grey, ruled) else None)
+    # cell text is found on the ink without the page's long lines: a ruling's edge inside a cell is not text
+    reader = _Reader(engine, number, grey, _without_rulings(ink), scale, ruled if not np.array_equal(grey, ruled) else None)
     chars: list[PageChar] = []
     cells: list[OcrCell] = []
     grids: list[CellGrid] = []
     masked = grey.copy()
     for table in tables:
         geometry = _geometry(table, height)
-        anchors = ocr_spans(geometry, clean, scale)
+        anchors = ocr_spans(geometry, ruled_ink, scale)
         for r, row in enumerate(anchors):
             for c in range(len(row) - 1):
                 if row[c] != row[c + 1] and not (geometry.edges[r][c] & EDGE_RIGHT):
