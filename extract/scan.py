@@ -401,6 +401,11 @@ def _cut_long(ink: np.ndarray, segment: tuple[int, int, int, int]) -> list[tuple
     return pieces
 
 
+def _is_label(read: OcrText) -> bool:
+    """A confident reading of printed words (two or more Chinese characters): 合计, a header, a subject's name."""
+    return read.confidence >= 0.9 and len(re.findall(r"[\u4e00-\u9fff]", read.text)) >= 2
+
+
 def _kind_of(text: str) -> Kind:
     """What a first reading looks like: a code (digits only), an amount (digits with separators) or text."""
     t = re.sub(r"\s+", "", text)
@@ -582,20 +587,47 @@ class _Reader:
             previous = readings.get(i)
             if previous is None or read.text and (read.confidence >= previous[0].confidence or _kind_of(previous[0].text) != "text"):
                 readings[i], kinds[i] = [_separators(read) if kind == "amount" else read], kind
-        # second thoughts: constrained readings that are unsure (a label), text readings that are numbers
-        doubt = [
-            (i, "text" if kinds[i] != "text" else _kind_of(readings[i][0].text))
-            for i, span in enumerate(spans)
-            if len(span.lines) == 1 and readings[i]
-            and ((kinds[i] != "text" and readings[i][0].confidence < UNSURE)
-                 or (kinds[i] == "text" and _kind_of(readings[i][0].text) != "text" and i not in first))
-        ]
-        for (i, kind), read in zip(doubt, self._all([spans[i].lines[0] for i, _ in doubt], [k for _, k in doubt]), strict=True):
-            label = kind == "text" and _kind_of(read.text) == "text" and re.search(r"[\u4e00-\u9fff]", read.text) is not None
-            if read.text and read.confidence > readings[i][0].confidence and (label or kind != "text"):
-                readings[i], kinds[i] = [_separators(read) if kind == "amount" else read], kind
+        self._second_thoughts(spans, readings, kinds, set(first), numeric_cols)
         if self.ruled is not None:
             self._under_stamps(spans, readings, kinds)
+        return self._assembled(spans, readings, kinds)
+
+    def _second_thoughts(
+        self, spans: list[_Span], readings: dict[int, list[OcrText]], kinds: dict[int, Kind], first: set[int],
+        numeric_cols: set[int],
+    ) -> None:
+        """Read again the other way what looks misread.
+
+        Unsure constrained readings (a label such as 合计), text readings that are numbers, and text in a column
+        of numbers that is no label (a 栏次 digit).
+        """
+        doubt: list[tuple[int, Kind]] = []
+        for i, span in enumerate(spans):
+            if len(span.lines) != 1 or not readings[i]:
+                continue
+            read = readings[i][0]
+            if kinds[i] != "text" and read.confidence < UNSURE:
+                doubt.append((i, "text"))
+            elif kinds[i] == "text" and _kind_of(read.text) != "text" and i not in first:
+                doubt.append((i, _kind_of(read.text)))
+            elif kinds[i] == "text" and span.col in numeric_cols and not _is_label(read):
+                doubt.append((i, "amount"))  # a 栏次 number or an amount the text model misread in a column of numbers
+        for (i, kind), read in zip(doubt, self._all([spans[i].lines[0] for i, _ in doubt], [k for _, k in doubt]), strict=True):
+            if not read.text:
+                continue
+            if kind == "text":
+                better = _is_label(read) and read.confidence > readings[i][0].confidence
+            else:
+                better = read.confidence >= min(readings[i][0].confidence, 0.5) or _kind_of(readings[i][0].text) != "text"
+            if better:
+                if kind == "amount" and _CODE.match(read.text) and "." not in read.text:
+                    kind = "code"
+                readings[i], kinds[i] = [_separators(read) if kind == "amount" else read], kind
+
+    def _assembled(
+        self, spans: list[_Span], readings: dict[int, list[OcrText]], kinds: dict[int, Kind]
+    ) -> tuple[list[PageChar], list[OcrCell]]:
+        """The characters (points) of what was read, and one OcrCell per cell that holds text."""
         chars: list[PageChar] = []
         cells: list[OcrCell] = []
         for i, span in enumerate(spans):
@@ -690,6 +722,8 @@ def read_scanned_page(page: pdfium.PdfPage, number: int, engine: OcrEngine, dpi:
         grid = _grid_from_table(table, number, height, table_chars)
         if grid.parsing_report["whitespace"] >= WHITESPACE_REJECT:
             continue
+        # the table's worst cell: how sure its OCR is (TableSummary.ocr_confidence, `fiscal show`)
+        grid.parsing_report["ocr_confidence"] = round(min((c.lowest for c in table_cells), default=1.0), 4)
         grids.append(grid)
         chars += table_chars
         x0, top, x1, bottom = geometry.bbox
