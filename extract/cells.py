@@ -303,6 +303,22 @@ def _locate(bounds: Sequence[float], value: float) -> int:
 
 def _spans(geometry: GridGeometry, text: Callable[[int, int], str]) -> list[list[tuple[int, int]]]:
     """Anchor (top-left cell) of the merged cell each elementary cell belongs to."""
+
+    def amounts(a: tuple[int, int], b: tuple[int, int]) -> bool:
+        # two printed amounts side by side are two cells even where a ruling was not detected
+        return bool(_AMOUNT.match(text(*a)) and _AMOUNT.match(text(*b)))
+
+    return merged_cells(geometry, amounts)
+
+
+def merged_cells(
+    geometry: GridGeometry, apart: Callable[[tuple[int, int], tuple[int, int]], bool]
+) -> list[list[tuple[int, int]]]:
+    """Anchor (top-left cell) of the merged cell each elementary cell belongs to.
+
+    Neighbours without a ruling between them are one cell unless ``apart(a, b)`` says otherwise; only a
+    rectangle is a merged cell (a ragged union means a ruling was missed: its cells stay apart).
+    """
     n_rows, n_cols = len(geometry.ys) - 1, len(geometry.xs) - 1
     parent = {(r, c): (r, c) for r in range(n_rows) for c in range(n_cols)}
 
@@ -320,12 +336,11 @@ def _spans(geometry: GridGeometry, text: Callable[[int, int], str]) -> list[list
     for r in range(n_rows):
         for c in range(n_cols):
             edges = geometry.edges[r][c]
-            # two printed amounts side by side are two cells even where a ruling was not detected
             if c + 1 < n_cols and not (edges & EDGE_RIGHT or geometry.edges[r][c + 1] & EDGE_LEFT):
-                if not (_AMOUNT.match(text(r, c)) and _AMOUNT.match(text(r, c + 1))):
+                if not apart((r, c), (r, c + 1)):
                     union((r, c), (r, c + 1))
             if r + 1 < n_rows and not (edges & EDGE_BOTTOM or geometry.edges[r + 1][c] & EDGE_TOP):
-                if not (_AMOUNT.match(text(r, c)) and _AMOUNT.match(text(r + 1, c))):
+                if not apart((r, c), (r + 1, c)):
                     union((r, c), (r + 1, c))
     groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for key in parent:
@@ -334,7 +349,6 @@ def _spans(geometry: GridGeometry, text: Callable[[int, int], str]) -> list[list
     for members in groups.values():
         rows = sorted({r for r, _ in members})
         cols = sorted({c for _, c in members})
-        # only a rectangle is a merged cell; a ragged union means a ruling was missed, keep cells apart
         if len(members) == len(rows) * len(cols) and len(members) > 1:
             anchor = (rows[0], cols[0])
             for key in members:

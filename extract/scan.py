@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from extract.cells import GridGeometry, PageChar, reading_order_text
+from extract.cells import GridGeometry, PageChar, merged_cells, reading_order_text
 from extract.models import EDGE_RIGHT, CellGrid, OcrCell
 from extract.pdf import RASTER_IMAGE_SHARE, PageInfo, text_is_garbled
 
@@ -243,7 +243,7 @@ def ocr_spans(geometry: GridGeometry, ink: np.ndarray, scale: float) -> list[lis
     finder missed in a coarse or bi-level scan (two amounts "0.00 | 0.00" must not become one). Cells
     above one another without a ruling are one (a header wrapped over two rows).
     """
-    from extract.models import EDGE_BOTTOM, EDGE_LEFT, EDGE_TOP
+    from extract.models import EDGE_LEFT
 
     def px(v: float) -> int:
         return int(round(v * scale))
@@ -262,35 +262,8 @@ def ocr_spans(geometry: GridGeometry, ink: np.ndarray, scale: float) -> list[lis
         for c in range(sides[1] - 1)
         if not (geometry.edges[r][c] & EDGE_RIGHT or geometry.edges[r][c + 1] & EDGE_LEFT) and ruled_between(r, c)
     }
-    n_rows, n_cols = sides
-    parent = {(r, c): (r, c) for r in range(n_rows) for c in range(n_cols)}
-
-    def find(key: tuple[int, int]) -> tuple[int, int]:
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
-    for r in range(n_rows):
-        for c in range(n_cols):
-            edges = geometry.edges[r][c]
-            if c + 1 < n_cols and not (edges & EDGE_RIGHT or geometry.edges[r][c + 1] & EDGE_LEFT) and (r, c) not in separate:
-                a, b = find((r, c)), find((r, c + 1))
-                parent[max(a, b)] = min(a, b)
-            if r + 1 < n_rows and not (edges & EDGE_BOTTOM or geometry.edges[r + 1][c] & EDGE_TOP):
-                a, b = find((r, c)), find((r + 1, c))
-                parent[max(a, b)] = min(a, b)
-    groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for key in parent:
-        groups.setdefault(find(key), []).append(key)
-    anchors = [[(r, c) for c in range(n_cols)] for r in range(n_rows)]
-    for members in groups.values():
-        rows = sorted({r for r, _ in members})
-        cols = sorted({c for _, c in members})
-        if len(members) == len(rows) * len(cols) and len(members) > 1:  # only a rectangle is a merged cell
-            for key in members:
-                anchors[key[0]][key[1]] = (rows[0], cols[0])
-    return anchors
+    # side by side: apart where the ruling is there after all; stacked: one cell whatever they hold
+    return merged_cells(geometry, lambda a, b: a[0] == b[0] and a in separate)
 
 
 def _geometry(table: Any, height: float) -> GridGeometry:
