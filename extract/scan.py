@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from extract.cells import GridGeometry, PageChar, merged_cells, reading_order_text
-from extract.models import EDGE_RIGHT, CellGrid, OcrCell
+from extract.models import EDGE_BOTTOM, EDGE_LEFT, EDGE_RIGHT, EDGE_TOP, CellGrid, OcrCell
 from extract.pdf import RASTER_IMAGE_SHARE, PageInfo, text_is_garbled
 
 if TYPE_CHECKING:
@@ -238,13 +238,10 @@ def image_rulings(grey: np.ndarray, scale: float) -> Any:
 def ocr_spans(geometry: GridGeometry, ink: np.ndarray, scale: float) -> list[list[tuple[int, int]]]:
     """The merged cells of a scanned grid: its anchors, as ``extract.cells._spans`` gives them for a text page.
 
-    Cells side by side without a detected ruling between them are one cell, unless a ruling is there after
-    all: a vertical stroke along (nearly) the whole height of the row at their boundary, which the line
-    finder missed in a coarse or bi-level scan (two amounts "0.00 | 0.00" must not become one). Cells
-    above one another without a ruling are one (a header wrapped over two rows).
+    Neighbours without a detected ruling between them are one cell, unless a ruling is there after all: a
+    stroke along (nearly) the whole of their boundary, which the line finder missed in a coarse, noisy or
+    bi-level scan (two amounts "0.00 | 0.00" must not become one, nor 栏次 and 合计 one cell).
     """
-    from extract.models import EDGE_LEFT
-
     def px(v: float) -> int:
         return int(round(v * scale))
 
@@ -255,15 +252,28 @@ def ocr_spans(geometry: GridGeometry, ink: np.ndarray, scale: float) -> list[lis
             return False
         return float(np.asarray(ink[top:bottom, max(x - 3, 0) : x + 4]).any(axis=1).mean()) >= 0.8
 
+    def ruled_below(r: int, c: int) -> bool:
+        y = px(geometry.ys[r + 1])
+        x0, x1 = px(geometry.xs[c]) + RULING_MARGIN, px(geometry.xs[c + 1]) - RULING_MARGIN
+        if x1 - x0 < 4:
+            return False
+        return float(np.asarray(ink[max(y - 3, 0) : y + 4, x0:x1]).any(axis=0).mean()) >= 0.8
+
     sides = (len(geometry.ys) - 1, len(geometry.xs) - 1)
-    separate = {
+    beside = {
         (r, c)
         for r in range(sides[0])
         for c in range(sides[1] - 1)
         if not (geometry.edges[r][c] & EDGE_RIGHT or geometry.edges[r][c + 1] & EDGE_LEFT) and ruled_between(r, c)
     }
-    # side by side: apart where the ruling is there after all; stacked: one cell whatever they hold
-    return merged_cells(geometry, lambda a, b: a[0] == b[0] and a in separate)
+    above = {
+        (r, c)
+        for r in range(sides[0] - 1)
+        for c in range(sides[1])
+        if not (geometry.edges[r][c] & EDGE_BOTTOM or geometry.edges[r + 1][c] & EDGE_TOP) and ruled_below(r, c)
+    }
+    # apart where the ruling is there after all, side by side or stacked
+    return merged_cells(geometry, lambda a, b: a in (beside if a[0] == b[0] else above))
 
 
 def _geometry(table: Any, height: float) -> GridGeometry:
@@ -632,9 +642,53 @@ class _Reader:
                 spans[i] = _Span(spans[i].col, spans[i].box_px, spans[i].box_pt, (spans[i].box_px,))
 
 
+def _scanned_grid(
+    number: int, geometry: GridGeometry, anchors: list[list[tuple[int, int]]], read: list[OcrCell]
+) -> CellGrid:
+    """A scanned grid with each (merged) cell's text as OCR read it in that cell.
+
+    The text of a cell is what was read inside its rulings: characters are not assigned again by where
+    they fall (a line straddling a slightly misplaced row boundary would be cut in two).
+    """
+    from extract.cells import _span_boxes
+
+    by_corner = {(round(c.box[0], 2), round(c.box[1], 2)): c for c in read}
+    texts = [
+        tuple(
+            (cell.text if (cell := by_corner.get((round(geometry.xs[c], 2), round(geometry.ys[r], 2)))) else "")
+            if anchor == (r, c) else ""
+            for c, anchor in enumerate(row)
+        )
+        for r, row in enumerate(anchors)
+    ]
+    n_cells = sum(len(row) for row in texts)
+    empty = sum(1 for row in texts for text in row if not text.strip())
+    report = {
+        "accuracy": 100.0,  # no word is cut by a ruling: each cell was read inside its own
+        "whitespace": round(100.0 * empty / n_cells, 2) if n_cells else 100.0,
+        "page": float(number),
+        "outside_chars_pct": 0.0,
+        # the table's worst cell: how sure its OCR is (TableSummary.ocr_confidence, `fiscal show`)
+        "ocr_confidence": round(min((c.lowest for c in read), default=1.0), 4),
+    }
+    # an edge wherever two cells are apart: the rulings found, and those the scan lost but its strokes show
+    edges = [list(row) for row in geometry.edges]
+    for r, row in enumerate(anchors):
+        for c, anchor in enumerate(row):
+            if c + 1 < len(row) and row[c + 1] != anchor:
+                edges[r][c] |= EDGE_RIGHT
+                edges[r][c + 1] |= EDGE_LEFT
+            if r + 1 < len(anchors) and anchors[r + 1][c] != anchor:
+                edges[r][c] |= EDGE_BOTTOM
+                edges[r + 1][c] |= EDGE_TOP
+    return CellGrid(
+        page=number, cells=tuple(texts), edges=tuple(tuple(row) for row in edges), parsing_report=report,
+        boxes=_span_boxes(geometry, anchors),
+    )
+
+
 def read_scanned_page(page: pdfium.PdfPage, number: int, engine: OcrEngine, dpi: int = SCAN_DPI) -> ScannedPage:
     """Render, straighten and read one scanned page into its PageInfo (OCR characters), grids and OCR'd cells."""
-    from extract.grids import _grid_from_table
     from extract.rulings import WHITESPACE_REJECT, grids_of
 
     width_pt, height_pt = page.get_size()
@@ -665,13 +719,6 @@ def read_scanned_page(page: pdfium.PdfPage, number: int, engine: OcrEngine, dpi:
     for table in tables:
         geometry = _geometry(table, height)
         anchors = ocr_spans(geometry, ruled_ink, scale)
-        for r, row in enumerate(anchors):
-            for c in range(len(row) - 1):
-                if row[c] != row[c + 1] and not (geometry.edges[r][c] & EDGE_RIGHT):
-                    # a ruling the scan lost between two cells that each hold their own ink: the grid gets it back,
-                    # so that cell texts are assigned as the cells were read
-                    table.cells[r][c].right = table.cells[r][c + 1].left = True
-        geometry = _geometry(table, height)
         spans: list[_Span] = []
         for r, row in enumerate(anchors):
             for c, anchor in enumerate(row):
@@ -692,11 +739,9 @@ def read_scanned_page(page: pdfium.PdfPage, number: int, engine: OcrEngine, dpi:
                     spans.append(span)
         table_chars, table_cells = reader.read(spans)
         cells += table_cells
-        grid = _grid_from_table(table, number, height, table_chars)
+        grid = _scanned_grid(number, geometry, anchors, table_cells)
         if grid.parsing_report["whitespace"] >= WHITESPACE_REJECT:
             continue
-        # the table's worst cell: how sure its OCR is (TableSummary.ocr_confidence, `fiscal show`)
-        grid.parsing_report["ocr_confidence"] = round(min((c.lowest for c in table_cells), default=1.0), 4)
         grids.append(grid)
         chars += table_chars
         x0, top, x1, bottom = geometry.bbox
