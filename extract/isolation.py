@@ -159,8 +159,7 @@ def read_pdf(path: Path, source_file: str, parallel: bool | None, limits: Limits
     """
     from extract.grids import read_grids, triage
     from extract.limits import check_pdf_limits
-    from extract.pdf import check_pdf_bytes, read_pages, readable_copy
-    from extract.scan import needs_ocr
+    from extract.pdf import check_pdf_bytes, needs_ocr, read_pages, readable_copy
 
     data = path.read_bytes()
     check_pdf_bytes(data, source_file)

@@ -179,11 +179,16 @@ def read_pages(path: Path, source_file: str, max_pages: int | None = None, data:
     return pages
 
 
+def needs_ocr(page: PageInfo) -> bool:
+    """True when a page's text layer cannot be read: no characters on an image page, or unmappable glyphs."""
+    no_text = len(re.sub(r"\s+", "", page.text)) < 5
+    return (no_text and page.image_share >= RASTER_IMAGE_SHARE) or text_is_garbled(page.text)
+
+
 def check_text_layer(pages: list[PageInfo], source_file: str) -> None:
     """Raise DocumentReadError for the first page whose text layer is unusable (scan or garbled font)."""
     for page in pages:
-        no_text = len(re.sub(r"\s+", "", page.text)) < 5
-        if (no_text and page.image_share >= RASTER_IMAGE_SHARE) or text_is_garbled(page.text):
+        if needs_ocr(page):
             raise DocumentReadError(source_file, f"no text layer on page {page.number} (scanned?)", page.number)
 
 

@@ -30,7 +30,7 @@ import numpy as np
 
 from extract.cells import GridGeometry, PageChar, merged_cells, reading_order_text
 from extract.models import EDGE_BOTTOM, EDGE_LEFT, EDGE_RIGHT, EDGE_TOP, CellGrid, OcrCell
-from extract.pdf import RASTER_IMAGE_SHARE, PageInfo, text_is_garbled
+from extract.pdf import PageInfo
 
 if TYPE_CHECKING:
     import pypdfium2 as pdfium
@@ -58,12 +58,6 @@ Kind = Literal["amount", "code", "text"]
 Box = tuple[float, float, float, float]
 _NUMERIC = re.compile(r"^[-−(（]?[\d,，.]*\d[\d,，.]*[)）]?$")
 _CODE = re.compile(r"^\d{1,7}$")
-
-
-def needs_ocr(page: PageInfo) -> bool:
-    """True when a page's text layer cannot be read: no characters on an image page, or unmappable glyphs."""
-    no_text = len(re.sub(r"\s+", "", page.text)) < 5
-    return (no_text and page.image_share >= RASTER_IMAGE_SHARE) or text_is_garbled(page.text)
 
 
 @dataclass(frozen=True)

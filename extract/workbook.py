@@ -21,7 +21,6 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from extract.kinds import DocumentKind, document_kind
@@ -422,8 +421,3 @@ def _xls_border_flags(border: Any) -> int:
         if getattr(border, attr, 0):
             flags |= flag
     return flags
-
-
-def read_path(path: Path, source_file: str, limits: WorkbookLimits) -> tuple[DocumentKind, list[SheetData]]:
-    """``read_workbook`` of a file on disk."""
-    return read_workbook(path.read_bytes(), source_file, limits)
