@@ -11,6 +11,8 @@ from pathlib import Path
 import pypdfium2
 import pytest
 
+from extract.models import TABLE_TITLES
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "samples" / "make_seed_pdf.py"
 GOLDEN = ROOT / "tests" / "data" / "golden" / "changsha_zwfwzx_2020_juesuan.json"
@@ -21,17 +23,8 @@ COMMITTED = {
         for layout in ("landscape", "rotated", "continued-repeat-header", "continued-no-header")
     },
 }
-TITLES = {
-    "01": "收入支出决算总表",
-    "02": "收入决算表",
-    "03": "支出决算表",
-    "04": "财政拨款收入支出决算总表",
-    "05": "一般公共预算财政拨款支出决算表",
-    "06": "一般公共预算财政拨款基本支出决算表",
-    "07": "一般公共预算财政拨款“三公”经费支出决算表",
-    "08": "政府性基金预算财政拨款收入支出决算表",
-    "09": "国有资本经营预算财政拨款支出决算表",
-}
+#: the nine standard titles the generator must print
+TITLES = TABLE_TITLES
 # short header texts (never wrapped: pdfium orders a wrapped cell's lines among its neighbours' text)
 HEADERS = [
     "项目",
