@@ -7,6 +7,11 @@ document (every table as printed, each amount opening its page image with the ce
 copied into ``OUT/assets`` once, so the site opens from ``file://`` and from any static host. A second
 build rewrites only what changed (see :mod:`warehouse.site.build`). ``warehouse.site.browse`` serves the
 warehouse with Datasette.
+
+The modules: :mod:`~warehouse.site.data` and :mod:`~warehouse.site.cells` read the warehouse,
+:mod:`~warehouse.site.department_pages` and :mod:`~warehouse.site.document_pages` write the pages through a
+:class:`~warehouse.site.context.Site`, :mod:`~warehouse.site.charts`, :mod:`~warehouse.site.tables` and
+:mod:`~warehouse.site.images` make their charts, printed tables and page images.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from warehouse.site.build import SiteBuilder, SiteResult
+from warehouse.site.context import Site
 
 
 def build_site(
@@ -56,9 +62,8 @@ def build_site(
         Counts of what was built, rendered and removed, and the time taken.
 
     """
-    return SiteBuilder(
-        engine, out, raw_dir, quarantine_dir, full=full, copy_pdfs=copy_pdfs, progress=progress
-    ).build()
+    site = Site(engine, out, raw_dir, quarantine_dir, copy_pdfs=copy_pdfs)
+    return SiteBuilder(site, full=full, progress=progress).build()
 
 
 __all__ = ["SiteResult", "build_site"]

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from warehouse.site.data import Cell, TableInfo
+from warehouse.site.cells import Cell, TableInfo
 
 
 @dataclass(frozen=True)
