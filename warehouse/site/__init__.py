@@ -16,7 +16,6 @@ The modules: :mod:`~warehouse.site.data` and :mod:`~warehouse.site.cells` read t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -33,7 +32,6 @@ def build_site(
     *,
     full: bool = False,
     copy_pdfs: bool = True,
-    progress: Callable[[str], None] | None = None,
 ) -> SiteResult:
     """Build or refresh the static report site of a warehouse.
 
@@ -53,8 +51,6 @@ def build_site(
     copy_pdfs : bool
         Put each document's PDF into ``OUT/pdf`` (a hard link when possible) so the site links to it
         wherever it is hosted; otherwise link to the raw store by ``file://`` URL.
-    progress : callable, optional
-        Called with a line of text per step.
 
     Returns
     -------
@@ -63,7 +59,7 @@ def build_site(
 
     """
     site = Site(engine, out, raw_dir, quarantine_dir, copy_pdfs=copy_pdfs)
-    return SiteBuilder(site, full=full, progress=progress).build()
+    return SiteBuilder(site, full=full).build()
 
 
 __all__ = ["SiteResult", "build_site"]

@@ -11,7 +11,6 @@ import hashlib
 import json
 import shutil
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -81,10 +80,9 @@ def _builder_id() -> str:
 class SiteBuilder:
     """Builds (or refreshes) the static site of one warehouse into one folder."""
 
-    def __init__(self, site: Site, *, full: bool = False, progress: Callable[[str], None] | None = None) -> None:
+    def __init__(self, site: Site, *, full: bool = False) -> None:
         self.site = site
         self.full = full
-        self.progress = progress or (lambda _message: None)
 
     def _load_state(self, builder: str) -> dict[str, Any]:
         path = self.site.out / STATE_FILE
