@@ -12,7 +12,7 @@ import atexit
 import gc
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -21,6 +21,8 @@ import typer
 from flows.cli_common import FiscalGroup
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from flows.pipeline import DocumentOutcome
     from warehouse.rows import Rows
 
@@ -274,6 +276,8 @@ def show(
     warehouse: WarehouseOption = None,
 ) -> None:
     """A document's status, reasons and the tables found with pages, rows, cells and quality signals."""
+    from rich.console import Console
+
     from warehouse.document_names import document_names
     from warehouse.export import document_rows, findings_of_rule, table_rows
 
@@ -281,27 +285,10 @@ def show(
     sha = resolve_or_exit(engine, document)
     docs = document_rows(engine)
     row = _as_pandas_gave(docs, ("department", "phase"))[docs.column("sha256").index(sha)]
-    from rich.console import Console
-
     console = Console()
-    for key in ("sha256", "source", "department", "fiscal_year", "phase", "status", "pages", "tables_found", "facts_loaded"):
-        console.print(f"[bold]{key}[/bold]: {row.get(key)}")
-    names = document_names(engine, sha)
-    if len(names) > 1:
-        console.print("[bold]received as[/bold]:")
-        for source, name in names:
-            console.print(f"  - {name} from {source}", markup=False)
-    reasons = [r for r in str(row.get("reasons") or "").split("; ") if r]
-    if reasons:
-        console.print("[bold]reasons / notes[/bold]:")
-        for reason in reasons:
-            console.print(f"  - {reason}")
-    console.print("[bold]tables[/bold]:")
-    for t in _as_pandas_gave(table_rows(engine, sha), ("title", "unit", "note")):
-        state = "missing" if not t["present"] else ("empty" if t["is_empty"] else f"{t['rows']} rows, {t['cells']} cells")
-        quality = _quality(t)
-        note = f" — {t['note']}" if isinstance(t.get("note"), str) and t["note"] else ""
-        console.print(f"  {t['table_code']} {t['title']}: pages {t['pages'] or '-'}, {state}, unit {t['unit'] or '-'}{quality}{note}")
+    print_document(
+        console, row, document_names(engine, sha), _as_pandas_gave(table_rows(engine, sha), ("title", "unit", "note"))
+    )
     corrections = findings_of_rule(engine, sha, "ocr.corrected")
     if corrections:
         console.print("[bold]OCR corrections[/bold] (read → corrected, proven by the identities):")
@@ -312,7 +299,43 @@ def show(
             )
 
 
-def _quality(table: dict[str, object]) -> str:
+def print_document(
+    console: Console, row: Mapping[str, Any], names: Sequence[tuple[str, str]], tables: Iterable[Mapping[str, Any]]
+) -> None:
+    """Print a document's fields, the names it was received as, its reasons and its tables, as `fiscal show` does.
+
+    Parameters
+    ----------
+    console : Console
+        Where to print.
+    row : mapping
+        The document's record (``warehouse.export.document_rows``).
+    names : sequence of (source, file name)
+        ``warehouse.document_names.document_names`` (listed when more than one).
+    tables : iterable of mappings
+        The document's table records (``warehouse.export.table_rows``).
+
+    """
+    for key in ("sha256", "source", "department", "fiscal_year", "phase", "status", "pages", "tables_found", "facts_loaded"):
+        console.print(f"[bold]{key}[/bold]: {row.get(key)}")
+    if len(names) > 1:
+        console.print("[bold]received as[/bold]:")
+        for source, name in names:
+            console.print(f"  - {name} from {source}", markup=False)
+    reasons = [r for r in str(row.get("reasons") or "").split("; ") if r]
+    if reasons:
+        console.print("[bold]reasons / notes[/bold]:")
+        for reason in reasons:
+            console.print(f"  - {reason}")
+    console.print("[bold]tables[/bold]:")
+    for t in tables:
+        state = "missing" if not t["present"] else ("empty" if t["is_empty"] else f"{t['rows']} rows, {t['cells']} cells")
+        quality = _quality(t)
+        note = f" — {t['note']}" if isinstance(t.get("note"), str) and t["note"] else ""
+        console.print(f"  {t['table_code']} {t['title']}: pages {t['pages'] or '-'}, {state}, unit {t['unit'] or '-'}{quality}{note}")
+
+
+def _quality(table: Mapping[str, object]) -> str:
     """The table's extraction quality signals (worst page) as ', accuracy …, whitespace …, outside cells …%'."""
     figures = (("accuracy", "accuracy", ""), ("whitespace", "whitespace", ""), ("outside_chars_pct", "outside cells", "%"))
     shown = [
@@ -353,15 +376,12 @@ def db_upgrade(warehouse: WarehouseOption = None) -> None:
     err.print(f"warehouse at head: {json.dumps(display_url(url))}", markup=False, soft_wrap=True)
 
 
-# Commands of the warehouse (issue 5) and harvest (issue 6) areas live in their own modules.
-from flows import cli_harvest, cli_steward, cli_warehouse  # noqa: E402
+# Commands of the warehouse (issue 5), harvest (issue 6), steward and site (issue 16) areas live in their
+# own modules; registered in this order, which is that of `fiscal --help`.
+from flows import cli_harvest, cli_site, cli_steward, cli_warehouse  # noqa: E402
 
-cli_warehouse.register(app, export_app)
-cli_harvest.register(app)
-cli_steward.register(app)
-from flows import cli_site  # noqa: E402  (issue 16: report site, browse, export sqlite)
-
-cli_site.register(app, export_app)
+for _module in (cli_warehouse, cli_harvest, cli_steward, cli_site):
+    _module.COMMANDS.register(app, export_app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

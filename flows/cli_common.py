@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import sys
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -18,7 +19,7 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from sqlalchemy.engine import Engine
 
@@ -40,6 +41,22 @@ TEMPORARY_SERVER_NOTE = (
 )
 
 
+@dataclass(frozen=True)
+class Commands:
+    """The commands a CLI module adds to `fiscal` by name: its own, its sub-apps, and those under ``export``."""
+
+    top: Mapping[str, Callable[..., Any]]
+    groups: Mapping[str, typer.Typer] = field(default_factory=dict)
+    export: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+
+    def register(self, app: typer.Typer, export_app: typer.Typer) -> None:
+        """Add them to the `fiscal` app and its ``export`` sub-app, in the order given (that of `fiscal --help`)."""
+        for name, command in self.top.items():
+            app.command(name)(command)
+        for name, group in self.groups.items():
+            app.add_typer(group, name=name)
+        for name, command in self.export.items():
+            export_app.command(name)(command)
 
 
 class DocumentStatus(StrEnum):

@@ -15,6 +15,7 @@ import typer
 
 from flows.cli_common import (
     TEMPORARY_SERVER_NOTE,
+    Commands,
     WarehouseOption,
     engine_for,
     err,
@@ -346,18 +347,5 @@ def server_stop_cmd(
         err.print("not running")
 
 
-def register(app: typer.Typer, *sub_apps: typer.Typer) -> None:
-    """Add this module's commands to the `fiscal` app (and its sub-apps).
-
-    Parameters
-    ----------
-    app : typer.Typer
-        The `fiscal` app.
-    *sub_apps : typer.Typer
-        Its sub-apps, in the order `flows.cli` passes them (``export``).
-
-    """
-    app.command("harvest")(harvest_cmd)
-    app.command("rerun")(rerun_cmd)
-    app.command("serve")(serve_cmd)
-    app.add_typer(server_app, name="server")
+#: registered by flows/cli.py
+COMMANDS = Commands({"harvest": harvest_cmd, "rerun": rerun_cmd, "serve": serve_cmd}, groups={"server": server_app})

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_common import WarehouseOption, engine_for, err, settings_for
+from flows.cli_common import Commands, WarehouseOption, engine_for, err, settings_for
 
 
 def site_cmd(
@@ -123,17 +123,5 @@ def export_sqlite_cmd(
     )
 
 
-def register(app: typer.Typer, export_app: typer.Typer) -> None:
-    """Add the site commands to the `fiscal` app.
-
-    Parameters
-    ----------
-    app : typer.Typer
-        The `fiscal` app (``site``, ``browse``).
-    export_app : typer.Typer
-        Its ``export`` sub-app (``export sqlite``).
-
-    """
-    app.command("site")(site_cmd)
-    app.command("browse")(browse_cmd)
-    export_app.command("sqlite")(export_sqlite_cmd)
+#: registered by flows/cli.py
+COMMANDS = Commands({"site": site_cmd, "browse": browse_cmd}, export={"sqlite": export_sqlite_cmd})

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_common import WarehouseOption, engine_for, err, fail, resolve_or_exit, settings_for
+from flows.cli_common import Commands, WarehouseOption, engine_for, err, fail, resolve_or_exit, settings_for
 
 department_app = typer.Typer(help="Department identities (aliases for renamed or merged departments).", no_args_is_help=True)
 
@@ -85,18 +85,7 @@ def alias_cmd(
     err.print(f"{old!r} now belongs to department {department_id!r}")
 
 
-def register(app: typer.Typer, *sub_apps: typer.Typer) -> None:
-    """Add the steward commands to the `fiscal` app.
-
-    Parameters
-    ----------
-    app : typer.Typer
-        The `fiscal` app.
-    *sub_apps : typer.Typer
-        Its sub-apps, in the order `flows.cli` passes them (``export``).
-
-    """
-    app.command("accept")(accept_cmd)
-    app.command("retract")(retract_cmd)
-    app.command("restore")(restore_cmd)
-    app.add_typer(department_app, name="department")
+#: registered by flows/cli.py
+COMMANDS = Commands(
+    {"accept": accept_cmd, "retract": retract_cmd, "restore": restore_cmd}, groups={"department": department_app}
+)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from flows.cli_common import (
+    Commands,
     ReportFormat,
     WarehouseOption,
     engine_for,
@@ -129,18 +130,5 @@ def compare_cmd(
         raise typer.Exit(1)
 
 
-def register(app: typer.Typer, *sub_apps: typer.Typer) -> None:
-    """Add this module's commands to the `fiscal` app (and its sub-apps).
-
-    Parameters
-    ----------
-    app : typer.Typer
-        The `fiscal` app.
-    *sub_apps : typer.Typer
-        Its sub-apps, in the order `flows.cli` passes them (``export``).
-
-    """
-    app.command("report")(report_cmd)
-    app.command("compare")(compare_cmd)
-    export_app = sub_apps[0]
-    export_app.command("fdp")(export_fdp_cmd)
+#: registered by flows/cli.py
+COMMANDS = Commands({"report": report_cmd, "compare": compare_cmd}, export={"fdp": export_fdp_cmd})

@@ -7,36 +7,31 @@ without Prefect (flows/remote.py); ``run`` turns the records back into ``Documen
 
 from __future__ import annotations
 
-import os
+import flows.prefect_defaults  # noqa: F401 - first: Prefect reads these settings when imported
 
-# The temporary Prefect server needs longer than its default 20 s to start on 2 cores, and must not
-# phone home from machines without network.
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# isort: split
+import dataclasses
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-import dataclasses  # noqa: E402
-import json  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable, Mapping, Sequence  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+from prefect import Task, flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import TaskRun
+from prefect.exceptions import Abort
+from prefect.states import State
+from prefect.utilities.annotations import quote
+from sqlalchemy.exc import DBAPIError, OperationalError
 
-from prefect import Task, flow, task  # noqa: E402
-from prefect.cache_policies import NO_CACHE  # noqa: E402
-from prefect.client.schemas.objects import TaskRun  # noqa: E402
-from prefect.exceptions import Abort  # noqa: E402
-from prefect.states import State  # noqa: E402
-from prefect.utilities.annotations import quote  # noqa: E402
-from sqlalchemy.exc import DBAPIError, OperationalError  # noqa: E402
-
-from extract.models import TableSummary  # noqa: E402
-from flows.credentials import hand_over, resolve  # noqa: E402
-from flows.engine import warehouse_engine  # noqa: E402 - lives in the prefect-free flows.engine (re-exported)
-from flows.paths import InputError, path_from_parameter, path_parameter  # noqa: E402
-from flows.pipeline import (  # noqa: E402
+from extract.models import TableSummary
+from flows.credentials import hand_over, resolve
+from flows.engine import warehouse_engine  # lives in the prefect-free flows.engine (re-exported)
+from flows.paths import InputError, path_from_parameter, path_parameter
+from flows.pipeline import (
     DocumentOutcome,
     extract_step,
     load_step,
@@ -45,8 +40,8 @@ from flows.pipeline import (  # noqa: E402
     stage_step,
     validate_step,
 )
-from flows.settings import Settings  # noqa: E402
-from flows.summary import RunCounts  # noqa: E402
+from flows.settings import Settings
+from flows.summary import RunCounts
 
 ProgressCallback = Callable[[DocumentOutcome], None]
 

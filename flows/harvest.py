@@ -10,37 +10,35 @@ on the document's sha256, the pipeline version and the warehouse (never on DataF
 
 from __future__ import annotations
 
+import flows.prefect_defaults  # noqa: F401 - first: Prefect reads these settings when imported
+
+# isort: split
 import os
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
 
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE, CachePolicy
+from prefect.context import TaskRunContext
+from prefect.futures import PrefectFuture, as_completed
+from prefect.schedules import Cron
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from prefect.utilities.hashing import hash_objects
 
-import threading  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from collections.abc import Iterable, Sequence  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any, Literal  # noqa: E402
-
-from prefect import flow, task  # noqa: E402
-from prefect.cache_policies import NO_CACHE, CachePolicy  # noqa: E402
-from prefect.context import TaskRunContext  # noqa: E402
-from prefect.futures import PrefectFuture, as_completed  # noqa: E402
-from prefect.schedules import Cron  # noqa: E402
-from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner  # noqa: E402
-from prefect.utilities.hashing import hash_objects  # noqa: E402
-
-from extract.harvest import HarvestReport, PageProblem, harvest  # noqa: E402
-from extract.models import FetchResult  # noqa: E402
-from extract.sources import Source, load_sources  # noqa: E402
-from extract.store import RawStore  # noqa: E402
-from flows.credentials import hand_over, resolve  # noqa: E402
-from flows.flow import RunSummary, run_step_as_task, warehouse_engine  # noqa: E402
-from flows.pipeline import DocumentOutcome, process_document  # noqa: E402
-from flows.settings import PIPELINE_VERSION, Settings  # noqa: E402
-from warehouse.manifest import (  # noqa: E402
+from extract.harvest import HarvestReport, PageProblem, harvest
+from extract.models import FetchResult
+from extract.sources import Source, load_sources
+from extract.store import RawStore
+from flows.credentials import hand_over, resolve
+from flows.flow import RunSummary, run_step_as_task, warehouse_engine
+from flows.pipeline import DocumentOutcome, process_document
+from flows.settings import PIPELINE_VERSION, Settings
+from warehouse.manifest import (
     RunCounts,
     SqlFetchManifest,
     finish_run,

@@ -6,10 +6,18 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class ServerError(RuntimeError):
+    """The server or its worker could not be started (port taken, process exited, no answer in time)."""
 
 
 def tail(path: Path, lines: int = 20) -> str:
@@ -130,30 +138,105 @@ def free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
-def remove_pidfiles(pidfile: Path, others: Sequence[Path], is_ours: Callable[[int], bool], force: bool = False) -> bool:
-    """Remove a pidfile and the files beside it when its process is gone or not ours (or always, with ``force``).
+@dataclass(frozen=True)
+class Background:
+    """A detached process of a data dir (the Prefect server, the worker): its pidfile, the files beside it, its log."""
 
-    Parameters
-    ----------
-    pidfile : Path
-        The process's pidfile.
-    others : sequence of Path
-        Files that live and die with the process (URL file, info file, socket).
-    is_ours : callable
-        Whether a live pid is still the process the pidfile names (not a reused pid).
-    force : bool
-        Remove them even if the process lives (after it was stopped).
+    name: str  # how messages name it, e.g. "the Prefect server"
+    pidfile: Path
+    others: tuple[Path, ...]  # files that live and die with the process (URL file, info file, socket)
+    log: Path
+    is_ours: Callable[[int], bool]  # whether a live pid is still this process (not a reused pid)
 
-    Returns
-    -------
-    bool
-        True when a pidfile was removed.
+    def find(self) -> tuple[int | None, bool, bool]:
+        """``(pid, alive, stale)`` from the pidfile; stale: it names a process that is gone or not ours."""
+        pid = read_pid(self.pidfile)
+        if pid is None:
+            return None, False, self.pidfile.exists()
+        alive = self.is_ours(pid)
+        return pid, alive, not alive
 
-    """
-    pid = read_pid(pidfile)
-    if not force and pid is not None and is_ours(pid):
-        return False
-    existed = pidfile.exists()
-    for path in (pidfile, *others):
-        path.unlink(missing_ok=True)
-    return existed
+    def clean(self, force: bool = False) -> bool:
+        """Remove the pidfile and the files beside it when the process is gone or not ours (or always, with ``force``).
+
+        Parameters
+        ----------
+        force : bool
+            Remove them even if the process lives (after it was stopped).
+
+        Returns
+        -------
+        bool
+            True when a pidfile was removed.
+
+        """
+        pid = read_pid(self.pidfile)
+        if not force and pid is not None and self.is_ours(pid):
+            return False
+        existed = self.pidfile.exists()
+        for path in (self.pidfile, *self.others):
+            path.unlink(missing_ok=True)
+        return existed
+
+    def stop(self, pid: int | None, timeout: float) -> None:
+        """Terminate the live process ``pid`` (None: none runs), then remove the pidfile and the files beside it."""
+        if pid is not None:
+            terminate(pid, timeout)
+        self.clean(force=True)
+
+    def spawn(self, command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+        """Start ``command`` detached, its output appended to the log after a dated header line; write the pidfile."""
+        with self.log.open("ab") as log:
+            log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(command)}\n".encode())
+            log.flush()
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=cwd,
+                env=env,
+                start_new_session=True,  # its own process group: the shell's Ctrl-C does not reach it
+            )
+        self.pidfile.write_text(f"{process.pid}\n", encoding="utf-8")
+        return process
+
+    def wait(
+        self, pid: int, process: subprocess.Popen[bytes] | None, timeout: float, ready: Callable[[], T | None], goal: str, poll: float
+    ) -> T:
+        """Poll ``ready`` until it gives a value; stop the process and raise ServerError if it exits or times out.
+
+        Parameters
+        ----------
+        pid : int
+            The process (``process``'s pid, or one started by an earlier command).
+        process : subprocess.Popen or None
+            The process when this command started it (its exit is then seen by ``poll``).
+        timeout : float
+            Seconds to wait.
+        ready : callable
+            The started state, or None while the process is not there yet.
+        goal : str
+            What it did not do in time, for the message (e.g. ``answer at <url>``).
+        poll : float
+            Seconds between two looks.
+
+        Returns
+        -------
+        T
+            What ``ready`` gave.
+
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            exited = process.poll() is not None if process is not None else not process_alive(pid)
+            if exited:
+                self.clean(force=True)
+                raise ServerError(f"{self.name} exited while starting; end of {self.log}:\n{tail(self.log)}")
+            state = ready()
+            if state is not None:
+                return state
+            time.sleep(poll)
+        terminate(pid, 10.0)
+        self.clean(force=True)
+        raise ServerError(f"{self.name} did not {goal} within {timeout:.0f} s; end of {self.log}:\n{tail(self.log)}")

@@ -26,15 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.processes import (
-    free_port,
-    is_prefect_server,
-    process_alive,
-    read_pid,
-    remove_pidfiles,
-    tail,
-    terminate,
-)
+from flows.processes import Background, ServerError, free_port, is_prefect_server, is_worker, tail
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4200
@@ -44,11 +36,6 @@ DEFAULT_START_TIMEOUT = 120.0
 WORKER_DEPLOYMENT = "fiscal-run/local"
 #: the folder holding the ``flows`` package: the worker must import the same code as the command that starts it
 CODE_ROOT = Path(__file__).resolve().parents[1]
-
-
-
-class ServerError(RuntimeError):
-    """The server could not be started (port taken, process exited, no answer in time)."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +93,16 @@ class ServerFiles:
     def runs(self) -> Path:
         """Progress files of the flow runs `fiscal run` is waiting for (removed when they end)."""
         return self.root / "runs"
+
+    @property
+    def server_process(self) -> Background:
+        """The server as a background process: pidfile, URL file, log."""
+        return Background("the Prefect server", self.pid, (self.url,), self.log, is_prefect_server)
+
+    @property
+    def worker_process(self) -> Background:
+        """The worker as a background process: pidfile, ``worker.json``, socket, log."""
+        return Background("the worker", self.worker_pid, (self.worker_info, self.worker_wake), self.worker_log, is_worker)
 
 
 @dataclass(frozen=True)
@@ -202,28 +199,16 @@ def read_server(data_dir: Path, timeout: float = 2.0) -> ServerState:
 
     """
     files = server_files(data_dir)
-    pid = read_pid(files.pid)
+    pid, alive, stale = files.server_process.find()
     url = files.url.read_text(encoding="utf-8").strip() if files.url.is_file() else None
-    if pid is None:
-        return ServerState(pid=None, url=url, alive=False, healthy=False, stale=files.pid.exists())
-    alive = is_prefect_server(pid)
     healthy = alive and url is not None and api_healthy(url, timeout)
-    return ServerState(pid=pid, url=url, alive=alive, healthy=healthy, stale=not alive)
+    return ServerState(pid=pid, url=url, alive=alive, healthy=healthy, stale=stale)
 
 
 def running_server_url(data_dir: Path) -> str | None:
-    """The API URL of the background server of a data dir when it runs and answers.
+    """The API URL of the background server of a data dir (``FISCAL_DATA_DIR``) when it runs and answers.
 
-    Parameters
-    ----------
-    data_dir : Path
-        ``FISCAL_DATA_DIR``.
-
-    Returns
-    -------
-    str or None
-        The URL, or None (no pidfile, a stale one, or no answer within a second).
-
+    None when there is no pidfile, a stale one, or no answer within a second.
     """
     state = read_server(data_dir, timeout=1.0)
     return state.url if state.running else None
@@ -275,67 +260,28 @@ def start_server(
         PREFECT_SERVER_API_PORT=str(port),
     )
     command = [sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", str(port)]
-    with files.log.open("ab") as log:
-        log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(command)}\n".encode())
-        log.flush()
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=files.root,
-            env=env,
-            start_new_session=True,  # its own process group: the shell's Ctrl-C does not reach it
-        )
-    files.pid.write_text(f"{process.pid}\n", encoding="utf-8")
+    process = files.server_process.spawn(command, files.root, env)
     files.url.write_text(f"{url}\n", encoding="utf-8")
     return _wait_healthy(data_dir, process.pid, url, process, timeout)
 
 
 def stop_server(data_dir: Path, timeout: float = 20.0) -> ServerState:
-    """Stop the background server of a data dir (SIGTERM to its process group, SIGKILL after ``timeout``).
+    """Stop the background server of a data dir (SIGTERM to its process group, SIGKILL ``timeout`` s later).
 
-    Parameters
-    ----------
-    data_dir : Path
-        ``FISCAL_DATA_DIR``.
-    timeout : float
-        Seconds to wait for the process to exit after SIGTERM.
-
-    Returns
-    -------
-    ServerState
-        The state before stopping (``alive`` False: nothing was running; ``stale``: a stale pidfile was
-        removed). The pidfile and URL file are gone afterwards; the log and the server's database stay.
-
+    Returns the state before stopping (``alive`` False: nothing was running; ``stale``: a stale pidfile was
+    removed). The pidfile and URL file are gone afterwards; the log and the server's database stay.
     """
     state = read_server(data_dir, timeout=1.0)
-    if state.alive and state.pid is not None:
-        terminate(state.pid, timeout)
-    clean_stale(data_dir, force=True)
+    server_files(data_dir).server_process.stop(state.pid if state.alive else None, timeout)
     return state
 
 
 def clean_stale(data_dir: Path, force: bool = False) -> bool:
-    """Remove the pidfile and URL file when their process is gone (or always, with ``force``).
+    """Remove the server's pidfile and URL file when its process is gone (or always, with ``force``).
 
-    Parameters
-    ----------
-    data_dir : Path
-        ``FISCAL_DATA_DIR``.
-    force : bool
-        Remove them even if the process lives (after it was stopped).
-
-    Returns
-    -------
-    bool
-        True when a pidfile was removed.
-
+    Returns True when a pidfile was removed.
     """
-    files = server_files(data_dir)
-    if not files.pid.exists() and not files.url.exists():
-        return False
-    return remove_pidfiles(files.pid, [files.url], is_prefect_server, force)
+    return server_files(data_dir).server_process.clean(force)
 
 
 @contextmanager
@@ -458,19 +404,11 @@ def _wait_healthy(
     data_dir: Path, pid: int, url: str, process: subprocess.Popen[bytes] | None, timeout: float
 ) -> ServerState:
     """Poll ``/health`` until it answers; stop the process and raise ServerError if it exits or times out."""
-    deadline = time.monotonic() + timeout
-    log = server_files(data_dir).log
-    while time.monotonic() < deadline:
-        exited = process.poll() is not None if process is not None else not process_alive(pid)
-        if exited:
-            clean_stale(data_dir, force=True)
-            raise ServerError(f"the Prefect server exited while starting; end of {log}:\n{tail(log)}")
-        if api_healthy(url, timeout=1.0):
-            return ServerState(pid=pid, url=url, alive=True, healthy=True)
-        time.sleep(0.25)
-    terminate(pid, 10.0)
-    clean_stale(data_dir, force=True)
-    raise ServerError(f"the Prefect server did not answer at {url} within {timeout:.0f} s; end of {log}:\n{tail(log)}")
+
+    def healthy() -> ServerState | None:
+        return ServerState(pid=pid, url=url, alive=True, healthy=True) if api_healthy(url, timeout=1.0) else None
+
+    return server_files(data_dir).server_process.wait(pid, process, timeout, healthy, f"answer at {url}", poll=0.25)
 
 
 def check_port_free(host: str, port: int) -> None:

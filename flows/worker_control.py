@@ -10,13 +10,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flows.processes import is_worker, process_alive, read_json, read_pid, remove_pidfiles, tail, terminate
-from flows.server import CODE_ROOT, DEFAULT_START_TIMEOUT, WORKER_DEPLOYMENT, ServerError, server_files
+from flows.processes import read_json
+from flows.server import CODE_ROOT, DEFAULT_START_TIMEOUT, WORKER_DEPLOYMENT, server_files
 
 
 @dataclass(frozen=True)
@@ -60,14 +59,11 @@ def read_worker(data_dir: Path) -> WorkerState:
 
     """
     files = server_files(data_dir)
-    pid = read_pid(files.worker_pid)
-    if pid is None:
-        return WorkerState(pid=None, alive=False, stale=files.worker_pid.exists())
-    alive = is_worker(pid)
+    pid, alive, stale = files.worker_process.find()
     info = read_json(files.worker_info) if alive else None
     if info is not None and info.get("pid") != pid:
         info = None
-    return WorkerState(pid=pid, alive=alive, info=info, stale=not alive)
+    return WorkerState(pid=pid, alive=alive, info=info, stale=stale)
 
 
 def start_worker(data_dir: Path, url: str, timeout: float = DEFAULT_START_TIMEOUT) -> WorkerState:
@@ -105,61 +101,27 @@ def start_worker(data_dir: Path, url: str, timeout: float = DEFAULT_START_TIMEOU
     python_path = [str(CODE_ROOT), *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])]
     env.update(PYTHONPATH=os.pathsep.join(python_path), PREFECT_SERVER_ANALYTICS_ENABLED="false")
     command = [sys.executable, "-m", "flows.worker", "--data-dir", str(files.root.parent), "--api-url", url]
-    with files.worker_log.open("ab") as log:
-        log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(command)}\n".encode())
-        log.flush()
-        process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=files.root, env=env,
-            start_new_session=True,
-        )
-    files.worker_pid.write_text(f"{process.pid}\n", encoding="utf-8")
+    process = files.worker_process.spawn(command, files.root, env)
     return _wait_worker(data_dir, process.pid, process, timeout)
 
 
 def stop_worker(data_dir: Path, timeout: float = 20.0) -> WorkerState:
-    """Stop the worker of a data dir (SIGTERM to its process group, SIGKILL after ``timeout``).
+    """Stop the worker of a data dir (SIGTERM to its process group, SIGKILL ``timeout`` s later).
 
-    A flow run it is running ends as Crashed. Its pidfile, ``worker.json`` and socket are removed; the log
-    and the result storage stay.
-
-    Parameters
-    ----------
-    data_dir : Path
-        ``FISCAL_DATA_DIR``.
-    timeout : float
-        Seconds to wait for the process to exit after SIGTERM.
-
-    Returns
-    -------
-    WorkerState
-        The state before stopping.
-
+    Returns the state before stopping. A flow run it is running ends as Crashed. Its pidfile,
+    ``worker.json`` and socket are removed; the log and the result storage stay.
     """
     state = read_worker(data_dir)
-    if state.alive and state.pid is not None:
-        terminate(state.pid, timeout)
-    clean_stale_worker(data_dir, force=True)
+    server_files(data_dir).worker_process.stop(state.pid if state.alive else None, timeout)
     return state
 
 
 def clean_stale_worker(data_dir: Path, force: bool = False) -> bool:
     """Remove the worker's pidfile, ``worker.json`` and socket when its process is gone (or always, with ``force``).
 
-    Parameters
-    ----------
-    data_dir : Path
-        ``FISCAL_DATA_DIR``.
-    force : bool
-        Remove them even if the process lives (after it was stopped).
-
-    Returns
-    -------
-    bool
-        True when a pidfile was removed.
-
+    Returns True when a pidfile was removed.
     """
-    files = server_files(data_dir)
-    return remove_pidfiles(files.worker_pid, [files.worker_info, files.worker_wake], is_worker, force)
+    return server_files(data_dir).worker_process.clean(force)
 
 
 def code_files_changed(info: dict[str, Any]) -> list[str]:
@@ -189,17 +151,9 @@ def code_files_changed(info: dict[str, Any]) -> list[str]:
 
 def _wait_worker(data_dir: Path, pid: int, process: subprocess.Popen[bytes] | None, timeout: float) -> WorkerState:
     """Wait until the worker writes ``worker.json``; stop it and raise ServerError if it exits or times out."""
-    deadline = time.monotonic() + timeout
-    log = server_files(data_dir).worker_log
-    while time.monotonic() < deadline:
-        exited = process.poll() is not None if process is not None else not process_alive(pid)
-        if exited:
-            clean_stale_worker(data_dir, force=True)
-            raise ServerError(f"the worker exited while starting; end of {log}:\n{tail(log)}")
+
+    def serving() -> WorkerState | None:
         state = read_worker(data_dir)
-        if state.ready:
-            return state
-        time.sleep(0.2)
-    terminate(pid, 10.0)
-    clean_stale_worker(data_dir, force=True)
-    raise ServerError(f"the worker did not serve {WORKER_DEPLOYMENT} within {timeout:.0f} s; end of {log}:\n{tail(log)}")
+        return state if state.ready else None
+
+    return server_files(data_dir).worker_process.wait(pid, process, timeout, serving, f"serve {WORKER_DEPLOYMENT}", poll=0.2)

@@ -17,9 +17,10 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from flows import cli_warehouse
-from flows.cli import _quality, app, print_documents_table
+from flows.cli import app, print_document, print_documents_table
 from flows.engine import warehouse_engine
 from tests.odd_warehouse import build_odd_warehouse
+from warehouse.document_names import document_names
 from warehouse.export import document_rows, list_documents, list_tables
 from warehouse.report import REPORTS, report_frame
 
@@ -37,24 +38,13 @@ def invoke(*args: str) -> str:
 
 
 def show_reference(url: str, sha: str) -> str:
-    """`fiscal show` as it was: records of ``list_documents`` / ``list_tables`` frames."""
+    """`fiscal show` as it was: its printing on the records of ``list_documents`` / ``list_tables`` frames."""
     engine = warehouse_engine(url)
     docs = list_documents(engine)
     row = docs[docs["sha256"] == sha].iloc[0].to_dict()
     out = io.StringIO()
-    console = Console(file=out, width=80)
-    for key in ("sha256", "source", "department", "fiscal_year", "phase", "status", "pages", "tables_found", "facts_loaded"):
-        console.print(f"[bold]{key}[/bold]: {row.get(key)}")
-    reasons = [r for r in str(row.get("reasons") or "").split("; ") if r]
-    if reasons:
-        console.print("[bold]reasons / notes[/bold]:")
-        for reason in reasons:
-            console.print(f"  - {reason}")
-    console.print("[bold]tables[/bold]:")
-    for t in list_tables(engine, sha).to_dict("records"):
-        state = "missing" if not t["present"] else ("empty" if t["is_empty"] else f"{t['rows']} rows, {t['cells']} cells")
-        note = f" — {t['note']}" if isinstance(t.get("note"), str) and t["note"] else ""
-        console.print(f"  {t['table_code']} {t['title']}: pages {t['pages'] or '-'}, {state}, unit {t['unit'] or '-'}{_quality(t)}{note}")
+    tables = list_tables(engine, sha).to_dict("records")
+    print_document(Console(file=out, width=80), row, document_names(engine, sha), tables)
     return out.getvalue()
 
 
