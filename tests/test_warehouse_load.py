@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from extract.models import Document, DocumentFacts, TableSummary
-from transform.stg_cells import STG_CELLS_COLUMNS, StgCellsContractError
+from transform.stg_cells import FIGURE_COLUMNS, STG_CELLS_COLUMNS, StgCellsContractError
 from warehouse import load as load_module
 from warehouse.errors import AmbiguousDocumentError, DocumentNotFoundError, LoadError
 from warehouse.export import (
@@ -29,25 +29,8 @@ from warehouse.export import (
 from warehouse.load import LoadResult, load_document, record_document
 from warehouse.models import Base
 
-PUBLIC_COLUMNS = [
-    "document_sha256",
-    "source_file",
-    "department",
-    "fiscal_year",
-    "phase",
-    "table_code",
-    "functional_code",
-    "functional_name",
-    "economic_code",
-    "economic_name",
-    "line_item",
-    "parent_line_item",
-    "measure",
-    "amount",
-    "unit",
-    "amount_yuan",
-    "page",
-]
+# the document's columns, then what a cell says named as in stg_cells, then where it was printed
+PUBLIC_COLUMNS = ["document_sha256", "source_file", "department", "fiscal_year", "phase", "table_code", *FIGURE_COLUMNS, "page"]
 TIMESTAMPS = {"loaded_at", "updated_at"}
 DEPARTMENT = "长沙市政务服务中心"
 

@@ -37,31 +37,8 @@ from numbers import Real
 
 import pandas as pd
 
-STG_CELLS_COLUMNS: tuple[str, ...] = (
-    "table_code",
-    "page",
-    "row_index",
-    "col_index",
-    "functional_code",
-    "functional_name",
-    "economic_code",
-    "economic_name",
-    "line_item",
-    "parent_line_item",
-    "measure",
-    "amount",
-    "unit",
-    "amount_yuan",
-    "is_total",
-    "raw_text",
-    "cell_x0",
-    "cell_top",
-    "cell_x1",
-    "cell_bottom",
-)
-
-#: the cell box columns, in STG_CELLS_COLUMNS order (x0, top, x1, bottom)
-BOX_COLUMNS: tuple[str, ...] = ("cell_x0", "cell_top", "cell_x1", "cell_bottom")
+# the column names are defined without pandas (the warehouse's read side uses them); importable from here too
+from transform.stg_columns import BOX_COLUMNS, FIGURE_COLUMNS, STG_CELLS_COLUMNS  # noqa: F401
 
 UNIT_FACTORS: dict[str, Decimal] = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000)}
 

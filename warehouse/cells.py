@@ -18,8 +18,8 @@ import pandas as pd
 
 from extract.models import OcrCell, SheetOrigin
 from transform.stg_cells import STG_CELLS_COLUMNS, check_stg_cells
+from warehouse.classification import economic_level, functional_level
 from warehouse.errors import LoadError
-from warehouse.models import ECONOMIC_LEVELS, FUNCTIONAL_LEVELS
 
 #: The values a fact's ``dq_flag`` may take besides NULL.
 DQ_FLAGS: tuple[str, ...] = ("accepted",)
@@ -251,21 +251,16 @@ def _to_cell(sha256: str, number: int, record: tuple[Any, ...]) -> Cell:
                     sha256, number, table, page, row_index, col_index, f"{what} must be an integer, got {value!r}"
                 ) from None
         page, row_index, col_index = position
-    functional = economic = None
-    code = _text(f_code)
-    if code is not None:
-        if len(code) not in FUNCTIONAL_LEVELS:
-            raise _cell_error(
-                sha256, number, table, page, row_index, col_index, f"functional code {code!r} is not 3, 5 or 7 digits long"
-            )
-        functional = (code, _text(f_name) or "")
-    code = _text(e_code)
-    if code is not None:
-        if len(code) not in ECONOMIC_LEVELS:
-            raise _cell_error(
-                sha256, number, table, page, row_index, col_index, f"economic code {code!r} is not 3 or 5 digits long"
-            )
-        economic = (code, _text(e_name) or "")
+    f_code, e_code = _text(f_code), _text(e_code)
+    try:  # a code of no level: the classification's own message names it
+        if f_code is not None:
+            functional_level(f_code)
+        if e_code is not None:
+            economic_level(e_code)
+    except ValueError as exc:
+        raise _cell_error(sha256, number, table, page, row_index, col_index, str(exc)) from None
+    functional = None if f_code is None else (f_code, _text(f_name) or "")
+    economic = None if e_code is None else (e_code, _text(e_name) or "")
     amount_text = format(amount, "f")
     if not _plain_decimal(amount_text, max_digits=_MAX_AMOUNT_DIGITS, max_scale=4):
         problem = _amount_problem(amount, max_digits=_MAX_AMOUNT_DIGITS, max_scale=4)

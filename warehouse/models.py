@@ -3,11 +3,14 @@
 Every constraint and index carries an explicit name so that the hand-written Alembic migrations
 (``warehouse/migrations/versions/0001_star_schema_v1.py``, ``0002_warehouse_v2.py`` …) match these
 models exactly on SQLite and PostgreSQL. The reporting views of ``0003_reporting_views`` are not
-models (``REPORTING_VIEWS`` names them).
+models (``REPORTING_VIEWS`` names them). The values coded columns may hold are in
+:mod:`warehouse.vocabulary`, the rules that derive subject levels and measure stages in
+:mod:`warehouse.classification`; both are importable from here too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -27,6 +30,28 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+# defined without the ORM; the loader and migrations 0002 and 0009 import them from here
+from warehouse.classification import (  # noqa: F401
+    economic_level,
+    functional_level,
+    measure_fund_type,
+    measure_stage,
+    parent_code,
+)
+from warehouse.vocabulary import (
+    BROKEN_LINK_KINDS,
+    ECONOMIC_LEVELS,
+    ETL_STATUSES,
+    FINDING_OUTCOMES,
+    FINDING_SEVERITIES,
+    FUNCTIONAL_LEVELS,
+    FUND_TYPES,
+    PHASES,
+    RUN_STATUSES,
+    SCOPES,
+    STAGES,
+)
+
 NAMING_CONVENTION: dict[str, str] = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -35,17 +60,6 @@ NAMING_CONVENTION: dict[str, str] = {
     "pk": "pk_%(table_name)s",
 }
 
-FUNCTIONAL_LEVELS: dict[int, str] = {3: "类", 5: "款", 7: "项"}
-ECONOMIC_LEVELS: dict[int, str] = {3: "类", 5: "款"}
-ETL_STATUSES: tuple[str, ...] = ("loaded", "failed", "quarantined", "skipped", "superseded", "retracted")
-SCOPES: tuple[str, ...] = ("部门", "单位")
-#: What a column's amount is (``measure_stage``): this year's budget or final accounts, last year's budget
-#: or actual (a 预算 prints them beside its own), or the change from last year.
-STAGES: tuple[str, ...] = ("预算数", "决算数", "上年预算数", "上年执行数", "增减")
-FUND_TYPES: tuple[str, ...] = ("一般公共预算", "政府性基金", "国有资本经营")
-FINDING_SEVERITIES: tuple[str, ...] = ("error", "warn")
-FINDING_OUTCOMES: tuple[str, ...] = ("note", "warning", "failure")
-RUN_STATUSES: tuple[str, ...] = ("running", "completed", "failed")
 #: Reporting views created by migrations 0003, 0004 and 0009 (not models; read them with plain SELECTs).
 REPORTING_VIEWS: tuple[str, ...] = (
     "v_rollup_documents",
@@ -57,6 +71,12 @@ REPORTING_VIEWS: tuple[str, ...] = (
     "v_data_quality",
     "v_budget_execution",
 )
+
+
+def _one_of(column: str, values: Iterable[str]) -> str:
+    """The CHECK condition that ``column`` holds one of ``values``: "status IN ('a', 'b')"."""
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({quoted})"
 
 
 class Base(DeclarativeBase):
@@ -97,7 +117,26 @@ class DimDepartmentAlias(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
-class DimFunctionalSubject(Base):
+class _Subject:
+    """The columns a 功能分类 and a 经济分类 subject member share (each table adds its own surrogate key)."""
+
+    code: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(Text)
+    parent_code: Mapped[str | None] = mapped_column(Text)
+    valid_from_year: Mapped[int | None] = mapped_column(Integer)
+    valid_to_year: Mapped[int | None] = mapped_column(Integer)
+
+
+def _subject_args(table: str, levels: Mapping[int, str]) -> tuple[UniqueConstraint, CheckConstraint]:
+    """A subject table's constraints: one member per printed (code, name); a level its codes can have."""
+    return (
+        UniqueConstraint("code", "name", name=f"uq_{table}_code_name"),
+        CheckConstraint(_one_of("level", levels.values()), name="level"),
+    )
+
+
+class DimFunctionalSubject(_Subject, Base):
     """A 支出功能分类 subject (类 / 款 / 项) as printed: code plus name, with the fiscal years it was printed in.
 
     The same code carries another name in another year (210 医疗卫生与计划生育支出 → 卫生健康支出):
@@ -107,36 +146,18 @@ class DimFunctionalSubject(Base):
     """
 
     __tablename__ = "dim_functional_subject"
-    __table_args__ = (
-        UniqueConstraint("code", "name", name="uq_dim_functional_subject_code_name"),
-        CheckConstraint("level IN ('类', '款', '项')", name="level"),
-    )
+    __table_args__ = _subject_args("dim_functional_subject", FUNCTIONAL_LEVELS)
 
     functional_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    code: Mapped[str] = mapped_column(Text)
-    name: Mapped[str] = mapped_column(Text)
-    level: Mapped[str] = mapped_column(Text)
-    parent_code: Mapped[str | None] = mapped_column(Text)
-    valid_from_year: Mapped[int | None] = mapped_column(Integer)
-    valid_to_year: Mapped[int | None] = mapped_column(Integer)
 
 
-class DimEconomicSubject(Base):
+class DimEconomicSubject(_Subject, Base):
     """A 支出经济分类 subject (类 / 款) as printed: code plus name, versioned by fiscal year like 功能分类."""
 
     __tablename__ = "dim_economic_subject"
-    __table_args__ = (
-        UniqueConstraint("code", "name", name="uq_dim_economic_subject_code_name"),
-        CheckConstraint("level IN ('类', '款')", name="level"),
-    )
+    __table_args__ = _subject_args("dim_economic_subject", ECONOMIC_LEVELS)
 
     economic_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    code: Mapped[str] = mapped_column(Text)
-    name: Mapped[str] = mapped_column(Text)
-    level: Mapped[str] = mapped_column(Text)
-    parent_code: Mapped[str | None] = mapped_column(Text)
-    valid_from_year: Mapped[int | None] = mapped_column(Integer)
-    valid_to_year: Mapped[int | None] = mapped_column(Integer)
 
 
 class DimMeasure(Base):
@@ -158,11 +179,9 @@ class DimMeasure(Base):
             "table_code", "header_path", "phase", "table_type",
             name="uq_dim_measure_table_code_header_path_phase_table_type",
         ),
-        CheckConstraint(
-            "stage IN ('预算数', '决算数', '上年预算数', '上年执行数', '增减')", name="stage"
-        ),
-        CheckConstraint("fund_type IN ('一般公共预算', '政府性基金', '国有资本经营')", name="fund_type"),
-        CheckConstraint("phase IN ('决算', '预算')", name="phase"),
+        CheckConstraint(_one_of("stage", STAGES), name="stage"),
+        CheckConstraint(_one_of("fund_type", FUND_TYPES), name="fund_type"),
+        CheckConstraint(_one_of("phase", PHASES), name="phase"),
     )
 
     measure_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -194,11 +213,7 @@ class EtlDocument(Base):
     """One row per received file (by sha256): what happened to it and why."""
 
     __tablename__ = "etl_document"
-    __table_args__ = (
-        CheckConstraint(
-            "status IN ('loaded', 'failed', 'quarantined', 'skipped', 'superseded', 'retracted')", name="status"
-        ),
-    )
+    __table_args__ = (CheckConstraint(_one_of("status", ETL_STATUSES), name="status"),)
 
     sha256: Mapped[str] = mapped_column(Text, primary_key=True)
     source: Mapped[str] = mapped_column(Text)
@@ -260,8 +275,8 @@ class DimDocument(Base):
 
     __tablename__ = "dim_document"
     __table_args__ = (
-        CheckConstraint("phase IN ('决算', '预算')", name="phase"),
-        CheckConstraint("scope IN ('部门', '单位')", name="scope"),
+        CheckConstraint(_one_of("phase", PHASES), name="phase"),
+        CheckConstraint(_one_of("scope", SCOPES), name="scope"),
         Index("ix_dim_document_fiscal_year_phase", "fiscal_year", "phase"),
         {"sqlite_autoincrement": True},  # keys of deleted rows are never handed out again
     )
@@ -348,7 +363,7 @@ class EtlRun(Base):
     """One pipeline run: when, which Prefect flow run, and what happened to its documents."""
 
     __tablename__ = "etl_run"
-    __table_args__ = (CheckConstraint("status IN ('running', 'completed', 'failed')", name="status"),)
+    __table_args__ = (CheckConstraint(_one_of("status", RUN_STATUSES), name="status"),)
 
     run_id: Mapped[str] = mapped_column(Text, primary_key=True)
     flow_run_id: Mapped[str | None] = mapped_column(Text)
@@ -369,8 +384,8 @@ class EtlFinding(Base):
 
     __tablename__ = "etl_finding"
     __table_args__ = (
-        CheckConstraint("severity IN ('error', 'warn')", name="severity"),
-        CheckConstraint("outcome IN ('note', 'warning', 'failure')", name="outcome"),
+        CheckConstraint(_one_of("severity", FINDING_SEVERITIES), name="severity"),
+        CheckConstraint(_one_of("outcome", FINDING_OUTCOMES), name="outcome"),
     )
 
     # (sha256, finding_no): processing a document twice leaves identical rows (no fresh surrogate keys)
@@ -427,14 +442,11 @@ class EtlFetchHistory(Base):
     outcome: Mapped[str] = mapped_column(Text)
 
 
-BROKEN_LINK_KINDS: tuple[str, ...] = ("document", "page")
-
-
 class EtlBrokenLink(Base):
     """A URL whose last fetches failed, backed off across runs (0006; the row goes when the URL works again)."""
 
     __tablename__ = "etl_broken_link"
-    __table_args__ = (CheckConstraint("kind IN ('document', 'page')", name="kind"),)
+    __table_args__ = (CheckConstraint(_one_of("kind", BROKEN_LINK_KINDS), name="kind"),)
 
     url: Mapped[str] = mapped_column(Text, primary_key=True)
     source: Mapped[str | None] = mapped_column(Text)  # sources.yaml name
@@ -445,100 +457,3 @@ class EtlBrokenLink(Base):
     next_retry_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # not fetched before this
     http_status: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)  # the last failure: "outcome: error"
-
-
-def functional_level(code: str) -> str:
-    """Return the 功能分类 level ('类' / '款' / '项') of a 3/5/7-digit code, or raise ValueError."""
-    try:
-        return FUNCTIONAL_LEVELS[len(code)]
-    except KeyError:
-        raise ValueError(f"functional code {code!r} is not 3, 5 or 7 digits long") from None
-
-
-def economic_level(code: str) -> str:
-    """Return the 经济分类 level ('类' / '款') of a 3/5-digit code, or raise ValueError."""
-    try:
-        return ECONOMIC_LEVELS[len(code)]
-    except KeyError:
-        raise ValueError(f"economic code {code!r} is not 3 or 5 digits long") from None
-
-
-def parent_code(code: str) -> str | None:
-    """Return the code of the parent subject (first 3 or 5 digits), or None for a 类 code."""
-    return code[: len(code) - 2] if len(code) > 3 else None
-
-
-_STAGE_MARKERS: tuple[tuple[str, str], ...] = (("预算数", "预算数"), ("决算数", "决算数"))
-#: How a 预算 names its columns' stage, tried in this order within a segment ("比上年预算增减" is a
-#: change, "上年预算数" last year's budget, "本年预算数" or "2025年“三公”经费预算数" this year's).
-_BUDGET_STAGE_MARKERS: tuple[tuple[str, str], ...] = (
-    ("增减", "增减"),
-    ("上年预算", "上年预算数"),
-    ("上年执行", "上年执行数"),
-    ("上年决算", "上年执行数"),
-    ("本年预算", "预算数"),
-    ("预算数", "预算数"),
-)
-_FUND_MARKERS: tuple[tuple[str, str], ...] = (
-    ("一般公共预算", "一般公共预算"),
-    ("政府性基金", "政府性基金"),
-    ("国有资本经营", "国有资本经营"),
-)
-#: Tables whose title names one fund (05–07: 一般公共预算财政拨款…, 08: 政府性基金…, 09: 国有资本经营…).
-_TABLE_FUND: dict[str, str] = {
-    "05": "一般公共预算",
-    "06": "一般公共预算",
-    "07": "一般公共预算",
-    "08": "政府性基金",
-    "09": "国有资本经营",
-}
-#: 预算 tables whose kind names one fund (``extract.table_types`` keys); the 三公 table's title does not.
-_TYPE_FUND: dict[str, str] = {
-    "general_budget_functional": "一般公共预算",
-    "general_budget_basic_economic": "一般公共预算",
-    "government_fund": "政府性基金",
-    "state_capital": "国有资本经营",
-}
-
-
-def measure_stage(table_code: str, header_path: str, phase: str | None = None) -> str | None:
-    """Return the stage of a column: what its amounts are (one of ``STAGES``), or None.
-
-    A 决算 (``phase`` '决算' or None): '预算数' / '决算数' when a segment of the header path says so
-    (innermost first), else None; ``table_code`` is not used.
-
-    A 预算 (``phase`` '预算'): from the header alone, innermost segment first: 增减 → '增减',
-    上年预算… → '上年预算数', 上年执行… / 上年决算… → '上年执行数', 本年预算… / …预算数 → '预算数'; a
-    column that names no stage is the document's own figure, '预算数' (a 预算 prints this year's budget
-    unless a column says otherwise). The table's number means nothing here.
-    """
-    segments = list(reversed(header_path.split("/")))
-    if phase == "预算":
-        for segment in segments:
-            for marker, stage in _BUDGET_STAGE_MARKERS:
-                if marker in segment:
-                    return stage
-        return "预算数"
-    for segment in segments:
-        for marker, stage in _STAGE_MARKERS:
-            if marker in segment:
-                return stage
-    return None
-
-
-def measure_fund_type(
-    table_code: str, header_path: str, phase: str | None = None, table_type: str | None = None
-) -> str | None:
-    """Return the fund the column (innermost segment first) or else the table names, or None.
-
-    A 决算: 04 prints one column per fund (支出/一般公共预算财政拨款 …); 05–09 are one fund each by
-    title (the standard codes). A 预算: the table's kind (``table_type``) when it is one fund's
-    (general-budget functional and economic tables, 政府性基金, 国有资本经营), never its number.
-    """
-    for segment in reversed(header_path.split("/")):
-        for marker, fund in _FUND_MARKERS:
-            if marker in segment:
-                return fund
-    if phase == "预算":
-        return _TYPE_FUND.get(table_type or "")
-    return _TABLE_FUND.get(table_code)

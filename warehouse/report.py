@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Engine, Select, column, or_, select, table
 
-from warehouse.rows import Rows, inferred_float
+from warehouse.rows import Rows, fetch, float_or_none, inferred_float
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,9 +48,21 @@ class ReportSpec:
         return {c for c, k in self.columns.items() if k in ("int", "money", "rate", "published")}
 
 
-def _cols(text: str, **kinds: ColumnKind) -> dict[str, ColumnKind]:
-    """Build an ordered column map from a comma list; names not in ``kinds`` are text."""
-    return {name.strip(): kinds.get(name.strip(), "text") for name in text.split(",")}
+#: The kind of every column of the views that is not text, by name: a name means the same in every view.
+_KINDS: dict[str, ColumnKind] = {
+    **dict.fromkeys(("amount_key", "fiscal_year", "page", "row_index", "col_index", "finding_no"), "int"),
+    **dict.fromkeys(("is_total", "is_current", "accepted"), "bool"),
+    "amount": "published",
+    **dict.fromkeys(
+        ("amount_yuan", "budget_yuan", "final_yuan", "difference_yuan", "previous_amount_yuan", "change_yuan"), "money"
+    ),
+    **dict.fromkeys(("execution_rate", "change_rate"), "rate"),
+}
+
+
+def _cols(text: str) -> dict[str, ColumnKind]:
+    """Build an ordered column map from a comma list; each name's kind from ``_KINDS`` (text when not there)."""
+    return {name.strip(): _KINDS.get(name.strip(), "text") for name in text.split(",")}
 
 
 REPORTS: dict[str, ReportSpec] = {
@@ -60,16 +72,7 @@ REPORTS: dict[str, ReportSpec] = {
             "amount_key, document_sha256, source_file, source_url, department_id, department, department_printed,"
             " fiscal_year, phase, scope, table_code, functional_code, functional_name, functional_level,"
             " economic_code, economic_name, economic_level, line_item, parent_line_item, measure, stage,"
-            " fund_type, amount, unit, amount_yuan, is_total, page, row_index, col_index, dq_flag, is_current",
-            amount_key="int",
-            fiscal_year="int",
-            amount="published",
-            amount_yuan="money",
-            is_total="bool",
-            page="int",
-            row_index="int",
-            col_index="int",
-            is_current="bool",
+            " fund_type, amount, unit, amount_yuan, is_total, page, row_index, col_index, dq_flag, is_current"
         ),
         order_by=("department", "fiscal_year", "document_sha256", "table_code", "page", "row_index", "col_index"),
         description="one row per published amount, with names and lineage",
@@ -80,35 +83,21 @@ REPORTS: dict[str, ReportSpec] = {
     ),
     "expenditure-by-function": ReportSpec(
         view="v_expenditure_by_function",
-        columns=_cols(
-            "department_id, department, fiscal_year, table_code, level, code, name, measure, amount_yuan",
-            fiscal_year="int",
-            amount_yuan="money",
-        ),
+        columns=_cols("department_id, department, fiscal_year, table_code, level, code, name, measure, amount_yuan"),
         order_by=("department", "fiscal_year", "table_code", "measure", "code"),
         description="功能分类 类/款/项 rollups of leaf amounts per department and year",
         table_columns=("department", "fiscal_year", "table_code", "level", "code", "name", "measure", "amount_yuan"),
     ),
     "basic-by-economic": ReportSpec(
         view="v_basic_expenditure_by_economic",
-        columns=_cols(
-            "department_id, department, fiscal_year, level, code, name, measure, amount_yuan",
-            fiscal_year="int",
-            amount_yuan="money",
-        ),
+        columns=_cols("department_id, department, fiscal_year, level, code, name, measure, amount_yuan"),
         order_by=("department", "fiscal_year", "measure", "code"),
         description="基本支出 by 经济分类 类/款 per department and year",
         table_columns=("department", "fiscal_year", "level", "code", "name", "measure", "amount_yuan"),
     ),
     "three-public": ReportSpec(
         view="v_three_public",
-        columns=_cols(
-            "department_id, department, fiscal_year, item, budget_yuan, final_yuan, execution_rate",
-            fiscal_year="int",
-            budget_yuan="money",
-            final_yuan="money",
-            execution_rate="rate",
-        ),
+        columns=_cols("department_id, department, fiscal_year, item, budget_yuan, final_yuan, execution_rate"),
         order_by=("department", "fiscal_year", "item"),
         description="“三公” expenses: 预算数 against 决算数 and the execution rate",
         table_columns=("department", "fiscal_year", "item", "budget_yuan", "final_yuan", "execution_rate"),
@@ -117,12 +106,7 @@ REPORTS: dict[str, ReportSpec] = {
         view="v_yoy",
         columns=_cols(
             "department_id, department, fiscal_year, functional_code, functional_name, level, amount_yuan,"
-            " previous_amount_yuan, change_yuan, change_rate",
-            fiscal_year="int",
-            amount_yuan="money",
-            previous_amount_yuan="money",
-            change_yuan="money",
-            change_rate="rate",
+            " previous_amount_yuan, change_yuan, change_rate"
         ),
         order_by=("department", "functional_code", "fiscal_year"),
         description="year over year per department and 功能分类 subject",
@@ -142,12 +126,7 @@ REPORTS: dict[str, ReportSpec] = {
         view="v_budget_execution",
         columns=_cols(
             "department_id, department, fiscal_year, level, code, name, measure_family, budget_yuan, budget_source,"
-            " final_yuan, difference_yuan, execution_rate",
-            fiscal_year="int",
-            budget_yuan="money",
-            final_yuan="money",
-            difference_yuan="money",
-            execution_rate="rate",
+            " final_yuan, difference_yuan, execution_rate"
         ),
         order_by=("department", "fiscal_year", "measure_family", "code"),
         description="功能分类 类/款/项: the 预算 (or a 决算's 预算数 column) against the 决算 and the execution rate",
@@ -169,11 +148,7 @@ REPORTS: dict[str, ReportSpec] = {
         view="v_data_quality",
         columns=_cols(
             "document_sha256, source_file, department, fiscal_year, status, rule, severity, outcome, accepted,"
-            " table_code, row_label, measure, expected, found, difference, accept_reason, finding_no, page",
-            fiscal_year="int",
-            accepted="bool",
-            finding_no="int",
-            page="int",
+            " table_code, row_label, measure, expected, found, difference, accept_reason, finding_no, page"
         ),
         order_by=("source_file", "document_sha256", "rule", "table_code", "row_label", "measure"),
         description="validation notes and accepted failures per document",
@@ -258,14 +233,13 @@ def report_rows(
     """
     spec = report_spec(name)
     stmt = report_query(name, department, year, limit, current_only)
-    with engine.connect() as conn:
-        raw = [tuple(r) for r in conn.execute(stmt)]
+    raw = fetch(engine, stmt)
     columns = []
     for index, kind in enumerate(spec.columns.values()):
         values = [row[index] for row in raw]
         if inferred_float(values):
             # as the values went through a DataFrame before: SQLite's NUMERIC ints among floats are floats
-            values = [None if v is None else float(v) for v in values]
+            values = [float_or_none(v) for v in values]
         convert = _converter(kind)
         columns.append([None if _missing(v) else convert(v) for v in values])
     rows = list(zip(*columns, strict=True)) if raw else []

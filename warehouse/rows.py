@@ -14,7 +14,8 @@ frame the same rows made (``DataFrame.from_records`` plus the explicit ``astype`
   floats or missing values becomes float64 (``4`` prints ``4.0``); otherwise each value is printed as
   the csv module prints it (``str``, ``repr`` for floats), Decimals exactly as ``str(Decimal)``.
 
-``tests/test_rows_csv.py`` checks this against pandas on awkward values.
+``tests/test_rows_csv.py`` checks this against pandas on awkward values. :func:`fetch` runs a query into
+such rows and :func:`converted` types their columns, for every row function of the read side.
 """
 
 from __future__ import annotations
@@ -22,10 +23,13 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine, Select
 
 #: A column type that the frame functions set explicitly (the others are inferred as ``from_records`` does)
 Dtype = Literal["float64", "Int64", "bool", "object"]
@@ -38,6 +42,31 @@ def is_missing(value: Any) -> bool:
     if isinstance(value, float):
         return value != value
     return isinstance(value, Decimal) and value.is_nan()
+
+
+def fetch(engine: Engine, stmt: Select[Any]) -> list[tuple[Any, ...]]:
+    """Run ``stmt``; its rows as tuples."""
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(stmt)]
+
+
+def float_or_none(value: Any) -> float | None:
+    """A number as a float (the backends hand back Decimal, int or float); None stays None."""
+    return None if value is None else float(value)
+
+
+def converted(
+    rows: Iterable[Sequence[Any]], columns: Sequence[str], convert: Mapping[str, Callable[[Any], Any]]
+) -> list[tuple[Any, ...]]:
+    """``rows`` (in ``columns`` order) with the value of each column named in ``convert`` passed through its function."""
+    at = [(columns.index(name), function) for name, function in convert.items()]
+    out = []
+    for raw in rows:
+        row = list(raw)
+        for index, function in at:
+            row[index] = function(row[index])
+        out.append(tuple(row))
+    return out
 
 
 @dataclass(frozen=True)
