@@ -1,6 +1,6 @@
 """Hostile-document benchmark: what each crafted PDF costs the isolated reader, against what one costs without limits.
 
-The documents are made on the fly by ``tests/hostile_pdfs.py`` and written to a temp folder:
+The documents are made on the fly by ``tests/hostile/pdfs.py`` and written to a temp folder:
 
 - flate bomb 1 MB / 2 MB: one page whose single content stream inflates ≈ 1000× (≈ 1 / 2 GB of spaces);
 - page tree of about 1 KB claiming 10^6 pages;
@@ -92,7 +92,7 @@ class Row:
 
 def cases() -> list[Case]:
     """The documents, in the order of the table."""
-    from tests.hostile_pdfs import flate_bomb, many_streams_page, object_stream_page_bomb, page_bomb
+    from tests.hostile.pdfs import flate_bomb, many_streams_page, object_stream_page_bomb, page_bomb
 
     return [
         Case("changsha sample (normal document)", SAMPLE.read_bytes, {}),

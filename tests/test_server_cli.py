@@ -67,7 +67,7 @@ def _write_pidfile(data_dir: Path, pid: int, port: int = 4999) -> None:
 
 @contextmanager
 def _fake_temporary_server(data_dir: Path) -> Iterator[str]:
-    """Stands in for ``flows.server.temporary_server`` (a real one is tested in tests/test_hostile_processes.py)."""
+    """Stands in for ``flows.server.temporary_server`` (a real one is tested in tests/hostile/test_processes.py)."""
     yield TEMPORARY_URL
 
 

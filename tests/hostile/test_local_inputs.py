@@ -29,7 +29,7 @@ from flows.settings import Settings
 from warehouse.db import upgrade
 from warehouse.models import DimDocument, EtlDocument
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEED_PDF = ROOT / "samples" / "changsha_zwfwzx_2020_juesuan.pdf"
 GBK_NAME = "长沙市政务服务中心2020年决算.pdf".encode("gbk")
 

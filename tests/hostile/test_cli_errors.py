@@ -32,7 +32,7 @@ from tests.sample_loads import SAMPLE_PDFS, load_samples
 from warehouse.db import display_url, mask_secrets
 from warehouse.export import ETL_STATUSES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PDF = SAMPLE_PDFS[0]
 #: wide enough that click's usage-error panel holds its message on one line
 WIDE = {"COLUMNS": "400"}

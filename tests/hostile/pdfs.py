@@ -1,6 +1,6 @@
 """Hostile PDFs crafted on the fly (never committed as files): flate bombs, page-tree bombs, slow and greedy pages.
 
-Shared by tests/test_hostile_documents.py and benchmarks/hostile.py.
+Shared by tests/hostile/test_documents.py and benchmarks/hostile.py.
 """
 
 from __future__ import annotations

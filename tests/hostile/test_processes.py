@@ -16,7 +16,7 @@ import pytest
 
 from extract.isolation import request_parent_death_signal
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEED_PDF = ROOT / "samples" / "changsha_zwfwzx_2020_juesuan.pdf"
 
 pytestmark = pytest.mark.slow

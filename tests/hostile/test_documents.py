@@ -13,10 +13,10 @@ from extract.pdf import DocumentReadError
 from flows.engine import warehouse_engine
 from flows.pipeline import process_document
 from flows.settings import Settings
-from tests.hostile_pdfs import flate_bomb, many_streams_page, object_stream_page_bomb, page_bomb
+from tests.hostile.pdfs import flate_bomb, many_streams_page, object_stream_page_bomb, page_bomb
 from warehouse.db import upgrade
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEED_PDF = ROOT / "samples" / "changsha_zwfwzx_2020_juesuan.pdf"
 
 
