@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -183,9 +182,7 @@ def test_incremental_rebuild_writes_only_the_changed_department(site: BuiltSite,
     retract_document(copy.engine, sha, "withdrawn by the publisher")
     changsha_page = copy.folder / "departments" / f"{department_slug(CHANGSHA)}.html"
     before = changsha_page.stat().st_mtime_ns
-    started = time.perf_counter()
     result = build_site(copy.engine, copy.folder, copy.raw_dir, copy.quarantine_dir)
-    assert time.perf_counter() - started < 5
     assert (result.departments_built, result.documents_built, result.pages_rendered) == (1, 1, 0)
     assert changsha_page.stat().st_mtime_ns == before
     html = (copy.folder / "documents" / f"{document_slug(sha)}.html").read_text(encoding="utf-8")
