@@ -97,11 +97,6 @@ _ETL_RETURNING: tuple[Any, ...] = (
 )
 
 
-def _upsert_tells_state(conn: Connection) -> bool:
-    """True on PostgreSQL: the etl_document upsert itself says whether it inserted (``xmax = 0``) and the group."""
-    return conn.dialect.name == "postgresql"
-
-
 def upsert_etl_document(
     conn: Connection,
     writer: FactWriter,
@@ -140,7 +135,7 @@ def upsert_etl_document(
         "accept_reason": None,
     }
     # acceptance is a steward's decision: a reload must not clear it
-    tells = _upsert_tells_state(conn)
+    tells = writer.upsert_returns_state
     stmt = cached_upsert(
         writer,
         ETL_DOCUMENT,
@@ -175,7 +170,7 @@ def book_loaded_document(
     A document etl_document did not know has no facts, findings or etl_table rows to replace.
     """
     # PostgreSQL: the upsert itself returns the group and whether it inserted; SQLite: read first
-    previous_group, known = (None, False) if _upsert_tells_state(conn) else document_state(conn, document.sha256)
+    previous_group, known = (None, False) if writer.upsert_returns_state else document_state(conn, document.sha256)
     inserted, group = upsert_etl_document(
         conn,
         writer,

@@ -31,6 +31,9 @@ DialectInsert = postgresql.Insert | sqlite.Insert
 class FactWriter(Protocol):
     """How one backend writes: INSERT construct, dimension members, bookkeeping rows, facts."""
 
+    #: whether an upsert can return whether it inserted and what it read (``RETURNING xmax = 0``)
+    upsert_returns_state: bool
+
     def insert(self, table: Table) -> DialectInsert:
         """Return the dialect's INSERT construct (with ON CONFLICT)."""
         ...
@@ -50,6 +53,9 @@ class FactWriter(Protocol):
 
 class SqliteWriter:
     """SQLite: SELECT / INSERT … ON CONFLICT DO NOTHING / SELECT for members, executemany for rows and facts."""
+
+    # SQLite has no xmax; its writer holds the database's write lock, so a read before the upsert tells
+    upsert_returns_state = False
 
     def insert(self, table: Table) -> DialectInsert:
         """Return SQLite's INSERT construct."""
@@ -110,6 +116,8 @@ class PostgresWriter:
 
     The statements are built once per (table, columns) and prepared by psycopg after a few uses.
     """
+
+    upsert_returns_state = True
 
     def __init__(self) -> None:
         self._sql: dict[Any, str] = {}
