@@ -17,11 +17,14 @@ from expectations.config import (
 )
 from expectations.findings import Finding, finding_record
 from expectations.identities import RULES, Rule, evaluate, rules_for
+from expectations.ocr_corrections import correct_ocr, readings_by_row, unproven_findings
 from expectations.quality import low_quality_findings
 from expectations.tables import document_phase, table_types
-from extract.models import RawTable
+from extract.models import OcrCell, RawTable
 
-__all__ = ["Finding", "ValidationReport", "build_data_docs", "finding_record", "identity_findings", "validate"]
+__all__ = [
+    "Finding", "ValidationReport", "build_data_docs", "finding_record", "identity_findings", "ocr_checked", "validate",
+]
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,29 @@ def identity_findings(
     validated_as = document_phase(phase, tables)
     types = table_types(tables, validated_as, set(stg_cells["table_code"].astype(str)))
     return evaluate(stg_cells, _configured(rules_for(validated_as, RULES), config), phase=validated_as, table_types=types)
+
+
+def ocr_checked(
+    stg_cells: pd.DataFrame,
+    ocr_cells: Sequence[OcrCell],
+    *,
+    phase: str | None = None,
+    rules_file: Path | None = None,
+    tables: Sequence[RawTable] = (),
+) -> tuple[pd.DataFrame, list[Finding]]:
+    """A scanned document's cells with the misreadings two identities prove corrected, and the OCR findings.
+
+    The findings are ``ocr.corrected`` (one per corrected amount) and ``ocr.unproven`` (a failing identity
+    that an unsure reading takes part in); add them to :func:`validate`'s report of the returned cells.
+    """
+    readings = readings_by_row(stg_cells, ocr_cells)
+
+    def identities(cells: pd.DataFrame) -> list[Finding]:
+        return identity_findings(cells, phase=phase, rules_file=rules_file, tables=tables)
+
+    corrected, corrections = correct_ocr(stg_cells, readings, identities)
+    cells = corrected if corrections else stg_cells
+    return cells, [c.finding() for c in corrections] + unproven_findings(cells, readings, identities(cells))
 
 
 def build_data_docs(directory: Path) -> Path:

@@ -9,15 +9,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.engine import Engine
 
 from expectations.decision import Decision, blocking_reasons, decide, needs_acceptance
 from expectations.findings import Finding
-from expectations.ocr_corrections import correct_ocr, readings_by_row, unproven_findings
-from expectations.validate import ValidationReport, identity_findings, validate
+from expectations.ocr_corrections import readings_by_row
+from expectations.validate import ValidationReport, ocr_checked, validate
 from extract.budget_tables import identify_budget_tables, required_tables
 from extract.identify import identify_tables, read_facts
 from extract.isolation import TablesUnreadable, isolated_reader, read_document
@@ -42,9 +42,6 @@ from warehouse.errors import LoadError
 from warehouse.load import load_document, record_document
 from warehouse.manifest import fetched_file_name, first_fetched_at
 from warehouse.steward import acceptance
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 #: A document's status, or ``duplicate``: the same bytes already came in this run under another name
 #: (processed once, counted once; this name is kept too).
@@ -329,21 +326,14 @@ def validate_step(
 ) -> Validated:
     """Validate the staged cells and decide whether the document may load (a steward's acceptance counts)."""
     name, facts = extracted.document.source_file, extracted.facts
-    options_of = {
-        "phase": facts.phase or "决算", "rules_file": options.rules_file, "tables": list(extracted.tables),
-    }
     extra: list[Finding] = []
     if extracted.ocr_cells:
         # a scanned document: misread amounts corrected where two identities prove it, and every identity must hold
-        readings = readings_by_row(staged.cells, extracted.ocr_cells)
-
-        def identities(cells: pd.DataFrame) -> list[Finding]:
-            return identity_findings(cells, **options_of)  # type: ignore[arg-type]
-
-        corrected, corrections = correct_ocr(staged.cells, readings, identities)
-        if corrections:
-            staged = replace(staged, cells=corrected)
-        extra = [c.finding() for c in corrections] + unproven_findings(staged.cells, readings, identities(staged.cells))
+        corrected, extra = ocr_checked(
+            staged.cells, extracted.ocr_cells, phase=facts.phase or "决算", rules_file=options.rules_file,
+            tables=list(extracted.tables),
+        )
+        staged = replace(staged, cells=corrected)
     report = validate(
         staged.cells,
         phase=facts.phase or "决算",
