@@ -330,3 +330,12 @@ def _ranges(numbers: list[int]) -> str:
         if n is not None:
             start = prev = n
     return ", ".join(out)
+
+
+_PAGE = re.compile(r"\bpage (\d+)\b")
+
+
+def sheet_names(message: str, origins: Iterable[SheetOrigin]) -> str:
+    """A message about a spreadsheet with its sheets named: "page 7" becomes "sheet 公开05表"."""
+    names = {origin.page: origin.sheet for origin in origins}
+    return _PAGE.sub(lambda m: f"sheet {names[int(m.group(1))]}" if int(m.group(1)) in names else m.group(0), message)

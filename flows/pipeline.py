@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -32,6 +31,7 @@ from extract.models import (
     TableSummary,
 )
 from extract.pdf import DocumentReadError
+from extract.sheet_grid import sheet_names
 from extract.store import QuarantineStore, RawStore
 from flows.paths import InputError, path_label, read_input
 from flows.settings import PIPELINE_VERSION, Settings
@@ -358,15 +358,6 @@ def validate_step(
         )
     reason = accepted.reason if accepted is not None and decision.accepted else None
     return Validated(extracted, staged, tuple(report.records()), decision, reason)
-
-
-_PAGE = re.compile(r"\bpage (\d+)\b")
-
-
-def sheet_names(message: str, origins: Sequence[SheetOrigin]) -> str:
-    """A message about a spreadsheet with its sheets named: "page 7" becomes "sheet 公开05表"."""
-    names = {origin.page: origin.sheet for origin in origins}
-    return _PAGE.sub(lambda m: f"sheet {names[int(m.group(1))]}" if int(m.group(1)) in names else m.group(0), message)
 
 
 def load_step(validated: Validated, settings: Settings, engine: Engine, options: Options, started: float) -> DocumentOutcome:
