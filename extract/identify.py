@@ -189,6 +189,37 @@ def identify_tables(
     return tables, issues
 
 
+#: an amount as the tables print it (2,846.52 / 2846.52 / -0.50): two decimals, whole digits grouped or not
+_PRINTED_AMOUNT = re.compile(r"(?<![\d.,])-?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d{2}(?![\d.])")
+#: fewer amounts than this on a table's pages may be a page number, a date or a note: no table of figures
+MIN_UNREAD_AMOUNTS = 3
+
+
+def unread_tables(pages: Sequence[PageInfo], tables: Sequence[RawTable]) -> list[ExtractionIssue]:
+    """Tables whose title is printed on pages that print amounts, yet of which no grid was read.
+
+    A table printed without ruled columns (rules between its rows only, or none) gives no grid: without
+    this its amounts would be lost while the document looks like a blank form or loads without the table.
+    """
+    text_of = {page.number: page.text for page in pages}
+    issues = []
+    for table in tables:
+        if table.grids or table.empty_note:
+            continue
+        amounts = sum(len(_PRINTED_AMOUNT.findall(text_of.get(number, ""))) for number in table.pages)
+        if amounts >= MIN_UNREAD_AMOUNTS:
+            where = ", ".join(str(n) for n in table.pages)
+            issues.append(
+                ExtractionIssue(
+                    f"its title is printed and page {where} prints {amounts} amounts, but no ruled grid was read there"
+                    " (a table without ruled columns?); its amounts are not loaded",
+                    table.pages[0],
+                    table.table_code,
+                )
+            )
+    return issues
+
+
 def _has_numbers(grids: Sequence[CellGrid]) -> bool:
     """True when any cell of the grids holds a decimal amount."""
     return any(re.fullmatch(r"-?[\d,]+\.\d+", c) for g in grids for row in g.cells for c in row)

@@ -18,7 +18,7 @@ from expectations.findings import Finding
 from expectations.ocr_corrections import readings_by_row
 from expectations.validate import ValidationReport, ocr_checked, validate
 from extract.budget_tables import identify_budget_tables, required_tables
-from extract.identify import identify_tables, read_facts
+from extract.identify import identify_tables, read_facts, unread_tables
 from extract.isolation import TablesUnreadable, isolated_reader, read_document
 from extract.limits import Limits
 from extract.models import (
@@ -255,7 +255,7 @@ def process_document(
         if isinstance(extracted, DocumentOutcome):
             return extracted
         staged = run_step("stage", stage_step, extracted)
-        if staged.cells.empty and not staged.issues:
+        if staged.cells.empty and not staged.issues and not extracted.read_errors:
             return _finish(
                 engine, document, "skipped",
                 [f"{document.source_file}: a template or blank form: {len(extracted.tables)} tables found, none prints an amount"],
@@ -308,11 +308,13 @@ def extract_step(
             engine, document, "skipped", [f"{name}: no standard 决算 tables found (narrative-only or another kind of PDF)"],
             facts=facts, pages=len(pages), started=started,
         )
+    # amounts printed where no grid was read would be lost: the document cannot load without them
+    unread = tuple(f"{name}: {issue}" for issue in unread_tables(pages, tables))
     reader = "camelot" if read.kind == "pdf" else read.kind
     said = [f"{name}: page {page}: {reader}: {text}" if page else f"{name}: {reader}: {text}" for page, text in reader_notes]
     return Extracted(
         document, len(pages), facts, tuple(tables), tuple(f"{name}: {i}" for i in id_issues), tuple(said),
-        listed if facts.phase == "预算" else (), read.kind, read.origins, read.errors, read.ocr_cells,
+        listed if facts.phase == "预算" else (), read.kind, read.origins, (*read.errors, *unread), read.ocr_cells,
     )
 
 

@@ -121,9 +121,19 @@ def runs(slots: list[int]) -> list[tuple[int, int]]:
 
 
 def draw_grid(
-    canvas: Canvas, cells: list[Cell], widths: list[float], heights: list[float], left: float, top: float
+    canvas: Canvas,
+    cells: list[Cell],
+    widths: list[float],
+    heights: list[float],
+    left: float,
+    top: float,
+    rules: str = "all",
 ) -> None:
-    """Rule every cell with thin vector lines, leaving no rule inside a merged cell."""
+    """Rule every cell with thin vector lines, leaving no rule inside a merged cell.
+
+    ``rules``: ``all``; ``open-sides`` (no outer vertical borders, as Word's open table styles print);
+    ``horizontal`` (row rules only, no vertical rule at all).
+    """
     xs = [left + sum(widths[:i]) for i in range(len(widths) + 1)]
     ys = [top - sum(heights[:i]) for i in range(len(heights) + 1)]
     nrows, ncols = len(heights), len(widths)
@@ -138,6 +148,8 @@ def draw_grid(
         for first, last in runs(cut):
             canvas.line(xs[first], ys[r], xs[last + 1], ys[r])
     for c in range(ncols + 1):
+        if rules == "horizontal" or (rules == "open-sides" and c in (0, ncols)):
+            continue
         cut = [r for r in range(nrows) if c in (0, ncols) or owner[r, c - 1] != owner[r, c]]
         for first, last in runs(cut):
             canvas.line(xs[c], ys[first], xs[c], ys[last + 1])
@@ -338,7 +350,7 @@ def draw_table_page(canvas: Canvas, page: TablePage, size: float, widths: list[f
     cells = page.cells()
     heights = row_heights(cells, page.nrows(), widths, size)
     left = margin + max(0.0, (width - 2 * margin - sum(widths)) / 2)  # a narrow grid is centred
-    draw_grid(canvas, cells, widths, heights, left, grid_top)
+    draw_grid(canvas, cells, widths, heights, left, grid_top, style.rules)
     if style.excel_order:
         head = [cell for cell in cells if cell.header]
         draw_cell_texts(canvas, head, widths, heights, (left, grid_top), size, style, run_font(page))
