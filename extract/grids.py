@@ -19,6 +19,7 @@ from extract.limits import cap_address_space
 from extract.models import EDGE_BOTTOM, EDGE_LEFT, EDGE_RIGHT, EDGE_TOP, CellGrid
 from extract.pdf import RASTER_IMAGE_SHARE, PageInfo
 from extract.rulings import WHITESPACE_REJECT, grids_of, page_rulings
+from extract.text_columns import with_text_columns
 
 #: Below this many ruled pages a second process costs more than it saves.
 PARALLEL_MIN_PAGES = 10
@@ -31,13 +32,13 @@ _pool: ProcessPoolExecutor | None = None
 
 
 def triage(pages: Sequence[PageInfo]) -> tuple[list[int], list[int]]:
-    """Split pages into (vector-ruled pages, pages whose ruling is only in an image)."""
-    vector = [p.number for p in pages if p.is_ruled]
+    """Split pages into (pages whose ruling is vector paths, pages whose ruling is only in an image)."""
     raster = [
         p.number
         for p in pages
         if not p.is_ruled and p.image_share >= RASTER_IMAGE_SHARE and len(p.text.strip()) >= 20
     ]
+    vector = [p.number for p in pages if p.may_hold_grid and p.number not in raster]
     return vector, raster
 
 
@@ -76,7 +77,10 @@ def _read_chunk(
                 known = known_chars.get(number) if known_chars is not None and turns == page_turns else None
                 chars = known if known is not None else page_chars(page, turns)
                 height = display_size(page, turns)[1]
-                found = tables.get(number, []) if engine == "raster" else grids_of(page_rulings(page, turns))
+                found = (
+                    tables.get(number, []) if engine == "raster"
+                    else grids_of(with_text_columns(page_rulings(page, turns), chars, height))
+                )  # fmt: skip
             finally:
                 page.close()
             kept = [_grid_from_table(t, number, height, chars) for t in found]

@@ -220,6 +220,36 @@ def unread_tables(pages: Sequence[PageInfo], tables: Sequence[RawTable]) -> list
     return issues
 
 
+#: a page drawing this many lines may hold a table ruled only above and below its header (三线表); a
+#: narrative page draws none or one (a header rule)
+MIN_UNRULED_TABLE_PATHS = 2
+
+
+def unruled_table_pages(pages: Sequence[PageInfo]) -> list[ExtractionIssue]:
+    """Pages that print a standard table's title, some rules and amounts, in a document where no table was found.
+
+    Such a page holds a table our grids cannot read (a 三线表, or rules too few to count as ruled): the
+    document must not pass for a narrative-only one.
+    """
+    issues = []
+    for page in pages:
+        if page.n_paths < MIN_UNRULED_TABLE_PATHS:
+            continue
+        amounts = len(_PRINTED_AMOUNT.findall(page.text))
+        if amounts < MIN_UNREAD_AMOUNTS:
+            continue
+        for code, title in find_titles(page):
+            issues.append(
+                ExtractionIssue(
+                    f"the title {title or code} and {amounts} amounts are printed, but no ruled grid was read"
+                    " (a table ruled only above and below its header?); its amounts are not loaded",
+                    page.number,
+                    code,
+                )
+            )
+    return issues
+
+
 def _has_numbers(grids: Sequence[CellGrid]) -> bool:
     """True when any cell of the grids holds a decimal amount."""
     return any(re.fullmatch(r"-?[\d,]+\.\d+", c) for g in grids for row in g.cells for c in row)

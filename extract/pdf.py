@@ -18,6 +18,9 @@ from extract.cells import PageChar, page_chars, reading_order_text, reading_turn
 
 #: A page with at least this many vector path objects is ruled (holds a lattice table).
 MIN_RULING_PATHS = 8
+#: A small table ruled between its rows only (a header and three rows) draws this many: its grid is read
+#: (``extract.text_columns``) though the page is not counted as ruled.
+MIN_ROW_RULED_PATHS = 4
 #: An image covering this share of a page makes it a candidate for the raster ruling path.
 RASTER_IMAGE_SHARE = 0.5
 
@@ -51,6 +54,11 @@ class PageInfo:
     def is_ruled(self) -> bool:
         """True when the page draws enough vector lines to hold a ruled table."""
         return self.n_paths >= MIN_RULING_PATHS
+
+    @property
+    def may_hold_grid(self) -> bool:
+        """True when the page draws enough lines for a table, if only between its rows."""
+        return self.n_paths >= MIN_ROW_RULED_PATHS
 
     @property
     def is_landscape(self) -> bool:

@@ -18,7 +18,7 @@ from expectations.findings import Finding
 from expectations.ocr_corrections import readings_by_row
 from expectations.validate import ValidationReport, ocr_checked, validate
 from extract.budget_tables import identify_budget_tables, required_tables
-from extract.identify import identify_tables, read_facts, unread_tables
+from extract.identify import identify_tables, read_facts, unread_tables, unruled_table_pages
 from extract.isolation import TablesUnreadable, isolated_reader, read_document
 from extract.limits import Limits
 from extract.models import (
@@ -36,6 +36,7 @@ from extract.store import QuarantineStore, RawStore
 from flows.paths import InputError, path_label, read_input
 from flows.settings import PIPELINE_VERSION, Settings
 from transform.stage import StagedDocument, stage_document
+from transform.stg_cells import empty_stg_cells
 from warehouse.cells import with_ocr_lineage, with_sheet_lineage
 from warehouse.document_names import record_document_name
 from warehouse.errors import LoadError
@@ -297,12 +298,17 @@ def extract_step(
         tables, id_issues = identify_budget_tables(pages, grids), []
         listed = required_tables(pages, tables)
         facts = read_facts(pages, tables) if tables else facts
-        if not tables:
+        if not tables and not unruled_table_pages(pages):
             return _finish(
                 engine, document, "skipped",
                 [f"{name}: a 预算 disclosure without tables (a narrative companion: its tables are in another file)"],
                 facts=facts, pages=len(pages), started=started,
             )
+    if not tables and (unruled := unruled_table_pages(pages)):
+        # titles, rules and amounts but no grid: tables we cannot read, not a narrative (nothing is lost quietly)
+        reasons = [f"{name}: {issue}" for issue in unruled]
+        QuarantineStore(settings.quarantine_dir).put(document.sha256, name, empty_stg_cells(), reasons)
+        return _finish(engine, document, "quarantined", reasons, facts=facts, pages=len(pages), started=started)
     if not tables:
         return _finish(
             engine, document, "skipped", [f"{name}: no standard 决算 tables found (narrative-only or another kind of PDF)"],

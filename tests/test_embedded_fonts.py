@@ -18,6 +18,8 @@ import pypdfium2
 import pypdfium2.raw as pdfium_c
 import pytest
 
+from extract.pdf import MIN_ROW_RULED_PATHS
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "samples" / "make_seed_pdf.py"
 GENERATED = sorted(
@@ -28,7 +30,7 @@ GENERATED = sorted(
     ]
 )
 CJK = re.compile(r"[\u4e00-\u9fff]")
-RULED = 8  # a page with at least this many vector paths carries a ruled table
+RULED = MIN_ROW_RULED_PATHS  # a table ruled between its rows only draws as few as four lines
 
 
 def font_name(font: object) -> str:

@@ -132,7 +132,8 @@ def draw_grid(
     """Rule every cell with thin vector lines, leaving no rule inside a merged cell.
 
     ``rules``: ``all``; ``open-sides`` (no outer vertical borders, as Word's open table styles print);
-    ``horizontal`` (row rules only, no vertical rule at all).
+    ``horizontal`` (row rules only, no vertical rule at all); ``three-line`` (a 三线表: the top rule, one
+    under the header and the foot, nothing else).
     """
     xs = [left + sum(widths[:i]) for i in range(len(widths) + 1)]
     ys = [top - sum(heights[:i]) for i in range(len(heights) + 1)]
@@ -143,6 +144,11 @@ def draw_grid(
             for c in range(cell.col, cell.col + cell.colspan):
                 owner[r, c] = k
     canvas.setLineWidth(0.5)
+    if rules == "three-line":
+        header_rows = 1 + max((cell.row + cell.rowspan - 1 for cell in cells if cell.header), default=0)
+        for r in (0, header_rows, nrows):
+            canvas.line(xs[0], ys[r], xs[-1], ys[r])
+        return
     for r in range(nrows + 1):
         cut = [c for c in range(ncols) if r in (0, nrows) or owner[r - 1, c] != owner[r, c]]
         for first, last in runs(cut):

@@ -6,8 +6,9 @@ header text overflowing below its cell, three-row headers with merged cells cent
 narrow columns whose amounts touch the rules, whole rows written as one text object (TJ-positioned
 or space-padded), amounts without thousands separators, amounts in 元, a second embedded CJK font,
 titles on two lines, 09 titled 收入支出决算表, Excel's order (unit line above the title, the
-title written after the grid's texts), tables without outer side borders (Word's open table styles)
-and tables ruled between rows only (no vertical rule: not read, see ``extract.identify.unread_tables``).  ``MATRIX`` names the producer-matrix files
+title written after the grid's texts), tables without outer side borders (Word's open table styles),
+tables ruled between rows only (no vertical rule: columns from the text, ``extract.text_columns``) and
+三线表 (ruled above and below the header and at the foot: not read, ``extract.identify.unread_tables``).  ``MATRIX`` names the producer-matrix files
 ``reportlab-<name>.pdf`` and their variants.
 """
 
@@ -34,7 +35,7 @@ class Style:
     title_lines: bool = False  # long titles on two lines
     t09_income: bool = False  # 09 titled 国有资本经营预算财政拨款收入支出决算表
     excel_order: bool = False  # unit line above the title; the title written after the grid's texts
-    rules: str = "all"  # all | open-sides (no outer vertical borders) | horizontal (no vertical rules)
+    rules: str = "all"  # all | open-sides (no outer side borders) | horizontal (no vertical rule) | three-line
 
     @property
     def unit(self) -> str:
@@ -72,6 +73,7 @@ VARIANTS: dict[str, dict[str, object]] = {
     "excel-order": {"excel_order": True},
     "open-sides": {"rules": "open-sides"},
     "horizontal-rules": {"rules": "horizontal"},
+    "three-line": {"rules": "three-line"},
 }
 # the producer-matrix files (tests/data/producers/reportlab-<name>.pdf): every variant at least once
 MATRIX: dict[str, tuple[str, ...]] = {
@@ -89,6 +91,7 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "row-runs-tj": ("row-runs-tj", "excel-order", "thousands-separators", "unit-wanyuan"),
     "row-runs-spaces": ("row-runs-spaces", "plain-amounts", "unit-wanyuan"),
     "open-sides": ("open-sides", "thousands-separators", "unit-wanyuan"),
+    "horizontal-rules": ("horizontal-rules", "plain-amounts", "unit-yuan"),
 }
 
 

@@ -1,0 +1,287 @@
+"""Column rulings for tables ruled between their rows only: the columns the printed text leaves open.
+
+Some producers draw a table's horizontal rules (one under every row) and no vertical rule at all. The
+lattice geometry then finds no joints and the page gives no grid. The columns are still plain to see:
+the body rows leave the same vertical strips of paper empty. For each stack of full-width rules that
+no vertical ruling crosses, a boundary is drawn through every strip that no body row prints in, and
+the outer borders at the rules' ends; in each row band the boundary is drawn only where that band's
+text leaves it open, so a header spanning two columns stays one merged cell. Tables whose bands hold
+several lines of text (a 三线表 ruled only above and below its header and at its foot) are left alone:
+their rows cannot be told apart by the rules, and ``extract.identify.unread_tables`` reports them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from extract.cells import PageChar
+from extract.rulings import PageRulings, Segment
+
+#: rules whose ends lie this close (points) belong to one table's stack
+END_TOL = 3.0
+#: a stack needs this many full-width rules (two or more bands) to be a table
+MIN_RULES = 4
+#: a rule shorter than this is a header sub-rule or an underline, not a table's row rule
+MIN_RULE_LENGTH = 100.0
+#: characters closer than this share of their height are one word (a comma's tight box stands apart)
+WORD_GAP = 0.4
+#: at most this share of the bands with text may hold more than one line (wrapped labels)
+MAX_MULTILINE_SHARE = 0.4
+#: a strip stays a column gap when at most this share of the body rows print across it (a 合计 label
+#: spanning the code and name columns)
+MAX_CROSSING_SHARE = 0.1
+#: a header row that only numbers the columns (栏次 1 2 3 …)
+_NUMBERS_ROW = re.compile(r"(?:栏次|行次|栏|次)*[\d\s]*")
+#: a band is a body row when its text holds an amount or a subject code
+_BODY_TEXT = re.compile(r"\d+\.\d{2}|\b\d{3,7}\b")
+
+
+def _stacks(horizontal: Sequence[Segment]) -> list[list[Segment]]:
+    """Full-width rules grouped by their ends (top first), each group one candidate table."""
+    stacks: list[list[Segment]] = []
+    for seg in sorted(horizontal, key=lambda s: -s[1]):
+        x0, x1 = min(seg[0], seg[2]), max(seg[0], seg[2])
+        if x1 - x0 < MIN_RULE_LENGTH:
+            continue
+        for stack in stacks:
+            if abs(stack[0][0] - x0) <= END_TOL and abs(stack[0][2] - x1) <= END_TOL:
+                stack.append((x0, seg[1], x1, seg[3]))
+                break
+        else:
+            stacks.append([(x0, seg[1], x1, seg[3])])
+    return [s for s in stacks if len(s) >= MIN_RULES]
+
+
+def _crossed(stack: Sequence[Segment], vertical: Sequence[Segment]) -> bool:
+    """True when a vertical ruling runs inside the stack (the lattice reads that table as it is)."""
+    x0, x1, top, bottom = stack[0][0], stack[0][2], stack[0][1], stack[-1][1]
+    for v in vertical:
+        low, high = min(v[1], v[3]), max(v[1], v[3])
+        if x0 - END_TOL <= v[0] <= x1 + END_TOL and min(high, top) - max(low, bottom) > END_TOL:
+            return True
+    return False
+
+
+def _height(chars: Sequence[PageChar]) -> float:
+    """The median character height."""
+    return sorted(c.bottom - c.top for c in chars)[len(chars) // 2]
+
+
+def _lines(chars: Sequence[PageChar]) -> list[list[PageChar]]:
+    """The characters by text line (centres half a character height apart start a new one), left to right."""
+    if not chars:
+        return []
+    height, lines = _height(chars), list[list[PageChar]]()
+    for char in sorted(chars, key=lambda c: c.cy):
+        if lines and char.cy - lines[-1][-1].cy <= height / 2:
+            lines[-1].append(char)
+        else:
+            lines.append([char])
+    return [sorted(line, key=lambda c: c.x0) for line in lines]
+
+
+def _words(chars: Sequence[PageChar], gap: float) -> list[tuple[float, float]]:
+    """The x-extent of each word of a band: characters of one line less than ``gap`` apart."""
+    spans: list[tuple[float, float]] = []
+    for line in _lines(chars):
+        left, right = line[0].x0, line[0].x1
+        for char in line[1:]:
+            if char.x0 - right < gap:
+                right = max(right, char.x1)
+            else:
+                spans.append((left, right))
+                left, right = char.x0, char.x1
+        spans.append((left, right))
+    return spans
+
+
+def _open_strips(covered: Sequence[tuple[float, float]], gap: float) -> list[tuple[float, float]]:
+    """The strips between covered intervals at least ``gap`` wide (not the margins outside them all)."""
+    strips: list[tuple[float, float]] = []
+    edge: float | None = None
+    for left, right in sorted(covered):
+        if edge is not None and left - edge >= gap:
+            strips.append((edge, left))
+        edge = right if edge is None else max(edge, right)
+    return strips
+
+
+def _mostly_open(spans_by_band: Sequence[list[tuple[float, float]]], gap: float) -> list[tuple[float, float]]:
+    """Strips at least ``gap`` wide that at most MAX_CROSSING_SHARE of the bands print across (not the margins)."""
+    allowed = int(MAX_CROSSING_SHARE * len(spans_by_band))
+    events = sorted([(a, 1) for spans in spans_by_band for a, _ in spans] + [(b, -1) for spans in spans_by_band for _, b in spans])
+    if not events:
+        return []
+    strips: list[tuple[float, float]] = []
+    count, opened = 0, None
+    for x, step in events:
+        before = count
+        count += step
+        if before > allowed >= count:
+            opened = x
+        elif before <= allowed < count and opened is not None:
+            if x - opened >= gap:
+                strips.append((opened, x))
+            opened = None
+    return strips
+
+
+def _clipped(spans: Sequence[tuple[float, float]], left: float, right: float) -> list[tuple[float, float]]:
+    """The parts of the spans inside [left, right]."""
+    return [(max(a, left), min(b, right)) for a, b in spans if b > left and a < right]
+
+
+def _least_cut(spans: Sequence[tuple[float, float]], left: float, right: float, gap: float) -> tuple[float, float]:
+    """The part of [left, right] that cuts the fewest header words: the first from the left that is roomy.
+
+    A header spanning several columns is cut wherever the rule runs; a column's own header is not. Of
+    equal parts the leftmost wins: one further right lies inside the next column, between its header
+    and its right-aligned amounts.
+    """
+    cuts = sorted({left, right, *(x for span in spans for x in span)})
+    parts = [(a, b, sum(1 for s, e in spans if s < b and e > a)) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+    if not parts:
+        return left, right
+    fewest = min(n for _, _, n in parts)
+    best = [(a, b) for a, b, n in parts if n == fewest]
+    roomy = [part for part in best if part[1] - part[0] >= gap]
+    return roomy[0] if roomy else max(best, key=lambda part: part[1] - part[0])
+
+
+def _boundaries(bands: Sequence[list[PageChar]], gap: float, rule_ends: Sequence[float]) -> list[float]:
+    """One column boundary in each strip the body rows leave open.
+
+    It is where a header sub-rule ends inside the strip (the true column rule), else where it cuts the
+    fewest header words (``_least_cut``).
+    """
+    body = [band for band in bands if _BODY_TEXT.search("".join(c.text for c in band))]
+    if not body:
+        return []
+    # where in a strip the rule runs is told by the header text in it, not by a body label printed across
+    every = [span for band in bands if band not in body for span in _words(band, gap)]
+    boundaries = []
+    body_chars = [(c.x0, c.x1) for band in body for c in band]
+    for left, right in _mostly_open([_words(band, gap) for band in body], gap):
+        # where no body character stands at all (a long label can reach to the next column's text)
+        clear = _open_strips([(left, left), *_clipped(body_chars, left, right), (right, right)], gap)
+        if clear:
+            left, right = max(clear, key=lambda p: p[1] - p[0])
+        a, b = _least_cut(_clipped(every, left, right), left, right, gap)
+        ends = [x for x in rule_ends if left - END_TOL <= x <= right + END_TOL]
+        boundaries.append(min(ends, key=lambda x: abs(x - (a + b) / 2)) if ends else (a + b) / 2)
+    return boundaries
+
+
+def _owners(words: Sequence[tuple[float, float]], edges: Sequence[float]) -> list[int]:
+    """For a header band: the column whose text each column's cell belongs to.
+
+    A header spanning columns is printed once, centred: the columns it leaves blank belong to the
+    nearest text of the band (a band without text is one cell).
+    """
+    columns = list(zip(edges, edges[1:], strict=False))
+    holding = {k for k, (left, right) in enumerate(columns) for a, b in words if left <= (a + b) / 2 < right}
+    if not holding:
+        return [0] * len(columns)
+
+    def distance(k: int, j: int) -> float:
+        (left, right), (other_left, other_right) = columns[k], columns[j]
+        texts = [(a, b) for a, b in words if other_left <= (a + b) / 2 < other_right]
+        return min(max(a - right, left - b, 0.0) for a, b in texts)
+
+    return [k if k in holding else min(holding, key=lambda j: (distance(k, j), j)) for k in range(len(columns))]
+
+
+def _with_header_gaps(
+    boundaries: list[float],
+    bands: Sequence[list[PageChar]],
+    ys: Sequence[float],
+    sub_rules: Sequence[Segment],
+    gap: float,
+    height: float,
+) -> list[float]:
+    """Boundaries plus the gaps between header cells where none runs yet (编码 | 名称 over a spanning 合计).
+
+    Header text is read in the last header row (the leaf headers, when one line; not a 栏次 row) and under each
+    sub-rule within its span; a gap counts only where no body row prints across it (a letter-spaced
+    "项    目" stands over the labels of its column).
+    """
+    first_body = next(i for i, band in enumerate(bands) if _BODY_TEXT.search("".join(c.text for c in band)))
+    leaves = [band for band in bands[:first_body] if not _NUMBERS_ROW.fullmatch("".join(c.text for c in band))]
+    # a leaf row alone in its band (a band of two header rows mixes in the headers spanning them)
+    texts = [list(leaves[-1])] if leaves and len(_lines(leaves[-1])) == 1 else []
+    for rule in sub_rules:
+        left, right, y = min(rule[0], rule[2]), max(rule[0], rule[2]), rule[1]
+        for top, bottom, band in zip(ys, ys[1:], bands, strict=False):
+            if bottom < y < top:
+                texts.append([c for c in band if bottom < height - c.cy < y and left <= c.cx <= right])
+    body = [c for band in bands[first_body:] for c in band]
+    found = list(boundaries)
+    for text in texts:
+        for a, b in _open_strips(_words(text, gap), gap):
+            x = (a + b) / 2
+            if not any(a - END_TOL <= f <= b + END_TOL for f in found) and not any(c.x0 < x < c.x1 for c in body):
+                found.append(x)
+    return sorted(found)
+
+
+def _under_sub_rules(
+    band: Sequence[PageChar], rules: Sequence[Segment], boundaries: Sequence[float], bottom: float, height: float
+) -> list[Segment]:
+    """Boundaries below a header sub-rule: the columns it spans hold a sub-header each (小计 | 购置费 | 运行费).
+
+    Drawn from the sub-rule down to the band's foot, where the text below the sub-rule leaves them open.
+    """
+    segments: list[Segment] = []
+    for rule in rules:
+        left, right, y = min(rule[0], rule[2]), max(rule[0], rule[2]), rule[1]
+        below = [c for c in band if bottom < height - c.cy < y]
+        for x in boundaries:
+            if left + END_TOL < x < right - END_TOL and below and not any(c.x0 < x < c.x1 for c in below):
+                segments.append((x, bottom, x, y))
+    return segments
+
+
+def with_text_columns(rulings: PageRulings, chars: Sequence[PageChar], height: float) -> PageRulings:
+    """The page's rulings plus the column rulings of every table ruled between its rows only.
+
+    ``chars`` are the page's characters (top-left origin); ``height`` the displayed page height, which
+    turns them into the rulings' y-up coordinates.
+    """
+    added: list[Segment] = []
+    for stack in _stacks(rulings.horizontal):
+        if _crossed(stack, rulings.vertical):
+            continue
+        x0, x1 = stack[0][0], stack[0][2]
+        ys = [seg[1] for seg in stack]
+        bands: list[list[PageChar]] = []
+        for top, bottom in zip(ys, ys[1:], strict=False):
+            bands.append([c for c in chars if x0 <= c.cx <= x1 and bottom < height - c.cy < top and c.text.strip()])
+        filled = [band for band in bands if band]
+        if not filled or sum(1 for band in filled if len(_lines(band)) > 1) > MAX_MULTILINE_SHARE * len(filled):
+            continue
+        # header sub-rules (under a spanning header) end on the true column rules
+        inside = [h for h in rulings.horizontal if ys[-1] < h[1] < ys[0] and h not in stack]
+        ends = [x for h in inside for x in (h[0], h[2]) if x0 + END_TOL < x < x1 - END_TOL]
+        boundaries = _boundaries(bands, WORD_GAP * _height([c for band in filled for c in band]), ends)
+        boundaries = _with_header_gaps(boundaries, bands, ys, inside, WORD_GAP * _height(filled[0]), height)
+        if not boundaries:
+            continue
+        gap = WORD_GAP * _height([c for band in filled for c in band])
+        first_body = next(i for i, band in enumerate(bands) if _BODY_TEXT.search("".join(c.text for c in band)))
+        edges = [x0, *boundaries, x1]
+        added += [(x0, ys[-1], x0, ys[0]), (x1, ys[-1], x1, ys[0])]
+        for index, (top, bottom) in enumerate(zip(ys, ys[1:], strict=False)):
+            band = bands[index]
+            sub_rules = [h for h in inside if bottom < h[1] < top]
+            owners = _owners(_words(band, gap), edges) if index < first_body else None
+            for k, x in enumerate(boundaries):
+                # above a sub-rule, the columns it spans are one header: the rule is drawn below it only
+                spanned = any(min(h[0], h[2]) + END_TOL < x < max(h[0], h[2]) - END_TOL for h in sub_rules)
+                crossed = any(c.x0 < x < c.x1 for c in band)
+                if not spanned and not crossed and (owners is None or owners[k] != owners[k + 1]):
+                    added.append((x, bottom, x, top))
+            added += _under_sub_rules(band, sub_rules, boundaries, bottom, height)
+    if not added:
+        return rulings
+    return PageRulings(rulings.horizontal, [*rulings.vertical, *added])
