@@ -24,8 +24,14 @@ END_TOL = 3.0
 MIN_RULES = 4
 #: a rule shorter than this is a header sub-rule or an underline, not a table's row rule
 MIN_RULE_LENGTH = 100.0
-#: characters closer than this share of their height are one word (a comma's tight box stands apart)
-WORD_GAP = 0.4
+#: characters closer than this share of their height are one word
+WORD_GAP = 0.3
+#: digits, separators and decimal points closer than this share are one amount (tight glyph boxes of
+#: "1", "," and "." stand further apart than letters do)
+NUMBER_GAP = 0.6
+_NUMERIC = frozenset("0123456789,.-")
+#: what the characters of one amount (or code, or 栏次 number) read as, as far as they go
+_AMOUNT_PREFIX = re.compile(r"-?\d[\d,]*(?:\.\d{0,2})?|-")
 #: at most this share of the bands with text may hold more than one line (wrapped labels)
 MAX_MULTILINE_SHARE = 0.4
 #: a strip stays a column gap when at most this share of the body rows print across it (a 合计 label
@@ -82,16 +88,26 @@ def _lines(chars: Sequence[PageChar]) -> list[list[PageChar]]:
 
 
 def _words(chars: Sequence[PageChar], gap: float) -> list[tuple[float, float]]:
-    """The x-extent of each word of a band: characters of one line less than ``gap`` apart."""
+    """The x-extent of each word of a band: characters of one line less than ``gap`` apart.
+
+    Digits, separators and points join wider gaps (tight glyph boxes of "1", "," and "." stand apart) as
+    long as they still read as one amount: an amount ends after its two decimals, so one right-aligned
+    amount touching the code left-aligned in the next column stays two words.
+    """
     spans: list[tuple[float, float]] = []
+    number_gap = gap * NUMBER_GAP / WORD_GAP
     for line in _lines(chars):
-        left, right = line[0].x0, line[0].x1
+        left, right, text = line[0].x0, line[0].x1, line[0].text
         for char in line[1:]:
-            if char.x0 - right < gap:
-                right = max(right, char.x1)
+            if text[-1] in _NUMERIC and char.text in _NUMERIC:
+                join = char.x0 - right < number_gap and _AMOUNT_PREFIX.fullmatch(text + char.text) is not None
+            else:
+                join = char.x0 - right < gap
+            if join:
+                right, text = max(right, char.x1), text + char.text
             else:
                 spans.append((left, right))
-                left, right = char.x0, char.x1
+                left, right, text = char.x0, char.x1, char.text
         spans.append((left, right))
     return spans
 

@@ -67,7 +67,7 @@ def calc_sheet_for_table(wb: Any, grid: Grid, v: Variant) -> TitleBox | None:
         ws.column_dimensions[get_column_letter(c)].width = round(w / CALC_UNIT, 2)
     n = grid.ncols
     thin = Side(style="thin", color="000000")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    box = Border(top=thin, bottom=thin) if v.borders == "horizontal" else Border(left=thin, right=thin, top=thin, bottom=thin)
 
     def font(sz: float = size, bold: bool = False) -> Font:
         return Font(name=v.font, size=sz, bold=bold)

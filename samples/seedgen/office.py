@@ -61,6 +61,7 @@ class Variant:
     orientation: str = "wide"  # wide: landscape for WIDE tables | landscape | portrait
     fit: str = "width"  # Calc: fit to page width (header rows repeat) | page: each table on one page
     unit_prefix: str = "部门："  # or 编制单位：
+    borders: str = "all"  # Calc: all | horizontal (a rule under every row, no vertical rule)
 
     @property
     def unit(self) -> str:
@@ -87,6 +88,8 @@ class Variant:
         if self.title_box:
             tags += ["title-in-text-box", "headers-before-title-in-text-order"]
         tags.append(f"subtitle:{self.unit_prefix.rstrip('：')}")
+        if self.borders != "all":
+            tags.append(f"borders:{self.borders}")
         return tags
 
 
@@ -119,6 +122,14 @@ MATRIX = [
         title_box=True,
         fit="page",
         title09="收入支出",
+    ),
+    Variant(
+        "calc-horizontal-rules",
+        "calc",
+        "Noto Serif CJK SC",
+        thousands=True,
+        orientation="portrait",
+        borders="horizontal",
     ),
     Variant("writer-noto-serif", "writer", "Noto Serif CJK SC"),
     Variant(
