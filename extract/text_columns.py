@@ -30,6 +30,13 @@ WORD_GAP = 0.3
 #: "1", "," and "." stand further apart than letters do)
 NUMBER_GAP = 0.6
 _NUMERIC = frozenset("0123456789,.-")
+#: an item number printed before its label: 一、 （三） 1.
+_ITEM_NUMBER = re.compile(r"[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．]")
+#: an ideograph
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+#: an item number and its label, or the letters of a letter-spaced heading, stand at most this share of
+#: the character height apart
+LETTER_SPACING = 4.0
 #: what the characters of one amount (or code, or 栏次 number) read as, as far as they go
 _AMOUNT_PREFIX = re.compile(r"-?\d[\d,]*(?:\.\d{0,2})?|-")
 #: at most this share of the bands with text may hold more than one line (wrapped labels)
@@ -87,29 +94,52 @@ def _lines(chars: Sequence[PageChar]) -> list[list[PageChar]]:
     return [sorted(line, key=lambda c: c.x0) for line in lines]
 
 
-def _words(chars: Sequence[PageChar], gap: float) -> list[tuple[float, float]]:
+def _words(chars: Sequence[PageChar], gap: float, spaced: bool = False) -> list[tuple[float, float]]:
     """The x-extent of each word of a band: characters of one line less than ``gap`` apart.
 
     Digits, separators and points join wider gaps (tight glyph boxes of "1", "," and "." stand apart) as
     long as they still read as one amount: an amount ends after its two decimals, so one right-aligned
-    amount touching the code left-aligned in the next column stays two words.
+    amount touching the code left-aligned in the next column stays two words. An item number (一、,
+    （三）) is one word with the label after it. ``spaced`` (header rows): single characters letter-spaced
+    apart (收    入) are one word.
     """
     spans: list[tuple[float, float]] = []
     number_gap = gap * NUMBER_GAP / WORD_GAP
+    spaced_gap = gap * LETTER_SPACING / WORD_GAP
     for line in _lines(chars):
+        words: list[tuple[float, float, str]] = []
         left, right, text = line[0].x0, line[0].x1, line[0].text
         for char in line[1:]:
+            space = char.x0 - right
             if text[-1] in _NUMERIC and char.text in _NUMERIC:
-                join = char.x0 - right < number_gap and _AMOUNT_PREFIX.fullmatch(text + char.text) is not None
+                join = space < number_gap and _AMOUNT_PREFIX.fullmatch(text + char.text) is not None
+            elif _ITEM_NUMBER.fullmatch(text):
+                join = space < spaced_gap
             else:
-                join = char.x0 - right < gap
+                join = space < gap
             if join:
                 right, text = max(right, char.x1), text + char.text
             else:
-                spans.append((left, right))
+                words.append((left, right, text))
                 left, right, text = char.x0, char.x1, char.text
-        spans.append((left, right))
+        words.append((left, right, text))
+        if spaced:
+            words = _letter_spaced(words, spaced_gap)
+        spans += [(a, b) for a, b, _ in words]
     return spans
+
+
+def _letter_spaced(words: list[tuple[float, float, str]], spaced_gap: float) -> list[tuple[float, float, str]]:
+    """Runs of single ideographs set apart by letter-spacing, each joined into one word."""
+    joined: list[tuple[float, float, str]] = []
+    for left, right, text in words:
+        if joined and len(text) == 1 and _CJK.fullmatch(text) and left - joined[-1][1] < spaced_gap:
+            last_left, last_right, last_text = joined[-1]
+            if _CJK.fullmatch(last_text[-1]) and (len(last_text) == 1 or last_text.endswith(" ")):
+                joined[-1] = (last_left, right, last_text + text + " ")
+                continue
+        joined.append((left, right, text))
+    return joined
 
 
 def _open_strips(covered: Sequence[tuple[float, float]], gap: float) -> list[tuple[float, float]]:
@@ -125,7 +155,8 @@ def _open_strips(covered: Sequence[tuple[float, float]], gap: float) -> list[tup
 
 def _mostly_open(spans_by_band: Sequence[list[tuple[float, float]]], gap: float) -> list[tuple[float, float]]:
     """Strips at least ``gap`` wide that at most MAX_CROSSING_SHARE of the bands print across (not the margins)."""
-    allowed = int(MAX_CROSSING_SHARE * len(spans_by_band))
+    # one row may print across (a 合计 label) once there are rows enough to tell a column from it
+    allowed = max(1, int(MAX_CROSSING_SHARE * len(spans_by_band))) if len(spans_by_band) >= 3 else 0
     events = sorted([(a, 1) for spans in spans_by_band for a, _ in spans] + [(b, -1) for spans in spans_by_band for _, b in spans])
     if not events:
         return []
@@ -148,21 +179,35 @@ def _clipped(spans: Sequence[tuple[float, float]], left: float, right: float) ->
     return [(max(a, left), min(b, right)) for a, b in spans if b > left and a < right]
 
 
-def _least_cut(spans: Sequence[tuple[float, float]], left: float, right: float, gap: float) -> tuple[float, float]:
-    """The part of [left, right] that cuts the fewest header words: the first from the left that is roomy.
+def _least_cut(
+    words: Sequence[tuple[float, float, int]], left: float, right: float, gap: float, after_text: bool
+) -> tuple[float, float]:
+    """The part of [left, right] where a rule would cut the least header text.
 
-    A header spanning several columns is cut wherever the rule runs; a column's own header is not. Of
-    equal parts the leftmost wins: one further right lies inside the next column, between its header
-    and its right-aligned amounts.
+    ``words`` are header words clipped to the strip with their row's depth (1 for the top header row).
+    Cutting a header spanning several columns (a top row) is harmless, cutting a column's own header (a
+    low row) is not: a cut weighs its row's depth. Of equal parts, one between two header words wins
+    (between two columns' headers), else the first roomy one from the side the rule is nearer: after
+    an amount (a right-aligned column ends at it) the first from the left, as one further right lies
+    inside the next column, between its header and its amounts; after text (a left-aligned column goes
+    on past it, ``after_text``) the first from the right.
     """
-    cuts = sorted({left, right, *(x for span in spans for x in span)})
-    parts = [(a, b, sum(1 for s, e in spans if s < b and e > a)) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+    cuts = sorted({left, right, *(x for a, b, _ in words for x in (a, b))})
+    parts = [
+        (a, b, sum(depth for s, e, depth in words if s < b and e > a))
+        for a, b in zip(cuts, cuts[1:], strict=False)
+        if b > a
+    ]
     if not parts:
         return left, right
     fewest = min(n for _, _, n in parts)
     best = [(a, b) for a, b, n in parts if n == fewest]
-    roomy = [part for part in best if part[1] - part[0] >= gap]
-    return roomy[0] if roomy else max(best, key=lambda part: part[1] - part[0])
+    roomy = [part for part in best if part[1] - part[0] >= gap] or [max(best, key=lambda part: part[1] - part[0])]
+    ends = {x for a, b, _ in words for x in (a, b)}
+    between = [part for part in roomy if part[0] in ends and part[1] in ends and left < part[0] and part[1] < right]
+    if between:
+        return between[0]
+    return roomy[-1] if after_text else roomy[0]
 
 
 def _boundaries(bands: Sequence[list[PageChar]], gap: float, rule_ends: Sequence[float]) -> list[float]:
@@ -175,17 +220,29 @@ def _boundaries(bands: Sequence[list[PageChar]], gap: float, rule_ends: Sequence
     if not body:
         return []
     # where in a strip the rule runs is told by the header text in it, not by a body label printed across
-    every = [span for band in bands if band not in body for span in _words(band, gap)]
+    every = [
+        (a, b, depth) for depth, band in enumerate(bands, start=1) if band not in body for a, b in _words(band, gap)
+    ]
     boundaries = []
+    body_words = [_words(band, gap) for band in body]
     body_chars = [(c.x0, c.x1) for band in body for c in band]
-    for left, right in _mostly_open([_words(band, gap) for band in body], gap):
+    for strip in _mostly_open(body_words, gap):
         # where no body character stands at all (a long label can reach to the next column's text)
-        clear = _open_strips([(left, left), *_clipped(body_chars, left, right), (right, right)], gap)
-        if clear:
-            left, right = max(clear, key=lambda p: p[1] - p[0])
-        a, b = _least_cut(_clipped(every, left, right), left, right, gap)
-        ends = [x for x in rule_ends if left - END_TOL <= x <= right + END_TOL]
-        boundaries.append(min(ends, key=lambda x: abs(x - (a + b) / 2)) if ends else (a + b) / 2)
+        clear = _open_strips([(strip[0], strip[0]), *_clipped(body_chars, *strip), (strip[1], strip[1])], gap)
+        # a row printing several words inside the strip holds columns of its own there (the only row of
+        # a column group on a continuation page); one word across it is a label spanning two columns
+        columnar = any(sum(1 for a, b in words if a >= strip[0] and b <= strip[1]) > 1 for words in body_words)
+        if columnar:
+            pieces = clear
+        else:
+            pieces = [max(clear, key=lambda p: p[1] - p[0])] if clear else [strip]
+        for left, right in pieces:
+            inside = [(max(a, left), min(b, right), depth) for a, b, depth in every if b > left and a < right]
+            before = [c for band in body for c in band if abs(c.x1 - left) < 0.5]
+            after_text = bool(before) and not any(c.text in _NUMERIC for c in before)
+            a, b = _least_cut(inside, left, right, gap, after_text)
+            ends = [x for x in rule_ends if left - END_TOL <= x <= right + END_TOL]
+            boundaries.append(min(ends, key=lambda x: abs(x - (a + b) / 2)) if ends else (a + b) / 2)
     return boundaries
 
 
@@ -231,18 +288,28 @@ def _with_header_gaps(
         for top, bottom, band in zip(ys, ys[1:], bands, strict=False):
             if bottom < y < top:
                 texts.append([c for c in band if bottom < height - c.cy < y and left <= c.cx <= right])
-    body = [c for band in bands[first_body:] for c in band]
+    body = [span for band in bands[first_body:] for span in _words(band, gap)]
     found = list(boundaries)
     for text in texts:
         for a, b in _open_strips(_words(text, gap), gap):
             x = (a + b) / 2
-            if not any(a - END_TOL <= f <= b + END_TOL for f in found) and not any(c.x0 < x < c.x1 for c in body):
+            if not any(a - END_TOL <= f <= b + END_TOL for f in found) and not _crosses(body, x):
                 found.append(x)
     return sorted(found)
 
 
+def _crosses(words: Sequence[tuple[float, float]], x: float) -> bool:
+    """True when a word is printed across x (a rule there would cut it)."""
+    return any(a < x < b for a, b in words)
+
+
 def _under_sub_rules(
-    band: Sequence[PageChar], rules: Sequence[Segment], boundaries: Sequence[float], bottom: float, height: float
+    band: Sequence[PageChar],
+    rules: Sequence[Segment],
+    boundaries: Sequence[float],
+    bottom: float,
+    height: float,
+    gap: float,
 ) -> list[Segment]:
     """Boundaries below a header sub-rule: the columns it spans hold a sub-header each (小计 | 购置费 | 运行费).
 
@@ -251,9 +318,9 @@ def _under_sub_rules(
     segments: list[Segment] = []
     for rule in rules:
         left, right, y = min(rule[0], rule[2]), max(rule[0], rule[2]), rule[1]
-        below = [c for c in band if bottom < height - c.cy < y]
+        below = _words([c for c in band if bottom < height - c.cy < y], gap)
         for x in boundaries:
-            if left + END_TOL < x < right - END_TOL and below and not any(c.x0 < x < c.x1 for c in below):
+            if left + END_TOL < x < right - END_TOL and below and not _crosses(below, x):
                 segments.append((x, bottom, x, y))
     return segments
 
@@ -279,25 +346,25 @@ def with_text_columns(rulings: PageRulings, chars: Sequence[PageChar], height: f
         # header sub-rules (under a spanning header) end on the true column rules
         inside = [h for h in rulings.horizontal if ys[-1] < h[1] < ys[0] and h not in stack]
         ends = [x for h in inside for x in (h[0], h[2]) if x0 + END_TOL < x < x1 - END_TOL]
-        boundaries = _boundaries(bands, WORD_GAP * _height([c for band in filled for c in band]), ends)
-        boundaries = _with_header_gaps(boundaries, bands, ys, inside, WORD_GAP * _height(filled[0]), height)
+        gap = WORD_GAP * _height([c for band in filled for c in band])
+        boundaries = _with_header_gaps(_boundaries(bands, gap, ends), bands, ys, inside, gap, height)
         if not boundaries:
             continue
-        gap = WORD_GAP * _height([c for band in filled for c in band])
         first_body = next(i for i, band in enumerate(bands) if _BODY_TEXT.search("".join(c.text for c in band)))
         edges = [x0, *boundaries, x1]
         added += [(x0, ys[-1], x0, ys[0]), (x1, ys[-1], x1, ys[0])]
         for index, (top, bottom) in enumerate(zip(ys, ys[1:], strict=False)):
             band = bands[index]
             sub_rules = [h for h in inside if bottom < h[1] < top]
-            owners = _owners(_words(band, gap), edges) if index < first_body else None
+            words = _words(band, gap, spaced=index < first_body)
+            owners = _owners(words, edges) if index < first_body else None
             for k, x in enumerate(boundaries):
                 # above a sub-rule, the columns it spans are one header: the rule is drawn below it only
                 spanned = any(min(h[0], h[2]) + END_TOL < x < max(h[0], h[2]) - END_TOL for h in sub_rules)
-                crossed = any(c.x0 < x < c.x1 for c in band)
+                crossed = _crosses(words, x)
                 if not spanned and not crossed and (owners is None or owners[k] != owners[k + 1]):
                     added.append((x, bottom, x, top))
-            added += _under_sub_rules(band, sub_rules, boundaries, bottom, height)
+            added += _under_sub_rules(band, sub_rules, boundaries, bottom, height, gap)
     if not added:
         return rulings
     return PageRulings(rulings.horizontal, [*rulings.vertical, *added])

@@ -16,7 +16,7 @@ RULED = [
     ROOT / "samples" / "changsha_zwfwzx_2020_juesuan.pdf",
     ROOT / "samples" / "shanghai-putuo_finance-bureau_2024_juesuan.pdf",
     *sorted(p for p in (ROOT / "tests" / "data" / "producers").glob("calc-*.pdf") if "horizontal" not in p.name),
-    *sorted((ROOT / "tests" / "data" / "producers").glob("writer-*.pdf")),
+    *sorted(p for p in (ROOT / "tests" / "data" / "producers").glob("writer-*.pdf") if "horizontal" not in p.name),
     *sorted((ROOT / "tests" / "data" / "real").glob("*.pdf"))[:8],
 ]
 HORIZONTAL = ROOT / "tests" / "data" / "producers" / "reportlab-horizontal-rules.pdf"

@@ -61,7 +61,7 @@ class Variant:
     orientation: str = "wide"  # wide: landscape for WIDE tables | landscape | portrait
     fit: str = "width"  # Calc: fit to page width (header rows repeat) | page: each table on one page
     unit_prefix: str = "部门："  # or 编制单位：
-    borders: str = "all"  # Calc: all | horizontal (a rule under every row, no vertical rule)
+    borders: str = "all"  # all | horizontal (a rule under every row, no vertical rule)
 
     @property
     def unit(self) -> str:
@@ -132,6 +132,7 @@ MATRIX = [
         borders="horizontal",
     ),
     Variant("writer-noto-serif", "writer", "Noto Serif CJK SC"),
+    Variant("writer-horizontal-rules", "writer", "Noto Sans CJK SC", scale=10000, borders="horizontal"),
     Variant(
         "writer-wqy-narrow",
         "writer",

@@ -191,6 +191,18 @@ def writer_document(seed: Seed, v: Variant, path: Path) -> None:
             el.set(qn("w:type"), "dxa")
             mar.append(el)
         tbl_pr.append(mar)
+        if v.borders == "horizontal":
+            # rules between the rows only: the table's own borders override the Table Grid style's
+            borders = OxmlElement("w:tblBorders")
+            for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+                el = OxmlElement(f"w:{side}")
+                ruled = side in ("top", "bottom", "insideH")
+                el.set(qn("w:val"), "single" if ruled else "nil")
+                if ruled:
+                    el.set(qn("w:sz"), "4")
+                    el.set(qn("w:color"), "000000")
+                borders.append(el)
+            tbl_pr.append(borders)
         for c, w in enumerate(widths):
             table.columns[c].width = Pt(w)
             for cell in table.columns[c].cells:
