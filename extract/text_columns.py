@@ -20,8 +20,8 @@ from extract.rulings import PageRulings, Segment
 
 #: rules whose ends lie this close (points) belong to one table's stack
 END_TOL = 3.0
-#: a stack needs this many full-width rules (two or more bands) to be a table
-MIN_RULES = 4
+#: a stack needs this many full-width rules (a header band and a body band) to be a table
+MIN_RULES = 3
 #: a rule shorter than this is a header sub-rule or an underline, not a table's row rule
 MIN_RULE_LENGTH = 100.0
 #: characters closer than this share of their height are one word
@@ -39,15 +39,17 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 LETTER_SPACING = 4.0
 #: what the characters of one amount (or code, or 栏次 number) read as, as far as they go
 _AMOUNT_PREFIX = re.compile(r"-?\d[\d,]*(?:\.\d{0,2})?|-")
-#: at most this share of the bands with text may hold more than one line (wrapped labels)
+#: at most this share of the body bands may hold more than one line (wrapped labels)
 MAX_MULTILINE_SHARE = 0.4
 #: a strip stays a column gap when at most this share of the body rows print across it (a 合计 label
 #: spanning the code and name columns)
 MAX_CROSSING_SHARE = 0.1
 #: a header row that only numbers the columns (栏次 1 2 3 …)
 _NUMBERS_ROW = re.compile(r"(?:栏次|行次|栏|次)*[\d\s]*")
-#: a band is a body row when its text holds an amount or a subject code
+#: a band is a body row when its text holds an amount or a subject code, or is a total row of an empty
+#: table (合计 alone, or with 本表无数据)
 _BODY_TEXT = re.compile(r"\d+\.\d{2}|\b\d{3,7}\b")
+_TOTAL_ONLY = re.compile(r"[合总]\s*计[-—–\s]*(?:本表无数据)?[-—–\s]*")
 
 
 def _stacks(horizontal: Sequence[Segment]) -> list[list[Segment]]:
@@ -216,7 +218,7 @@ def _boundaries(bands: Sequence[list[PageChar]], gap: float, rule_ends: Sequence
     It is where a header sub-rule ends inside the strip (the true column rule), else where it cuts the
     fewest header words (``_least_cut``).
     """
-    body = [band for band in bands if _BODY_TEXT.search("".join(c.text for c in band))]
+    body = [bands[i] for i in _body_bands(bands)]
     if not body:
         return []
     # where in a strip the rule runs is told by the header text in it, not by a body label printed across
@@ -279,7 +281,9 @@ def _with_header_gaps(
     sub-rule within its span; a gap counts only where no body row prints across it (a letter-spaced
     "项    目" stands over the labels of its column).
     """
-    first_body = next(i for i, band in enumerate(bands) if _BODY_TEXT.search("".join(c.text for c in band)))
+    first_body = _first_body(bands)
+    if first_body is None:
+        return boundaries
     leaves = [band for band in bands[:first_body] if not _NUMBERS_ROW.fullmatch("".join(c.text for c in band))]
     # a leaf row alone in its band (a band of two header rows mixes in the headers spanning them)
     texts = [list(leaves[-1])] if leaves and len(_lines(leaves[-1])) == 1 else []
@@ -296,6 +300,18 @@ def _with_header_gaps(
             if not any(a - END_TOL <= f <= b + END_TOL for f in found) and not _crosses(body, x):
                 found.append(x)
     return sorted(found)
+
+
+def _body_bands(bands: Sequence[list[PageChar]]) -> list[int]:
+    """The indexes of the body rows: bands printing an amount or a code, else (an empty table) its 合计 row."""
+    texts = ["".join(c.text for c in band) for band in bands]
+    found = [i for i, text in enumerate(texts) if _BODY_TEXT.search(text)]
+    return found or [i for i, text in enumerate(texts) if _TOTAL_ONLY.fullmatch(text)]
+
+
+def _first_body(bands: Sequence[list[PageChar]]) -> int | None:
+    """The index of the first body band, if any."""
+    return next(iter(_body_bands(bands)), None)
 
 
 def _crosses(words: Sequence[tuple[float, float]], x: float) -> bool:
@@ -320,7 +336,9 @@ def _under_sub_rules(
         left, right, y = min(rule[0], rule[2]), max(rule[0], rule[2]), rule[1]
         below = _words([c for c in band if bottom < height - c.cy < y], gap)
         for x in boundaries:
-            if left + END_TOL < x < right - END_TOL and below and not _crosses(below, x):
+            # a lower sub-rule spanning x makes one header of its columns above it: it draws x itself
+            lower = any(h[1] < y and min(h[0], h[2]) + END_TOL < x < max(h[0], h[2]) - END_TOL for h in rules)
+            if left + END_TOL < x < right - END_TOL and below and not lower and not _crosses(below, x):
                 segments.append((x, bottom, x, y))
     return segments
 
@@ -341,7 +359,9 @@ def with_text_columns(rulings: PageRulings, chars: Sequence[PageChar], height: f
         for top, bottom in zip(ys, ys[1:], strict=False):
             bands.append([c for c in chars if x0 <= c.cx <= x1 and bottom < height - c.cy < top and c.text.strip()])
         filled = [band for band in bands if band]
-        if not filled or sum(1 for band in filled if len(_lines(band)) > 1) > MAX_MULTILINE_SHARE * len(filled):
+        # body rows of several lines each: rows the rules do not part (a 三线表); header rows may wrap
+        body = [bands[i] for i in _body_bands(bands) if bands[i]]
+        if not body or sum(1 for band in body if len(_lines(band)) > 1) > MAX_MULTILINE_SHARE * len(body):
             continue
         # header sub-rules (under a spanning header) end on the true column rules
         inside = [h for h in rulings.horizontal if ys[-1] < h[1] < ys[0] and h not in stack]
@@ -350,7 +370,7 @@ def with_text_columns(rulings: PageRulings, chars: Sequence[PageChar], height: f
         boundaries = _with_header_gaps(_boundaries(bands, gap, ends), bands, ys, inside, gap, height)
         if not boundaries:
             continue
-        first_body = next(i for i, band in enumerate(bands) if _BODY_TEXT.search("".join(c.text for c in band)))
+        first_body = _first_body(bands) or 0
         edges = [x0, *boundaries, x1]
         added += [(x0, ys[-1], x0, ys[0]), (x1, ys[-1], x1, ys[0])]
         for index, (top, bottom) in enumerate(zip(ys, ys[1:], strict=False)):

@@ -88,3 +88,13 @@ def test_a_label_spanning_two_columns_in_one_row_keeps_them_one_cell_there() -> 
     assert between_code_and_name, added
     spanning_row = (ys[-1], ys[-2])
     assert all((seg[1], seg[3]) != spanning_row for seg in between_code_and_name)  # the 合计 row stays merged
+
+
+def test_a_stack_of_rules_without_a_body_row_is_left_alone() -> None:
+    # a header-only table (or rules around headings): no amount or code in any band; this once raised
+    # StopIteration in the reader and failed the whole document
+    height, ys = 800.0, [700.0, 680.0, 660.0, 640.0]
+    rulings = PageRulings([(50.0, y, 400.0, y) for y in ys], [])
+    chars = [c for k, top in enumerate(ys[:-1]) for c in _line_of_text(["项目", "科目名称", "金额"][k], 60, height - top + 5)]
+    assert with_text_columns(rulings, chars, height) is rulings
+    assert with_text_columns(rulings, [], height) is rulings

@@ -72,6 +72,7 @@ class BudgetVariant:
     spaced: bool = False  # two-character labels and headers letter-spaced ("合　计", "金　额")
     title_wrap: bool = False  # long titles broken over two lines in the middle of the title proper
     leaders: bool = False  # 目录 entries end in dot leaders and a page number ("……………… 5")
+    borders: str = "all"  # Calc: all | horizontal (a rule under every row, no vertical rule)
 
     def tables(self) -> list[BudgetTable]:
         """The tables of the document, in print order, each with the unit it is printed in."""
@@ -97,6 +98,8 @@ class BudgetVariant:
         tags.append("contents-page" if self.contents else "no-contents-page")
         tags.append("thousands-separator" if self.thousands else "no-thousands-separator")
         tags.append("empty-table-note-in-grid" if self.empty_in_grid else "empty-table-note-below")
+        if self.borders != "all":
+            tags.append(f"borders:{self.borders}")
         if self.title_box:
             tags += ["title-in-text-box", "headers-before-title-in-text-order"]
         if self.untitled:
@@ -338,7 +341,7 @@ def calc_budget(v: BudgetVariant, path: Path) -> None:
         one_page(toc)
 
     thin = Side(style="thin", color="000000")
-    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    box = Border(top=thin, bottom=thin) if v.borders == "horizontal" else Border(left=thin, right=thin, top=thin, bottom=thin)
     boxes: list[TitleBox] = []
     size = 10.0
     for n, table in enumerate(v.tables(), 1):
