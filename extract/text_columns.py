@@ -44,6 +44,8 @@ MAX_MULTILINE_SHARE = 0.4
 #: a strip stays a column gap when at most this share of the body rows print across it (a 合计 label
 #: spanning the code and name columns)
 MAX_CROSSING_SHARE = 0.1
+#: two header words side by side have their lines at most this share of a character height apart
+SAME_LINE = 1.0
 #: a header row that only numbers the columns (栏次 1 2 3 …)
 _NUMBERS_ROW = re.compile(r"(?:栏次|行次|栏|次)*[\d\s]*")
 #: a band is a body row when its text holds an amount or a subject code, or is a total row of an empty
@@ -267,6 +269,30 @@ def _owners(words: Sequence[tuple[float, float]], edges: Sequence[float]) -> lis
     return [k if k in holding else min(holding, key=lambda j: (distance(k, j), j)) for k in range(len(columns))]
 
 
+def _side_by_side_gaps(chars: Sequence[PageChar], gap: float) -> list[tuple[float, float]]:
+    """Gaps between two header words side by side on one line, with no other word above or below in them.
+
+    A header spanning columns, printed on the line above, stands over the gap between two of its columns'
+    headers: only headers side by side (their lines at most ``SAME_LINE`` of a character height apart; a
+    wrapped header beside a one-line one is) mark a column rule between them.
+    """
+    if not chars:
+        return []
+    height = _height(chars)
+    words = [
+        (a, b, sum(c.cy for c in line) / len(line)) for line in _lines(chars) for a, b in _words(line, gap, spaced=True)
+    ]
+    gaps = []
+    for _, a1, a_cy in words:
+        right = [w for w in words if w[0] >= a1 + gap]
+        if not right:
+            continue
+        b0, _, b_cy = min(right, key=lambda w: w[0])
+        if abs(a_cy - b_cy) <= SAME_LINE * height and not any(s < b0 and e > a1 for s, e, _ in words):
+            gaps.append((a1, b0))
+    return sorted(set(gaps))
+
+
 def _with_header_gaps(
     boundaries: list[float],
     bands: Sequence[list[PageChar]],
@@ -277,16 +303,15 @@ def _with_header_gaps(
 ) -> list[float]:
     """Boundaries plus the gaps between header cells where none runs yet (编码 | 名称 over a spanning 合计).
 
-    Header text is read in the last header row (the leaf headers, when one line; not a 栏次 row) and under each
-    sub-rule within its span; a gap counts only where no body row prints across it (a letter-spaced
-    "项    目" stands over the labels of its column).
+    Header text is read in the header rows (not a 栏次 row) and under each sub-rule
+    within its span, between headers side by side (``_side_by_side_gaps``); a gap counts only where no
+    body row prints across it (a letter-spaced "项    目" stands over the labels of its column).
     """
     first_body = _first_body(bands)
     if first_body is None:
         return boundaries
     leaves = [band for band in bands[:first_body] if not _NUMBERS_ROW.fullmatch("".join(c.text for c in band))]
-    # a leaf row alone in its band (a band of two header rows mixes in the headers spanning them)
-    texts = [list(leaves[-1])] if leaves and len(_lines(leaves[-1])) == 1 else []
+    texts = [list(band) for band in leaves]
     for rule in sub_rules:
         left, right, y = min(rule[0], rule[2]), max(rule[0], rule[2]), rule[1]
         for top, bottom, band in zip(ys, ys[1:], bands, strict=False):
@@ -295,10 +320,14 @@ def _with_header_gaps(
     body = [span for band in bands[first_body:] for span in _words(band, gap)]
     found = list(boundaries)
     for text in texts:
-        for a, b in _open_strips(_words(text, gap), gap):
-            x = (a + b) / 2
-            if not any(a - END_TOL <= f <= b + END_TOL for f in found) and not _crosses(body, x):
-                found.append(x)
+        for a, b in _side_by_side_gaps(text, gap):
+            if any(a - END_TOL <= f <= b + END_TOL for f in found):
+                continue
+            # the rule runs where the body leaves the gap open (right-aligned amounts reach into it)
+            clear = _open_strips([(a, a), *_clipped(body, a, b), (b, b)], gap)
+            if clear:
+                left, right = max(clear, key=lambda part: part[1] - part[0])
+                found.append((left + right) / 2)
     return sorted(found)
 
 
