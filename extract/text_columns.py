@@ -7,7 +7,8 @@ no vertical ruling crosses, a boundary is drawn through every strip that no body
 the outer borders at the rules' ends; in each row band the boundary is drawn only where that band's
 text leaves it open, so a header spanning two columns stays one merged cell. Tables whose bands hold
 several lines of text (a 三线表 ruled only above and below its header and at its foot) are left alone:
-their rows cannot be told apart by the rules, and ``extract.identify.unread_tables`` reports them.
+their rows cannot be told apart by the rules, and ``extract.identify`` reports them
+(``unread_tables``, ``unruled_table_pages``): the document is quarantined, not loaded without them.
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ def _lines(chars: Sequence[PageChar]) -> list[list[PageChar]]:
     """The characters by text line (centres half a character height apart start a new one), left to right."""
     if not chars:
         return []
-    height, lines = _height(chars), list[list[PageChar]]()
+    height = _height(chars)
+    lines: list[list[PageChar]] = []
     for char in sorted(chars, key=lambda c: c.cy):
         if lines and char.cy - lines[-1][-1].cy <= height / 2:
             lines[-1].append(char)
@@ -136,13 +138,16 @@ def _words(chars: Sequence[PageChar], gap: float, spaced: bool = False) -> list[
 def _letter_spaced(words: list[tuple[float, float, str]], spaced_gap: float) -> list[tuple[float, float, str]]:
     """Runs of single ideographs set apart by letter-spacing, each joined into one word."""
     joined: list[tuple[float, float, str]] = []
+    run = False  # the last word is a run of letter-spaced ideographs
     for left, right, text in words:
-        if joined and len(text) == 1 and _CJK.fullmatch(text) and left - joined[-1][1] < spaced_gap:
-            last_left, last_right, last_text = joined[-1]
-            if _CJK.fullmatch(last_text[-1]) and (len(last_text) == 1 or last_text.endswith(" ")):
-                joined[-1] = (last_left, right, last_text + text + " ")
+        single = len(text) == 1 and _CJK.fullmatch(text) is not None
+        if single and joined and left - joined[-1][1] < spaced_gap:
+            last_left, _, last_text = joined[-1]
+            if run or (len(last_text) == 1 and _CJK.fullmatch(last_text)):
+                joined[-1], run = (last_left, right, last_text + text), True
                 continue
         joined.append((left, right, text))
+        run = False
     return joined
 
 
