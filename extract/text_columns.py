@@ -303,6 +303,7 @@ def _with_header_gaps(
     bands: Sequence[list[PageChar]],
     ys: Sequence[float],
     sub_rules: Sequence[Segment],
+    rule_ends: Sequence[float],
     gap: float,
     height: float,
 ) -> list[float]:
@@ -316,14 +317,21 @@ def _with_header_gaps(
     if first_body is None:
         return boundaries
     leaves = [band for band in bands[:first_body] if not _NUMBERS_ROW.fullmatch("".join(c.text for c in band))]
-    texts = [list(band) for band in leaves]
+    texts = []
     for rule in sub_rules:
         left, right, y = min(rule[0], rule[2]), max(rule[0], rule[2]), rule[1]
         for top, bottom, band in zip(ys, ys[1:], bands, strict=False):
             if bottom < y < top:
                 texts.append([c for c in band if bottom < height - c.cy < y and left <= c.cx <= right])
+    # the lowest headers first: they name single columns; a gap between two spanning headers above
+    # holds a rule found below already
+    texts += [list(band) for band in reversed(leaves)]
     body = [span for band in bands[first_body:] for span in _words(band, gap)]
     found = list(boundaries)
+    # a sub-rule under a spanning header ends on a column rule (where no body row tells one)
+    for end in rule_ends:
+        if not any(abs(end - f) <= gap for f in found) and not _crosses(body, end):
+            found.append(end)
     for text in texts:
         for a, b in _side_by_side_gaps(text, gap):
             if any(a - END_TOL <= f <= b + END_TOL for f in found):
@@ -401,7 +409,7 @@ def with_text_columns(rulings: PageRulings, chars: Sequence[PageChar], height: f
         inside = [h for h in rulings.horizontal if ys[-1] < h[1] < ys[0] and h not in stack]
         ends = [x for h in inside for x in (h[0], h[2]) if x0 + END_TOL < x < x1 - END_TOL]
         gap = WORD_GAP * _height([c for band in filled for c in band])
-        boundaries = _with_header_gaps(_boundaries(bands, gap, ends), bands, ys, inside, gap, height)
+        boundaries = _with_header_gaps(_boundaries(bands, gap, ends), bands, ys, inside, ends, gap, height)
         if not boundaries:
             continue
         first_body = _first_body(bands) or 0

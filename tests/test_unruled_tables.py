@@ -115,7 +115,7 @@ def test_a_budget_ruled_between_rows_only_is_read_exactly_with_its_blank_columns
     # 事业收入 / 事业单位经营收入 / 其他收入 columns are blank in every row (found from their headers)
     from tests.test_budget_producers import read_budget, score_budget
 
-    sidecar = ROOT / "tests" / "data" / "unruled" / "calc-sh-horizontal-rules.json"
+    sidecar = ROOT / "tests" / "data" / "budget_producers" / "calc-sh-horizontal-rules.json"
     meta = json.loads(sidecar.read_text(encoding="utf-8"))
     read = read_budget(sidecar.with_suffix(".pdf"))
     result = score_budget(meta, read)
