@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 import flows.pipeline as pipeline
 from flows.flow import STEP_TASKS, run
 from flows.settings import Settings
+from tests.prefect_records import latest_flow_run, settled_task_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_PDF = ROOT / "samples" / "changsha_zwfwzx_2020_juesuan.pdf"
@@ -17,19 +18,9 @@ SEED_PDF = ROOT / "samples" / "changsha_zwfwzx_2020_juesuan.pdf"
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
 
-def task_runs_of_latest_flow_run() -> list[tuple[str, str, int]]:
-    """(task run name, state, run count) of the newest fiscal-run flow run, in start order."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, TaskRunFilter
-    from prefect.client.schemas.sorting import FlowRunSort, TaskRunSort
-
-    with get_client(sync_client=True) as client:
-        (flow_run,) = client.read_flow_runs(limit=1, sort=FlowRunSort.START_TIME_DESC)
-        runs = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run.id])),
-            task_run_filter=TaskRunFilter(),
-            sort=TaskRunSort.EXPECTED_START_TIME_ASC,
-        )
+def task_runs_of_latest_flow_run(expected: int = 5) -> list[tuple[str, str, int]]:
+    """(task run name, state, run count) of the newest fiscal-run flow run, in start order, once its steps are recorded."""
+    runs = settled_task_runs(latest_flow_run().id, expected)
     return [(r.name, r.state.type.value if r.state else "?", r.run_count) for r in runs]
 
 
@@ -42,7 +33,9 @@ def test_each_document_runs_as_named_steps(tmp_path: Path) -> None:
     assert names == [f"receive {doc}", f"extract {doc}", f"stage {doc}", f"validate {doc}", f"load {doc}"]
 
 
-def test_a_database_hiccup_in_load_is_retried_and_the_document_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_database_hiccup_in_load_is_retried_and_the_document_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     real = pipeline.load_document
     calls = {"n": 0}
 
@@ -63,5 +56,9 @@ def test_a_database_hiccup_in_load_is_retried_and_the_document_loads(tmp_path: P
 
 def test_only_steps_that_do_io_retry() -> None:
     assert {name: t.retries for name, t in STEP_TASKS.items()} == {
-        "receive": 2, "extract": 0, "stage": 0, "validate": 0, "load": 2,
+        "receive": 2,
+        "extract": 0,
+        "stage": 0,
+        "validate": 0,
+        "load": 2,
     }

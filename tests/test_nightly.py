@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from flows.flow import warehouse_engine
 from flows.harvest import NIGHTLY_CRON, NIGHTLY_TIMEZONE, nightly, nightly_deployment, rerun, task_runner
+from tests.prefect_records import settled_task_runs
 from tests.test_harvest_site import FakeSite, tiny_pdf
 from warehouse.models import DimDepartment, DimDocument, EtlDocument, EtlFetch, EtlRun
 
@@ -60,7 +61,7 @@ def _setup(tmp_path: Path, site: FakeSite) -> dict[str, str]:
             sources:
               - name: changsha
                 kind: http_listing
-                start_urls: ["{site.url('/list/index.html')}"]
+                start_urls: ["{site.url("/list/index.html")}"]
                 article_pattern: '/art/\\d+\\.html$'
                 link_pattern: '\\.pdf$'
                 depth: 2
@@ -86,27 +87,24 @@ def _pdf_hits(site: FakeSite, since: int) -> list[int]:
     return [h.status for h in site.log[since:] if h.path.endswith(".pdf")]
 
 
-def _step_task_runs(flow_run_id: str) -> dict[str, list[str]]:
-    """The step task runs (receive … load) of a flow run, by the file name in their run name, in start order."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, TaskRunFilter
-    from prefect.client.schemas.sorting import TaskRunSort
+def _is_step(task_run_name: str) -> bool:
+    """Whether a task run is one of a document's steps."""
+    return task_run_name.partition(" ")[0] in ("receive", "extract", "stage", "validate", "load")
 
-    with get_client(sync_client=True) as client:
-        task_runs = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
-            task_run_filter=TaskRunFilter(),
-            sort=TaskRunSort.EXPECTED_START_TIME_ASC,
-        )
+
+def _step_task_runs(flow_run_id: str, expected: int) -> dict[str, list[str]]:
+    """The step task runs (receive … load) of a flow run, by the file name in their run name, in start order."""
     steps: dict[str, list[str]] = {}
-    for task_run in task_runs:
+    for task_run in settled_task_runs(flow_run_id, expected, counted=_is_step):
         step, _, file_name = task_run.name.partition(" ")
-        if step in ("receive", "extract", "stage", "validate", "load"):
+        if _is_step(task_run.name):
             steps.setdefault(file_name, []).append(step)
     return steps
 
 
-def test_nightly_fetches_processes_and_a_second_run_downloads_and_extracts_nothing(site: FakeSite, tmp_path: Path) -> None:
+def test_nightly_fetches_processes_and_a_second_run_downloads_and_extracts_nothing(
+    site: FakeSite, tmp_path: Path
+) -> None:
     params = _setup(tmp_path, site)
     summary = nightly(**params)
     by_status = {o.status: o for o in summary.outcomes}
@@ -122,33 +120,52 @@ def test_nightly_fetches_processes_and_a_second_run_downloads_and_extracts_nothi
 
     engine = warehouse_engine(params["warehouse_url"])
     with engine.connect() as conn:
-        docs = conn.execute(select(EtlDocument.__table__.c.sha256, EtlDocument.__table__.c.source,
-                                   EtlDocument.__table__.c.status)).all()
+        docs = conn.execute(
+            select(
+                EtlDocument.__table__.c.sha256, EtlDocument.__table__.c.source, EtlDocument.__table__.c.status
+            )
+        ).all()
         runs = conn.execute(select(EtlRun.__table__)).all()
         fetches = conn.execute(select(EtlFetch.__table__.c.url, EtlFetch.__table__.c.sha256)).all()
     assert len(docs) == 3  # the copy under a second URL is the same document
-    assert {d.source for d in docs if d.status == "loaded"} <= {site.url("/files/20210601.pdf"),
-                                                                site.url("/files/copy/20210601.pdf")}
+    assert {d.source for d in docs if d.status == "loaded"} <= {
+        site.url("/files/20210601.pdf"),
+        site.url("/files/copy/20210601.pdf"),
+    }
     assert len(fetches) == 5 and len({f.sha256 for f in fetches if f.sha256}) == 3
-    assert [(r.status, r.documents_new, r.documents_loaded, r.documents_skipped, r.facts_loaded) for r in runs] == [
-        ("completed", 3, 1, 2, 478)
-    ]
+    assert [
+        (r.status, r.documents_new, r.documents_loaded, r.documents_skipped, r.facts_loaded) for r in runs
+    ] == [("completed", 3, 1, 2, 478)]
     assert runs[0].flow_run_id
     # each document's steps ran as tasks of their own, nested in its process-stored-document task
-    steps = [step for names in _step_task_runs(runs[0].flow_run_id).values() for step in names]
     # three documents received and read; the one with tables staged, validated and loaded
-    assert sorted(steps) == sorted(["receive"] * 3 + ["extract"] * 3 + ["stage", "validate", "load"])
+    expected_steps = ["receive"] * 3 + ["extract"] * 3 + ["stage", "validate", "load"]
+    steps = [
+        step for names in _step_task_runs(runs[0].flow_run_id, len(expected_steps)).values() for step in names
+    ]
+    assert sorted(steps) == sorted(expected_steps)
     # the loaded document says where and when it was downloaded, and is listed by the URL's file name
     with engine.connect() as conn:
         loaded = conn.execute(
-            select(DimDocument.__table__.c.source_url, DimDocument.__table__.c.fetched_at, DimDocument.__table__.c.source_file)
+            select(
+                DimDocument.__table__.c.source_url,
+                DimDocument.__table__.c.fetched_at,
+                DimDocument.__table__.c.source_file,
+            )
         ).one()
     assert loaded.source_url in {site.url("/files/20210601.pdf"), site.url("/files/copy/20210601.pdf")}
     assert loaded.fetched_at is not None and loaded.source_file == "20210601.pdf"
     with engine.connect() as conn:
-        where = conn.execute(select(DimDepartment.__table__.c.name, DimDepartment.__table__.c.region,
-                                    DimDepartment.__table__.c.city)).all()
-    assert [tuple(w) for w in where] == [("长沙市政务服务中心", "湖南省", "长沙市")]  # from the source's hints
+        where = conn.execute(
+            select(
+                DimDepartment.__table__.c.name,
+                DimDepartment.__table__.c.region,
+                DimDepartment.__table__.c.city,
+            )
+        ).all()
+    assert [tuple(w) for w in where] == [
+        ("长沙市政务服务中心", "湖南省", "长沙市")
+    ]  # from the source's hints
 
     # unchanged rerun: conditional requests only (304), nothing processed
     before = len(site.log)
@@ -168,7 +185,9 @@ def test_rerun_reprocesses_stored_bytes_without_downloading(site: FakeSite, tmp_
     first = nightly(**params)
     loaded = next(o for o in first.outcomes if o.status == "loaded")
     before = len(site.log)
-    lazy = rerun(document=loaded.sha256[:10], warehouse_url=params["warehouse_url"], data_dir=params["data_dir"])
+    lazy = rerun(
+        document=loaded.sha256[:10], warehouse_url=params["warehouse_url"], data_dir=params["data_dir"]
+    )
     assert lazy.outcomes == [] and lazy.unchanged == 1  # this pipeline version already did it
     forced = rerun(year=2020, force=True, warehouse_url=params["warehouse_url"], data_dir=params["data_dir"])
     assert [(o.sha256, o.status, o.facts_loaded) for o in forced.outcomes] == [(loaded.sha256, "loaded", 478)]
@@ -177,8 +196,11 @@ def test_rerun_reprocesses_stored_bytes_without_downloading(site: FakeSite, tmp_
 
 def test_cli_harvest_and_rerun(site: FakeSite, tmp_path: Path) -> None:
     params = _setup(tmp_path, site)
-    env = {"FISCAL_WAREHOUSE_URL": params["warehouse_url"], "FISCAL_DATA_DIR": params["data_dir"],
-           "FISCAL_SOURCES_FILE": params["sources_file"]}
+    env = {
+        "FISCAL_WAREHOUSE_URL": params["warehouse_url"],
+        "FISCAL_DATA_DIR": params["data_dir"],
+        "FISCAL_SOURCES_FILE": params["sources_file"],
+    }
     runner = CliRunner()
     result = runner.invoke(app, ["harvest", "--source", "changsha"], env=env)
     assert result.exit_code == 1, result.output  # the 404 link
@@ -186,7 +208,9 @@ def test_cli_harvest_and_rerun(site: FakeSite, tmp_path: Path) -> None:
     assert "http_error" in result.output and "gone.pdf" in result.output
 
     site.resources.pop("/files/gone.pdf", None)
-    site.resources["/list/art/2.html"].body = ARTICLE_2.replace('<a href="/files/gone.pdf">已删除</a>', "").encode()
+    site.resources["/list/art/2.html"].body = ARTICLE_2.replace(
+        '<a href="/files/gone.pdf">已删除</a>', ""
+    ).encode()
     result = runner.invoke(app, ["harvest"], env=env)
     assert result.exit_code == 0, result.output
     assert "documents new: 0  unchanged: 3  loaded: 0" in result.output
@@ -202,7 +226,9 @@ def test_cli_harvest_and_rerun(site: FakeSite, tmp_path: Path) -> None:
 
 def test_cli_harvest_rejects_a_bad_sources_file_with_its_line(tmp_path: Path) -> None:
     bad = tmp_path / "sources.yaml"
-    bad.write_text("sources:\n  - name: x\n    kind: http_listing\n    start_urls: [ftp://x]\n", encoding="utf-8")
+    bad.write_text(
+        "sources:\n  - name: x\n    kind: http_listing\n    start_urls: [ftp://x]\n", encoding="utf-8"
+    )
     result = CliRunner().invoke(app, ["harvest", "--sources", str(bad)])
     assert result.exit_code == 2 and f"{bad}:4: sources[0].start_urls" in result.output
 
@@ -244,7 +270,9 @@ def test_tiny_harvest_through_dask_into_postgresql(site: FakeSite, tmp_path: Pat
     assert statuses == ["loaded", "skipped", "skipped"]
 
 
-def test_a_cache_hit_the_warehouse_does_not_confirm_is_processed_again(site: FakeSite, tmp_path: Path) -> None:
+def test_a_cache_hit_the_warehouse_does_not_confirm_is_processed_again(
+    site: FakeSite, tmp_path: Path
+) -> None:
     from sqlalchemy import delete
 
     from warehouse.models import DimDocument, EtlFinding, EtlTable
@@ -260,5 +288,9 @@ def test_a_cache_hit_the_warehouse_does_not_confirm_is_processed_again(site: Fak
     assert [(o.sha256, o.status) for o in second.outcomes] == [(skipped.sha256, "skipped")]
     assert second.unchanged == 2
     with engine.connect() as conn:
-        assert conn.execute(select(EtlDocument.__table__.c.status).where(
-            EtlDocument.__table__.c.sha256 == skipped.sha256)).scalar_one() == "skipped"
+        assert (
+            conn.execute(
+                select(EtlDocument.__table__.c.status).where(EtlDocument.__table__.c.sha256 == skipped.sha256)
+            ).scalar_one()
+            == "skipped"
+        )

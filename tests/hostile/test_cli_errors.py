@@ -28,6 +28,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from flows.cli_common import DocumentStatus, require_rerun_matches
 from flows.engine import warehouse_engine
+from tests.prefect_records import settled_task_runs
 from tests.sample_loads import SAMPLE_PDFS, load_samples
 from warehouse.db import display_url, mask_secrets
 from warehouse.export import ETL_STATUSES
@@ -95,13 +96,21 @@ def _bad_warehouse(kind: str, tmp_path: Path) -> tuple[str, list[str]]:
     if kind == "unknown dialect":
         return "foo://x/y", ["'foo://x/y'", "'foo'", "expected SQLite or PostgreSQL"]
     if kind == "other database":
-        return "mysql://u:SeCrEt-1@db.example/fiscal", ["mysql://u:***@db.example/fiscal", "expected SQLite or PostgreSQL"]
+        return "mysql://u:SeCrEt-1@db.example/fiscal", [
+            "mysql://u:***@db.example/fiscal",
+            "expected SQLite or PostgreSQL",
+        ]
     if kind == "bad port":
-        return "postgresql://u:SeCrEt-1@localhost:port/db", ["postgresql://u:***@localhost:port/db", "expected"]
+        return "postgresql://u:SeCrEt-1@localhost:port/db", [
+            "postgresql://u:***@localhost:port/db",
+            "expected",
+        ]
     if kind == "unreachable":
         port = _free_port()
         return f"postgresql://u:SeCrEt-1@127.0.0.1:{port}/fiscal", [
-            f"postgresql+psycopg://u:***@127.0.0.1:{port}/fiscal", "Connection refused", "expected a PostgreSQL server"
+            f"postgresql+psycopg://u:***@127.0.0.1:{port}/fiscal",
+            "Connection refused",
+            "expected a PostgreSQL server",
         ]
     if kind == "not sqlite":
         path = tmp_path / "notes.sqlite"
@@ -113,7 +122,15 @@ def _bad_warehouse(kind: str, tmp_path: Path) -> tuple[str, list[str]]:
     raise AssertionError(kind)
 
 
-BAD_WAREHOUSES = ["garbage", "unknown dialect", "other database", "bad port", "unreachable", "not sqlite", "folder is a file"]
+BAD_WAREHOUSES = [
+    "garbage",
+    "unknown dialect",
+    "other database",
+    "bad port",
+    "unreachable",
+    "not sqlite",
+    "folder is a file",
+]
 COMMANDS = [
     ["documents"],
     ["documents", "--format", "table"],
@@ -131,7 +148,9 @@ COMMANDS = [
 
 @pytest.mark.parametrize("kind", BAD_WAREHOUSES)
 @pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c[:2]) for c in COMMANDS])
-def test_a_bad_warehouse_is_one_line_naming_it(kind: str, command: list[str], tmp_path: Path, data_env: Path) -> None:
+def test_a_bad_warehouse_is_one_line_naming_it(
+    kind: str, command: list[str], tmp_path: Path, data_env: Path
+) -> None:
     url, named = _bad_warehouse(kind, tmp_path)
     args = [a.format(tmp=tmp_path) for a in command]
     result = runner.invoke(app, [*args, "-w", url])
@@ -150,14 +169,25 @@ def test_the_installed_command_says_one_line_too(tmp_path: Path) -> None:
     port = _free_port()
     url = f"postgresql://fiscal:SeCrEt-2@127.0.0.1:{port}/fiscal"
     env = {k: v for k, v in os.environ.items() if not k.startswith("FISCAL_")} | {"PYTHONPATH": str(ROOT)}
-    for args in (["documents", "-w", "garbage"], ["db", "upgrade", "-w", url], ["documents", "--status", "bogus"]):
+    for args in (
+        ["documents", "-w", "garbage"],
+        ["db", "upgrade", "-w", url],
+        ["documents", "--status", "bogus"],
+    ):
         done = subprocess.run(
             [sys.executable, "-c", "from flows.cli import app; app()", *args],
-            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         assert done.returncode == 2, done.stderr
         assert "Traceback" not in done.stderr and "SeCrEt-2" not in done.stdout + done.stderr
-        assert done.stderr.count("\n") <= 6, done.stderr  # one line, or click's usage error (usage, hint, panel)
+        assert done.stderr.count("\n") <= 6, (
+            done.stderr
+        )  # one line, or click's usage error (usage, hint, panel)
 
 
 # ------------------------------------------------------------------ PostgreSQL: wrong password, masked password
@@ -211,7 +241,9 @@ def password_login(postgres_admin_engine: Engine, postgres_url: str) -> Iterator
         probe.dispose()
     try:
         yield (
-            right.render_as_string(hide_password=False), wrong.render_as_string(hide_password=False), password
+            right.render_as_string(hide_password=False),
+            wrong.render_as_string(hide_password=False),
+            password,
         )
     finally:
         with postgres_admin_engine.connect() as conn:
@@ -221,7 +253,9 @@ def password_login(postgres_admin_engine: Engine, postgres_url: str) -> Iterator
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("command", [["documents"], ["report", "facts"], ["db", "upgrade"], ["run", str(PDF)]])
+@pytest.mark.parametrize(
+    "command", [["documents"], ["report", "facts"], ["db", "upgrade"], ["run", str(PDF)]]
+)
 def test_a_wrong_password_is_one_line_without_the_password(
     password_login: tuple[str, str, str], command: list[str], data_env: Path
 ) -> None:
@@ -233,7 +267,9 @@ def test_a_wrong_password_is_one_line_without_the_password(
 
 
 @pytest.mark.postgres
-def test_db_upgrade_with_a_password_prints_it_masked(password_login: tuple[str, str, str], tmp_path: Path) -> None:
+def test_db_upgrade_with_a_password_prints_it_masked(
+    password_login: tuple[str, str, str], tmp_path: Path
+) -> None:
     right, _, password = password_login
     result = runner.invoke(app, ["db", "upgrade", "-w", right])
     assert result.exit_code == 0, result.output
@@ -241,10 +277,19 @@ def test_db_upgrade_with_a_password_prints_it_masked(password_login: tuple[str, 
     assert display_url(make_url(right).set(drivername="postgresql+psycopg")) in result.stderr
     # and as a process (the Alembic log lines included), then commands on the upgraded warehouse
     env = {k: v for k, v in os.environ.items() if not k.startswith("FISCAL_")} | {"PYTHONPATH": str(ROOT)}
-    for args in (["db", "upgrade", "-w", right], ["documents", "-w", right], ["report", "facts", "-w", right]):
+    for args in (
+        ["db", "upgrade", "-w", right],
+        ["documents", "-w", right],
+        ["report", "facts", "-w", right],
+    ):
         done = subprocess.run(
             [sys.executable, "-c", "from flows.cli import app; app()", *args],
-            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         assert done.returncode == 0, done.stderr
         assert password not in done.stdout + done.stderr
@@ -253,7 +298,9 @@ def test_db_upgrade_with_a_password_prints_it_masked(password_login: tuple[str, 
 def test_display_url_and_mask_secrets_hide_passwords() -> None:
     assert display_url("postgresql://u:p%40ss-word@h:5432/db") == "postgresql://u:***@h:5432/db"
     assert display_url("sqlite:///data/w.sqlite") == "sqlite:///data/w.sqlite"
-    assert display_url("postgresql://u:pw-x@h:port/db") == "postgresql://u:***@h:port/db"  # not parseable: by pattern
+    assert (
+        display_url("postgresql://u:pw-x@h:port/db") == "postgresql://u:***@h:port/db"
+    )  # not parseable: by pattern
     make_url_and_register = __import__("warehouse.db", fromlist=["normalize_url"]).normalize_url
     make_url_and_register("postgresql://u:Hunter-22@h/db")
     assert mask_secrets('FATAL: password "Hunter-22" for user "u" at postgresql://u:other@h/db') == (
@@ -281,7 +328,9 @@ def read_only_dir(tmp_path: Path) -> Iterator[Path]:
     folder.mkdir()
     immutable = False
     if os.geteuid() == 0:
-        immutable = subprocess.run(["chattr", "+i", str(folder)], capture_output=True, check=False).returncode == 0
+        immutable = (
+            subprocess.run(["chattr", "+i", str(folder)], capture_output=True, check=False).returncode == 0
+        )
     else:
         folder.chmod(stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)
     try:
@@ -297,7 +346,9 @@ def read_only_dir(tmp_path: Path) -> Iterator[Path]:
         folder.chmod(stat.S_IRWXU)
 
 
-def test_run_with_a_read_only_data_dir(read_only_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_with_a_read_only_data_dir(
+    read_only_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FISCAL_DATA_DIR", str(read_only_dir))
 
     def no_server(*_args: object, **_kwargs: object) -> None:
@@ -305,7 +356,9 @@ def test_run_with_a_read_only_data_dir(read_only_dir: Path, tmp_path: Path, monk
 
     monkeypatch.setattr("flows.server.temporary_server", no_server)  # refused before any server starts
     result = runner.invoke(app, ["run", str(PDF), "-w", f"sqlite:///{tmp_path / 'w.sqlite'}"])
-    error_line(result, repr(str(read_only_dir)), str(read_only_dir / "raw"), "expected a folder this user may write")
+    error_line(
+        result, repr(str(read_only_dir)), str(read_only_dir / "raw"), "expected a folder this user may write"
+    )
 
 
 def test_a_new_warehouse_in_a_read_only_folder(read_only_dir: Path) -> None:
@@ -339,9 +392,13 @@ def test_values_outside_the_documented_ones_are_refused(
 
 def test_output_below_a_file_or_missing_folder_is_one_line(tmp_path: Path, loaded_url: str) -> None:
     (tmp_path / "afile").write_text("x", encoding="utf-8")
-    result = runner.invoke(app, ["export", "facts", "--output", str(tmp_path / "afile" / "f.csv"), "-w", loaded_url])
+    result = runner.invoke(
+        app, ["export", "facts", "--output", str(tmp_path / "afile" / "f.csv"), "-w", loaded_url]
+    )
     error_line(result, str(tmp_path / "afile" / "f.csv"), "expected folders")
-    result = runner.invoke(app, ["export", "facts", "--output", str(tmp_path / "nowhere" / "f.csv"), "-w", loaded_url])
+    result = runner.invoke(
+        app, ["export", "facts", "--output", str(tmp_path / "nowhere" / "f.csv"), "-w", loaded_url]
+    )
     error_line(result, str(tmp_path / "nowhere" / "f.csv"), "no such file or folder")
     result = runner.invoke(app, ["export", "fdp", str(tmp_path / "afile" / "pkg"), "-w", loaded_url])
     error_line(result, str(tmp_path / "afile" / "pkg"), "expected folders")
@@ -377,7 +434,9 @@ def test_alias_to_a_department_that_does_not_exist_is_refused(loaded_url: str) -
     query = text("SELECT name, department_id FROM dim_department ORDER BY name")
     with engine.connect() as conn:
         before = conn.execute(query).all()
-    result = runner.invoke(app, ["department", "alias", "上海市普陀区财政局", "普陀区财政局（新）", "-w", loaded_url])
+    result = runner.invoke(
+        app, ["department", "alias", "上海市普陀区财政局", "普陀区财政局（新）", "-w", loaded_url]
+    )
     error_line(result, "'普陀区财政局（新）'", "'上海市普陀区财政局'", "exists")
     with engine.connect() as conn:
         assert conn.execute(query).all() == before
@@ -418,12 +477,17 @@ def test_a_rerun_selection_matching_documents_passes(loaded_url: str) -> None:
     require_rerun_matches(engine, None, "长沙", 2020)
 
 
-def test_fiscal_rerun_of_nothing_and_harvest_into_a_bad_warehouse_stop_before_prefect(loaded_url: str, tmp_path: Path) -> None:
+def test_fiscal_rerun_of_nothing_and_harvest_into_a_bad_warehouse_stop_before_prefect(
+    loaded_url: str, tmp_path: Path
+) -> None:
     result = runner.invoke(app, ["rerun", "--document", "ffff", "-w", loaded_url], env=WIDE)
     assert result.exit_code == 2 and "ffff" in result.output and "Traceback" not in result.output
     assert "Flow run" not in result.output  # refused before any flow ran
     sources = tmp_path / "sources.yaml"
-    sources.write_text("sources:\n  - name: x\n    kind: http_listing\n    start_urls: ['http://127.0.0.1:9/']\n", encoding="utf-8")
+    sources.write_text(
+        "sources:\n  - name: x\n    kind: http_listing\n    start_urls: ['http://127.0.0.1:9/']\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(app, ["harvest", "--sources", str(sources), "-w", "nonsense://"], env=WIDE)
     assert result.exit_code == 2 and "nonsense://" in result.output and "Flow run" not in result.output
 
@@ -438,11 +502,8 @@ def test_a_run_leaves_the_password_in_no_output_and_no_prefect_record(
 
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
-        FlowRunFilter,
-        FlowRunFilterId,
         LogFilter,
         LogFilterFlowRunId,
-        TaskRunFilter,
     )
     from prefect.client.schemas.sorting import FlowRunSort
     from prefect.settings import get_current_settings
@@ -456,11 +517,13 @@ def test_a_run_leaves_the_password_in_no_output_and_no_prefect_record(
     assert password not in result.output
     with get_client(sync_client=True) as client:
         (flow_run,) = client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=1)
-        runs = FlowRunFilter(id=FlowRunFilterId(any_=[flow_run.id]))
-        task_runs = client.read_task_runs(flow_run_filter=runs, task_run_filter=TaskRunFilter())
+    task_runs = settled_task_runs(flow_run.id, 5)  # logs and task runs arrive after the run returns
+    with get_client(sync_client=True) as client:
         logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run.id])))
     assert flow_run.parameters["warehouse_url"] == display_url(right)  # masked, resolved where the flow runs
-    records = json_module.dumps([r.model_dump(mode="json") for r in [flow_run, *task_runs, *logs]], ensure_ascii=False)
+    records = json_module.dumps(
+        [r.model_dump(mode="json") for r in [flow_run, *task_runs, *logs]], ensure_ascii=False
+    )
     assert password not in records and len(task_runs) == 5
     # and nowhere in the Prefect database's files
     connection_url = get_current_settings().server.database.connection_url
@@ -495,14 +558,19 @@ def test_a_genuine_bug_still_shows_its_traceback(loaded_url: str, monkeypatch: p
     assert result.exit_code == 1 and isinstance(result.exception, OperationalError)
 
 
-def test_a_flow_resolves_a_masked_warehouse_url_only_from_what_its_process_was_given(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_flow_resolves_a_masked_warehouse_url_only_from_what_its_process_was_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from flows.credentials import SECRETS_ENV, WarehousePasswordUnknown, hand_over, known_warehouses, resolve
 
     monkeypatch.setenv(SECRETS_ENV, "")
     monkeypatch.delenv("FISCAL_WAREHOUSE_URL", raising=False)
     full = "postgresql+psycopg://etl:S3cret-pw@db.example/fiscal"
     public = "postgresql+psycopg://etl:***@db.example/fiscal"
-    with pytest.raises(WarehousePasswordUnknown, match=r"password of warehouse postgresql\+psycopg://etl:\*\*\*@db.example/fiscal"):
+    with pytest.raises(
+        WarehousePasswordUnknown,
+        match=r"password of warehouse postgresql\+psycopg://etl:\*\*\*@db.example/fiscal",
+    ):
         resolve(public)
     assert hand_over(full) == public and hand_over(full) == public  # handed over once
     assert os.environ[SECRETS_ENV] == full and resolve(public) == full
@@ -510,4 +578,8 @@ def test_a_flow_resolves_a_masked_warehouse_url_only_from_what_its_process_was_g
     monkeypatch.setenv(SECRETS_ENV, "")
     monkeypatch.setenv("FISCAL_WAREHOUSE_URL", full)  # the worker's own environment
     assert resolve(public) == full
-    assert hand_over("sqlite:///data/w.sqlite") == resolve("sqlite:///data/w.sqlite") == "sqlite:///data/w.sqlite"
+    assert (
+        hand_over("sqlite:///data/w.sqlite")
+        == resolve("sqlite:///data/w.sqlite")
+        == "sqlite:///data/w.sqlite"
+    )
