@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from extract.cells import text_lines
 from extract.models import CellGrid, DocumentFacts, ExtractionIssue, Phase, RawTable
 from extract.pdf import PageInfo
 from extract.table_types import squash
@@ -87,6 +88,8 @@ def find_titles(page: PageInfo) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for match in _TITLE.finditer(text):
         title = _ORDINAL.sub("", _LEADING_PART.sub("", match.group(0)))
+        if title.startswith("表") and text[max(match.start() - 1, 0)].isdigit():
+            title = title[1:]  # the end of a marker printed before the title: 公开01表收入支出决算总表
         code = classify_title(title)
         if code is None:
             continue
@@ -144,6 +147,13 @@ def identify_tables(
             if guessed:
                 titles = [(guessed, "")]
         if titles:
+            leading, page_grids = _split_leading(page, titles, page_grids)
+            if leading and current is not None and page.number == last_page + 1:
+                # the page ends the table the page before began, then starts the next (a flowing layout)
+                current.pages.append(page.number)
+                current.grids.extend(leading)
+            else:
+                page_grids = leading + page_grids
             assigned = _assign(titles, page_grids)
             for code, title in titles:
                 if current is not None and code == current.code and page.number == last_page + 1:
@@ -151,6 +161,8 @@ def identify_tables(
                     current.pages.append(page.number)
                     current.grids.extend(assigned.get(code, []))
                     continue
+                if code in builds and _title_only(builds[code]) and assigned.get(code):
+                    del builds[code]  # the first mention was a list of the tables (a 目录, a sheet index)
                 if code in builds:
                     issues.append(
                         ExtractionIssue(f"title printed again (first on page {builds[code].pages[0]})", page.number, code, "warn")
@@ -248,6 +260,47 @@ def unruled_table_pages(pages: Sequence[PageInfo]) -> list[ExtractionIssue]:
                 )
             )
     return issues
+
+
+def _title_only(build: _TableBuild) -> bool:
+    """True when a table was named on a page without any grid or empty note: a mention, not the table."""
+    return not build.grids and build.empty_note is None
+
+
+def _title_top(page: PageInfo, title: str) -> float | None:
+    """Where a title is printed on its page (the top of its line; a title wrapped over two lines: its last)."""
+    wanted = squash(title)
+    if len(wanted) < 4:
+        return None
+    lines = text_lines(page.chars) if page.chars else []
+    for top, _, text in lines:
+        if wanted in squash(text):
+            return top
+    for top, _, text in lines:
+        line = squash(text)
+        if len(line) >= 3 and wanted.endswith(line) and line.endswith(("决算表", "决算总表", "预算表", "预算总表")):
+            return top
+    return None
+
+
+def _split_leading(
+    page: PageInfo, titles: list[tuple[str, str]], grids: list[CellGrid]
+) -> tuple[list[CellGrid], list[CellGrid]]:
+    """The grids printed above a page's first title, and the rest (a table ending where the next begins)."""
+    if not grids or not grids[0].boxes:
+        return [], grids
+    tops = [_title_top(page, title) for _, title in titles if title]
+    known = [t for t in tops if t is not None]
+    if not known:
+        return [], grids
+    first = min(known)
+    leading = [g for g in grids if g.boxes and _grid_bottom(g) <= first + 1.0]
+    return leading, [g for g in grids if g not in leading]
+
+
+def _grid_bottom(grid: CellGrid) -> float:
+    """The bottom of a grid on its page (its last row's cells)."""
+    return max(box[3] for row in grid.boxes for box in row)
 
 
 def _has_numbers(grids: Sequence[CellGrid]) -> bool:

@@ -68,16 +68,26 @@ class PageInfo:
 
 
 _GARBLED = re.compile(r"\(cid:\d+\)|\ufffd")
+#: control characters no real text layer holds: what glyph codes without a ToUnicode map decode to
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def text_is_garbled(text: str) -> bool:
-    """True when a text layer is mostly unmappable glyphs ((cid:N), U+FFFD)."""
+    """True when a text layer is mostly unmappable glyphs ((cid:N), U+FFFD, raw glyph codes).
+
+    A font re-encoded without a ToUnicode map (a PDF printed through PostScript and distilled) decodes to
+    its glyph codes: control characters and stray Latin letters, and not one Chinese character.
+    """
     stripped = re.sub(r"\s+", "", text)
     if not stripped:
         return False
     bad = _GARBLED.findall(stripped)
     glyphs = len(stripped) - sum(len(b) for b in bad) + len(bad)  # one (cid:N) is one glyph
-    return len(bad) / glyphs > 0.3
+    unreadable = len(bad) + len(_CONTROLS.findall(stripped))
+    if unreadable / glyphs > 0.3:
+        return True
+    return glyphs >= 20 and unreadable / glyphs > 0.05 and not _CJK.search(stripped)
 
 
 def check_pdf_bytes(data: bytes, source_file: str) -> None:

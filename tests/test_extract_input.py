@@ -16,7 +16,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
 from extract.models import CellGrid, RawTable
-from extract.pdf import DocumentReadError, check_text_layer, read_pages, text_is_garbled
+from extract.pdf import DocumentReadError, check_text_layer, needs_ocr, read_pages, text_is_garbled
 from tests.extraction import stage_pdf
 from tests.golden import load_golden, score
 from transform.normalize import stage_table
@@ -64,6 +64,23 @@ def test_garbled_glyphs_count_as_no_text_layer() -> None:
     assert text_is_garbled("(cid:12)(cid:34)(cid:56) 收入")
     assert text_is_garbled("\ufffd\ufffd\ufffd\ufffd支出")
     assert not text_is_garbled("收入支出决算总表 (cid:1)")
+
+
+def test_fonts_without_a_unicode_map_count_as_no_text_layer() -> None:
+    # printed to PostScript and distilled back (pdf2ps + ps2pdf, samples/seedgen/reprint.py): the fonts lose
+    # their ToUnicode maps and the text layer decodes to glyph codes (control characters, stray letters)
+    distilled = ROOT / "tests" / "data" / "pdfs" / "ghostscript-distilled-writer.pdf"
+    pages = read_pages(distilled, distilled.name)
+    assert all(needs_ocr(p) for p in pages)
+    assert text_is_garbled("\x12\x14\x12[\x12\\@]\"#^_`cb d cb efghi 123'( [ e[fh j h +Bm'( [f")
+    assert not text_is_garbled("2,846.52 1,195.64 0.00 \x0c 1,637.71 6.54 1.54 5.00 6.64 \x02")  # a stray control
+
+
+def test_no_page_of_a_document_with_a_text_layer_counts_as_garbled() -> None:
+    documents = [*sorted((ROOT / "tests" / "data" / "producers").glob("*.pdf")), *sorted((ROOT / "samples").glob("*.pdf"))]
+    assert len(documents) > 20
+    for pdf in documents:
+        assert not [p.number for p in read_pages(pdf, pdf.name) if needs_ocr(p)], pdf.name
 
 
 cell_text = st.one_of(
