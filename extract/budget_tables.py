@@ -152,21 +152,36 @@ def title_lines(page: PageInfo) -> list[TitleLine]:
     return found
 
 
+def _contents_entry(lines: list[str], index: int) -> str | None:
+    """The table title a 目录 line lists (cleaned; joined with a last 表 wrapped onto the next line), else None."""
+    entry = re.sub(r"[.·…]+\d*$", "", lines[index])
+    nxt = re.sub(r"[.·…]+\d*$", "", lines[index + 1]) if index + 1 < len(lines) else ""
+    if entry.endswith("预算") and nxt in ("表", "总表"):
+        entry += nxt
+    match = _TITLE.search(entry)
+    return clean_title(match.group(0)) if match and table_type(match.group(0)) is not None else None
+
+
 def contents_order(pages: Sequence[PageInfo]) -> list[str]:
-    """The 预算 table titles a document's 目录 lists, in its order (cleaned; empty without a 目录)."""
-    for page in pages[:6]:
-        lines = [squash(t) for _, _, t in (text_lines(page.chars) if page.chars else [])]
+    """The 预算 table titles a document's 目录 lists, in its order (cleaned; empty without a 目录).
+
+    The 目录 ends where the first table begins (a title it already listed, a unit line, an amount), on its
+    page or, when it runs to the bottom of its page, on the next one (a flowing layout).
+    """
+    texts = [[squash(t) for _, _, t in (text_lines(page.chars) if page.chars else [])] for page in pages[:7]]
+    for number, lines in enumerate(texts[:6]):
         if not any(_CONTENTS.match(line) for line in lines[:3]):
             continue
         titles: list[str] = []
-        for index, line in enumerate(lines):
-            entry = re.sub(r"[.·…]+\d*$", "", line)
-            nxt = re.sub(r"[.·…]+\d*$", "", lines[index + 1]) if index + 1 < len(lines) else ""
-            if entry.endswith("预算") and nxt in ("表", "总表"):
-                entry += nxt
-            match = _TITLE.search(entry)
-            if match and table_type(match.group(0)) is not None:
-                titles.append(clean_title(match.group(0)))
+        for page_lines in (lines, texts[number + 1] if number + 1 < len(texts) else []):
+            if page_lines is not lines and not (lines and _contents_entry(lines, len(lines) - 1)):
+                break  # the 目录 ended on its own page
+            for index, line in enumerate(page_lines):
+                title = _contents_entry(page_lines, index)
+                if title in titles or (titles and (_UNIT.search(line) or re.search(r"\d\.\d{2}(?!\d)", line))):
+                    return titles  # the first table begins
+                if title:
+                    titles.append(title)
         return titles
     return []
 

@@ -84,7 +84,7 @@ def _read_chunk(
             finally:
                 page.close()
             kept = [_grid_from_table(t, number, height, chars) for t in found]
-            kept = [g for g in kept if g.parsing_report["whitespace"] < WHITESPACE_REJECT]
+            kept = [g for g in kept if g.parsing_report["whitespace"] < WHITESPACE_REJECT and holds_text(g)]
             for order, grid in enumerate(kept, start=1):
                 grid.parsing_report["order"] = float(order)
             if not kept:
@@ -93,6 +93,16 @@ def _read_chunk(
     finally:
         pdf.close()
     return grids, notes
+
+
+#: fewer printed characters than this in a grid: a frame drawn around a word, or strokes of a title drawn as
+#: outlines, not a table (a table's header alone prints more)
+MIN_GRID_CHARS = 3
+
+
+def holds_text(grid: CellGrid) -> bool:
+    """True when a grid prints enough text to be a table (an empty table still prints its header)."""
+    return sum(len("".join(text.split())) for row in grid.cells for text in row) >= MIN_GRID_CHARS
 
 
 def _camelot_tables(path: str, pages: list[int], notes: list[tuple[int | None, str]]) -> dict[int, list[Any]]:

@@ -223,11 +223,10 @@ def _column_spans(grid: CellGrid) -> list[tuple[float, float]] | None:
         return None
     spans: list[tuple[float, float]] = []
     for c in range(grid.n_cols):
-        lefts = [row[c][0] for row in grid.boxes if c < len(row)]
-        rights = [row[c][2] for row in grid.boxes if c < len(row)]
-        if not lefts:
+        boxes = [(row[c][0], row[c][2]) for row in grid.boxes if c < len(row)]
+        if not boxes:
             return None
-        spans.append((min(lefts), min(rights)))  # merged cells reach further right: the narrowest is the column
+        spans.append(min(boxes, key=lambda box: box[1] - box[0]))  # merged cells reach further: the narrowest is the column
     return spans
 
 
@@ -261,11 +260,15 @@ def with_header_above(spec: ColumnSpec, grid: CellGrid, above: CellGrid, above_s
     if mine is None or theirs is None:
         return spec
     paths = []
-    for (x0, x1), path in zip(mine, spec.paths, strict=True):
+    roles = list(spec.roles)
+    for index, ((x0, x1), path) in enumerate(zip(mine, spec.paths, strict=True)):
         match = _column_under(theirs, x0, x1)
         outer = above_spec.paths[match] if match is not None else ()
+        if roles[index] == "blank" and match is not None and above_spec.roles[match] != "blank":
+            # a header cut by a page break: the column is named above the break only (合计 over 类/款/项)
+            roles[index] = above_spec.roles[match]
         paths.append(tuple(dict.fromkeys((*outer, *path))))
-    return replace(spec, paths=tuple(paths))
+    return replace(spec, roles=tuple(roles), paths=tuple(paths))
 
 
 def spec_from_content(grid: CellGrid, previous: ColumnSpec | None) -> ColumnSpec | None:

@@ -11,6 +11,8 @@ scale are those of the source (the content is the same; only the producer differ
 - ``ghostscript``: the matrix PDF printed to PostScript and distilled back (``pdf2ps`` + ``ps2pdf``);
 - ``cairo``: the matrix PDF rewritten by poppler's ``pdftocairo -pdf``.
 
+The 预算 matrix gets reprints the same way (``folder``).
+
 Needs LibreOffice, Chromium, Ghostscript and poppler-utils (apt), and the CJK fonts of the office matrix.
 """
 
@@ -30,9 +32,10 @@ class Reprint:
     """One matrix document printed again by another producer."""
 
     stem: str
-    source: str  # a matrix file name in tests/data/producers (.docx/.xlsx for chromium, .pdf otherwise)
+    source: str  # a matrix file name (.docx/.xlsx for chromium, .pdf otherwise)
     via: str  # chromium | ghostscript | cairo
     page_css: str = ""  # chromium: extra @page / print CSS (e.g. landscape paper)
+    folder: str = "producers"  # the matrix under tests/data: producers (决算) | budget_producers (预算)
 
     def tags(self) -> list[str]:
         """Return the variant tags this reprint adds to its source's."""
@@ -58,6 +61,28 @@ REPRINTS = [
     Reprint("ghostscript-writer", "writer-horizontal-rules.pdf", "ghostscript"),
     Reprint("ghostscript-calc", "calc-wqy-narrow.pdf", "ghostscript"),
     Reprint("cairo-calc", "calc-header-first.pdf", "cairo"),
+    Reprint(
+        "chromium-js-writer-html",
+        "writer-js-sans-flow.docx",
+        "chromium",
+        page_css="@page { size: A4 landscape; margin: 15mm; }",
+        folder="budget_producers",
+    ),
+    Reprint(
+        "chromium-sh-calc-html",
+        "calc-sh-noto-sans.xlsx",
+        "chromium",
+        page_css="@page { size: A4 portrait; margin: 12mm; }",
+        folder="budget_producers",
+    ),
+    Reprint(
+        "chromium-sh-calc-html-landscape",
+        "calc-sh-noto-sans.xlsx",
+        "chromium",
+        page_css="@page { size: A4 landscape; margin: 10mm; }",
+        folder="budget_producers",
+    ),
+    Reprint("cairo-sh-title-box", "calc-sh-wqy-title-box.pdf", "cairo", folder="budget_producers"),
 ]
 
 
@@ -104,8 +129,9 @@ def _chromium(html: Path, pdf: Path) -> None:
         )  # fmt: skip
 
 
-def reprint(r: Reprint, matrix: Path) -> Path:
-    """Print one reprint's source again with its producer into the matrix folder; return the PDF."""
+def reprint(r: Reprint, data: Path) -> Path:
+    """Print one reprint's source again with its producer into its matrix folder under ``data``; return the PDF."""
+    matrix = data / r.folder
     source = matrix / r.source
     pdf = matrix / f"{r.stem}.pdf"
     versions = tool_versions()
