@@ -142,6 +142,7 @@ def identify_tables(
         page_grids = by_page.get(page.number, [])
         # a table page is ruled; the table of contents and the narrative name the tables too
         titles = find_titles(page) if page.is_ruled or page_grids else []
+        titles = _with_titles_over_grids(page, titles, page_grids)
         if not titles and page_grids and current is None:
             guessed = classify_header(page_grids[0])
             if guessed:
@@ -260,6 +261,47 @@ def unruled_table_pages(pages: Sequence[PageInfo]) -> list[ExtractionIssue]:
                 )
             )
     return issues
+
+
+_TITLE_TAIL = re.compile(r"(?:[（(]?续(?:表)?[）)]?|[（(]?(?:公开|决算公开)?0?\d{1,2}表[）)]?)?")
+
+
+def titles_over_grids(page: PageInfo, grids: Sequence[CellGrid]) -> list[tuple[float, str, str]]:
+    """(top, table code, title) of each line of a page printed as a table title alone, above one of its grids.
+
+    Flowing layouts (Word, WPS, a browser) start a table anywhere on a page, under the end of another or under
+    the 目录; its title is a line of its own. A 目录 entry is not one (an ordinal, dot leaders, a page number).
+    """
+    if not grids or not page.chars or not all(g.boxes for g in grids):
+        return []
+    spans = [(min(b[1] for row in g.boxes for b in row), _grid_bottom(g)) for g in grids]
+    found: list[tuple[float, str, str]] = []
+    for top, bottom, raw in text_lines(page.chars):
+        line = squash(raw)
+        match = _TITLE.search(line)
+        if match is None or any(a - 1 <= top and bottom <= b + 1 for a, b in spans):
+            continue  # no title, or a line inside a grid
+        if not any(a >= bottom - 1 for a, _ in spans) or not _TITLE_TAIL.fullmatch(line[match.end() :]):
+            continue  # no grid below it, or a sentence naming a table
+        before = line[: match.start()]
+        if re.search(r"[.·…]{2}", line) or _ORDINAL.match(match.group(0)) or re.search(r"[一二三四五六七八九十]、$|\d[.、]$", before):
+            continue  # a 目录 entry
+        code = classify_title(match.group(0))
+        if code is not None:
+            found.append((top, code, match.group(0)))
+    return found
+
+
+def _with_titles_over_grids(
+    page: PageInfo, titles: list[tuple[str, str]], grids: Sequence[CellGrid]
+) -> list[tuple[str, str]]:
+    """A page's titles found at its top, with those printed alone above its grids lower down, in page order."""
+    extra = [(top, code, title) for top, code, title in titles_over_grids(page, grids) if code not in {c for c, _ in titles}]
+    if not extra:
+        return titles
+    placed = [(_title_top(page, title) if title else 0.0, code, title) for code, title in titles]
+    merged = [(t if t is not None else 0.0, c, x) for t, c, x in placed] + extra
+    return [(code, title) for _, code, title in sorted(merged, key=lambda item: item[0])]
 
 
 def _title_only(build: _TableBuild) -> bool:

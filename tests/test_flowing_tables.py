@@ -4,7 +4,7 @@ and begins the next, and a list of the tables (目录, sheet index) printed befo
 from __future__ import annotations
 
 from extract.cells import PageChar
-from extract.identify import identify_tables
+from extract.identify import identify_tables, titles_over_grids
 from extract.models import CellGrid
 from extract.pdf import PageInfo, reading_order_text
 
@@ -73,3 +73,28 @@ def test_a_marker_before_the_title_is_not_part_of_the_title() -> None:
     grids = [grid(1, 80, [*HEAD02, ("201", "一般公共服务支出", "10.00", "10.00")])]
     tables, _ = identify_tables([marked], grids)
     assert [(t.table_code, t.title) for t in tables] == [("02", "收入决算表")]
+
+
+def test_a_title_printed_alone_under_the_end_of_another_table_starts_its_table() -> None:
+    # the page opens with 20 rows of the table before (more text than a page's head), then a title of its own
+    rows = [(f"2010{k:03d}", "一般行政管理事务", "1.00", "1.00") for k in range(20)]
+    first = page(1, [(40, "收入决算表"), (60, "金额单位：万元")])
+    body_lines = [(40 + LINE * k, " ".join(r)) for k, r in enumerate(rows)]
+    second = page(2, [*body_lines, (400, "长沙市政务服务中心2020年度支出决算表"), (420, "金额单位：万元")])
+    grids = [
+        grid(1, 80, [*HEAD02, ("201", "一般公共服务支出", "10.00", "10.00")]),
+        grid(2, 40, rows),
+        grid(2, 440, [*HEAD03, ("201", "一般公共服务支出", "15.00", "15.00")]),
+    ]
+    tables, _ = identify_tables([first, second], grids)
+    by_code = {t.table_code: t for t in tables}
+    assert by_code["02"].grids == (grids[0], grids[1])
+    assert by_code["03"].grids == (grids[2],) and by_code["03"].pages == (2,)
+
+
+def test_contents_entries_above_a_grid_are_not_titles() -> None:
+    contents = page(
+        1, [(40, "一、收入决算表"), (52, "二、支出决算表……3"), (64, "三、财政拨款收入支出决算总表"), (80, "收入决算表")]
+    )
+    grids = [grid(1, 100, [*HEAD02, ("201", "一般公共服务支出", "10.00", "10.00")])]
+    assert [(code, title) for _, code, title in titles_over_grids(contents, grids)] == [("02", "收入决算表")]
