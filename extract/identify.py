@@ -162,7 +162,7 @@ def identify_tables(
                     current.pages.append(page.number)
                     current.grids.extend(assigned.get(code, []))
                     continue
-                if code in builds and _title_only(builds[code]) and assigned.get(code):
+                if code in builds and _title_only(builds[code]) and page_grids:
                     del builds[code]  # the first mention was a list of the tables (a 目录, a sheet index)
                 if code in builds:
                     issues.append(
@@ -267,22 +267,22 @@ _TITLE_TAIL = re.compile(r"(?:[（(]?续(?:表)?[）)]?|[（(]?(?:公开|决算�
 
 
 def titles_over_grids(page: PageInfo, grids: Sequence[CellGrid]) -> list[tuple[float, str, str]]:
-    """(top, table code, title) of each line of a page printed as a table title alone, above one of its grids.
+    """(top, table code, title) of each line of a page with grids printed as a table title alone, outside its grids.
 
     Flowing layouts (Word, WPS, a browser) start a table anywhere on a page, under the end of another or under
-    the 目录; its title is a line of its own. A 目录 entry is not one (an ordinal, dot leaders, a page number).
+    the 目录, or leave its title alone at the foot of a page; the title is a line of its own. A 目录 entry is not
+    one (an ordinal, dot leaders, a page number).
     """
     if not grids or not page.chars or not all(g.boxes for g in grids):
         return []
     spans = [(min(b[1] for row in g.boxes for b in row), _grid_bottom(g)) for g in grids]
     found: list[tuple[float, str, str]] = []
-    for top, bottom, raw in text_lines(page.chars):
-        line = squash(raw)
+    for top, bottom, line in _joined_title_lines(text_lines(page.chars)):
         match = _TITLE.search(line)
         if match is None or any(a - 1 <= top and bottom <= b + 1 for a, b in spans):
             continue  # no title, or a line inside a grid
-        if not any(a >= bottom - 1 for a, _ in spans) or not _TITLE_TAIL.fullmatch(line[match.end() :]):
-            continue  # no grid below it, or a sentence naming a table
+        if not _TITLE_TAIL.fullmatch(line[match.end() :]):
+            continue  # a sentence naming a table
         before = line[: match.start()]
         if re.search(r"[.·…]{2}", line) or _ORDINAL.match(match.group(0)) or re.search(r"[一二三四五六七八九十]、$|\d[.、]$", before):
             continue  # a 目录 entry
@@ -290,6 +290,28 @@ def titles_over_grids(page: PageInfo, grids: Sequence[CellGrid]) -> list[tuple[f
         if code is not None:
             found.append((top, code, match.group(0)))
     return found
+
+
+_WORDS = re.compile(r"[\u4e00-\u9fff（）()“”\"]{2,30}")
+_TITLE_END = re.compile(r"[\u4e00-\u9fff（）()“”\"]{0,30}(?:决算|预算)(?:总表|表)")
+
+
+def _joined_title_lines(lines: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
+    """Printed lines (whitespace removed), a title wrapped over two lines joined ("…财政拨款" over "基本支出决算表")."""
+    joined: list[tuple[float, float, str]] = []
+    index = 0
+    while index < len(lines):
+        top, bottom, text = lines[index][0], lines[index][1], squash(lines[index][2])
+        if index + 1 < len(lines) and _WORDS.fullmatch(text) and not _TITLE.search(text):
+            below = squash(lines[index + 1][2])
+            height = bottom - top
+            if _TITLE_END.fullmatch(below) and lines[index + 1][0] - bottom < max(height, 1.0):
+                joined.append((top, lines[index + 1][1], text + below))
+                index += 2
+                continue
+        joined.append((top, bottom, text))
+        index += 1
+    return joined
 
 
 def _with_titles_over_grids(

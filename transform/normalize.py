@@ -80,7 +80,9 @@ def stage_table(table: RawTable, unit: str | None) -> StagedTable:
         grid = join_overflow_rows(grid, n_header)
         if n == start:
             header_texts = frozenset(clean_header(c) for row in grid.cells[:n_header] for c in row if clean_header(c))
-        if table.table_type and n == start and n_header == grid.n_rows and n + 1 < len(table.grids):
+        if n == start and n_header == grid.n_rows and n + 1 < len(table.grids) and (
+            table.table_type or _opens_with_header(table.grids[n + 1])
+        ):
             prefix, start = (grid, column_spec(grid, n_header)), n + 1
             continue
         if n_header and (n == start or n_header < grid.n_rows):
@@ -119,6 +121,11 @@ def stage_table(table: RawTable, unit: str | None) -> StagedTable:
     if len(frame):
         frame = _mark_parent_codes(frame)
     return StagedTable(frame, len(rows), issues)
+
+
+def _opens_with_header(grid: CellGrid) -> bool:
+    """True when a grid begins with header rows: the rest of a header a page break cut (决算: 预算数 | 决算数 above)."""
+    return header_row_count(without_rows(grid, context_rows(grid))) > 0
 
 
 def _emit(table: RawTable, rows: list[BodyRow], unit: str, issues: list[ExtractionIssue]) -> list[dict[str, object]]:

@@ -45,6 +45,13 @@ class Reprint:
         return tags
 
 
+#: printed to PostScript and distilled back: the fonts lose their ToUnicode maps, the pages go to OCR; not in
+#: the matrix (``tests/data/pdfs/ghostscript-distilled-writer.pdf`` is the first of them)
+DISTILLED = [
+    Reprint("ghostscript-writer", "writer-horizontal-rules.pdf", "ghostscript"),
+    Reprint("ghostscript-calc", "calc-wqy-narrow.pdf", "ghostscript"),
+]
+
 REPRINTS = [
     Reprint(
         "chromium-writer-html",
@@ -58,8 +65,24 @@ REPRINTS = [
         "chromium",
         page_css="@page { size: A4 landscape; margin: 12mm; }",
     ),
-    Reprint("ghostscript-writer", "writer-horizontal-rules.pdf", "ghostscript"),
-    Reprint("ghostscript-calc", "calc-wqy-narrow.pdf", "ghostscript"),
+    Reprint(
+        "chromium-calc-html-portrait",
+        "calc-noto-sans.xlsx",
+        "chromium",
+        page_css="@page { size: A4 portrait; margin: 12mm; }",
+    ),
+    Reprint(
+        "chromium-calc-html-header-cut",
+        "calc-noto-sans.xlsx",
+        "chromium",
+        page_css="@page { size: A4 landscape; margin: 20mm; }",
+    ),
+    Reprint(
+        "chromium-calc-html-orphan-titles",
+        "calc-wqy-narrow.xlsx",
+        "chromium",
+        page_css="@page { size: A4 portrait; margin: 25mm; }",
+    ),
     Reprint("cairo-calc", "calc-header-first.pdf", "cairo"),
     Reprint(
         "chromium-js-writer-html",
