@@ -211,12 +211,17 @@ def read_grids(
     if raster_pages:
         jobs.append((sorted(raster_pages), "raster"))
     results: list[tuple[list[CellGrid], list[tuple[int | None, str]]]]
+    known = {p.number: p.chars for p in pages if p.chars}
     if parallel and len(jobs) > 1:
         pool = _get_pool()
-        futures = [pool.submit(_read_chunk, str(path), chunk, engine) for chunk, engine in jobs]
+        # the pages' characters go along: a page decoded through its glyph map (extract.glyph_map) reads
+        # differently from its text layer
+        futures = [
+            pool.submit(_read_chunk, str(path), chunk, engine, {n: known[n] for n in chunk if n in known})
+            for chunk, engine in jobs
+        ]
         results = [f.result() for f in futures]
     else:
-        known = {p.number: p.chars for p in pages if p.chars}
         results = [_read_chunk(str(path), chunk, engine, known) for chunk, engine in jobs]
     grids = [g for chunk, _ in results for g in chunk]
     notes = [n for _, chunk_notes in results for n in chunk_notes]

@@ -159,7 +159,7 @@ def read_pdf(path: Path, source_file: str, parallel: bool | None, limits: Limits
     """
     from extract.grids import read_grids, triage
     from extract.limits import check_pdf_limits
-    from extract.pdf import check_pdf_bytes, needs_ocr, read_pages, readable_copy
+    from extract.pdf import check_pdf_bytes, needs_ocr, read_pages, readable_copy, text_is_garbled
 
     data = path.read_bytes()
     check_pdf_bytes(data, source_file)
@@ -170,9 +170,14 @@ def read_pdf(path: Path, source_file: str, parallel: bool | None, limits: Limits
     ocr_cells: list[OcrCell] = []
     scan_grids: list[CellGrid] = []
     scan_notes: list[tuple[int | None, str]] = []
+    glyph_pages = [p.number for p in pages if p.number in scanned and p.chars and text_is_garbled(p.text)]
+    if glyph_pages:
+        pages, decoded, scan_notes = _decode_glyphs(path, pages, glyph_pages)
+        scanned = [n for n in scanned if n not in decoded]
     if scanned:
         many = parallel if parallel is not None else (os.cpu_count() or 1) > 1
-        pages, scan_grids, ocr_cells, scan_notes = _read_scanned(path, source_file, pages, scanned, many)
+        pages, scan_grids, ocr_cells, notes_of_scans = _read_scanned(path, source_file, pages, scanned, many)
+        scan_notes += notes_of_scans
     vector_pages, raster_pages = triage([p for p in pages if p.number not in scanned])
     try:
         with readable_copy(path) as readable:
@@ -205,6 +210,32 @@ def scan_pages(path: str, numbers: list[int], engine: OcrEngine | None = None) -
     finally:
         pdf.close()
     return out
+
+
+def _decode_glyphs(
+    path: Path, pages: list[PageInfo], numbers: list[int]
+) -> tuple[list[PageInfo], set[int], list[tuple[int | None, str]]]:
+    """Decode the pages whose fonts lack a Unicode map through their glyph map (extract/glyph_map.py).
+
+    Returns the pages (decoded ones replaced), the numbers of those decoded, and a note for each; pages that do
+    not decode (or no OCR engine) are left to the scan path.
+    """
+    from extract.glyph_map import decode_glyph_pages
+    from extract.grids import _get_pool
+    from extract.ocr_engines import OcrUnavailable, ocr_engine
+
+    try:
+        ocr_engine()
+    except OcrUnavailable:
+        return pages, set(), []
+    # in the table pool's processes, like OCR of scans: the recogniser's memory stays out of the reader
+    decoded = _get_pool().submit(decode_glyph_pages, str(path), [p for p in pages if p.number in numbers], numbers).result()
+    by_number = {p.number: p for p in pages} | {p.number: p for p in decoded}
+    notes: list[tuple[int | None, str]] = [
+        (p.number, "fonts without a Unicode map: the text layer was decoded through the glyphs' rendered readings")
+        for p in decoded
+    ]
+    return [by_number[p.number] for p in pages], {p.number for p in decoded}, notes
 
 
 def _read_scanned(
