@@ -12,6 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from expectations.validate import validate
 from extract.cells import PageChar
@@ -106,3 +108,27 @@ def test_a_distilled_document_is_read_through_its_glyph_map_and_its_identities_j
     assert all(m["amount"] == str(e["amount"]) for m, e in zip(misses, extras, strict=True))
     report = validate(staged.cells, phase="决算", present_tables=[t.table_code for t in tables], tables=tables, gx=False)
     assert {f.rule for f in report.failures} == ({"cross.t05_basic_eq_t06"} if misses else set())
+
+
+@given(
+    st.dictionaries(st.sampled_from("abcdefghijklmnop"), st.sampled_from("0123456789.,合计公用经费支出"), min_size=1),
+    st.data(),
+)
+@settings(max_examples=100, deadline=None)
+def test_votes_from_exact_readings_recover_every_glyph_seen_whatever_the_dropped_characters(
+    codes: dict[str, str], data: st.DataObject
+) -> None:
+    alphabet = sorted(codes)
+    runs = data.draw(st.lists(st.lists(st.sampled_from(alphabet), min_size=1, max_size=8), min_size=1, max_size=12))
+    readings = []
+    for run in runs:
+        text = "".join(codes[c] for c in run)
+        if data.draw(st.booleans()) and len(text) > 1:
+            cut = data.draw(st.integers(0, len(text) - 1))
+            text = text[:cut] + text[cut + 1 :]  # the recogniser lost a character
+        readings.append((tuple(key(c) for c in run), text))
+    first = glyph_map(glyph_votes(readings))
+    mapping = first | glyph_map(glyph_votes(readings, first))
+    exact = {c for (keys, text) in readings if len(text) == len(keys) for _, c in keys}
+    assert {k[1] for k in first} == exact  # exact readings alone decide the first map …
+    assert all(mapping[k] == codes[k[1]] for k in mapping)  # … and nothing is ever decoded wrong
