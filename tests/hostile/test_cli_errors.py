@@ -122,6 +122,14 @@ def _bad_warehouse(kind: str, tmp_path: Path) -> tuple[str, list[str]]:
     raise AssertionError(kind)
 
 
+def run_cli(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run ``fiscal ARGS`` in a fresh interpreter (what a user's shell sees: exit code, stdout, stderr)."""
+    return subprocess.run(
+        [sys.executable, "-c", "from flows.cli import app; app()", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
 BAD_WAREHOUSES = [
     "garbage",
     "unknown dialect",
@@ -174,15 +182,7 @@ def test_the_installed_command_says_one_line_too(tmp_path: Path) -> None:
         ["db", "upgrade", "-w", url],
         ["documents", "--status", "bogus"],
     ):
-        done = subprocess.run(
-            [sys.executable, "-c", "from flows.cli import app; app()", *args],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        done = run_cli(args, tmp_path, env)
         assert done.returncode == 2, done.stderr
         assert "Traceback" not in done.stderr and "SeCrEt-2" not in done.stdout + done.stderr
         assert done.stderr.count("\n") <= 6, (
@@ -282,15 +282,7 @@ def test_db_upgrade_with_a_password_prints_it_masked(
         ["documents", "-w", right],
         ["report", "facts", "-w", right],
     ):
-        done = subprocess.run(
-            [sys.executable, "-c", "from flows.cli import app; app()", *args],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        done = run_cli(args, tmp_path, env)
         assert done.returncode == 0, done.stderr
         assert password not in done.stdout + done.stderr
 
