@@ -140,7 +140,16 @@ def starts_table(grid: CellGrid, before: Sequence[CellGrid]) -> bool:
         return True
     body = _body(grid)
     opens = bool(body) and bool(_TOTAL.match(_first_text(body[0])))
+    if opens and not _opens_with_total(before):
+        # a table that prints its total last, continued on a page that repeats its header over that total alone
+        return _closed(before) or len(body) > 1
     return _closed(before) or opens
+
+
+def _opens_with_total(grids: Sequence[CellGrid]) -> bool:
+    """Whether a table printed its total first (Jiangsu): a grid opening with a total then starts another."""
+    rows = [row for grid in grids for row in _body(grid)]
+    return bool(rows) and bool(_TOTAL.match(_first_text(rows[0])))
 
 
 @dataclass

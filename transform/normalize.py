@@ -89,6 +89,9 @@ def stage_table(table: RawTable, unit: str | None) -> StagedTable:
             spec, spec_grid = column_spec(grid, n_header), grid
             if prefix is not None and n == start:
                 spec = with_header_above(spec, grid, *prefix)
+        elif n > 0 and n == start and prefix is not None:
+            # a header alone at a page's foot over a body on the next page: the body's columns are the header's
+            spec, spec_grid = spec_from_content(grid, prefix[1]) or spec_by_position(grid, *prefix), prefix[0]
         elif n > 0:
             previous = spec
             spec = spec_from_content(grid, spec)

@@ -105,6 +105,34 @@ REPRINTS = [
         page_css="@page { size: A4 landscape; margin: 10mm; }",
         folder="budget_producers",
     ),
+    Reprint(
+        "chromium-sh-writer-html",
+        "writer-sh-serif-unit.docx",
+        "chromium",
+        page_css="@page { size: A4 landscape; margin: 15mm; }",
+        folder="budget_producers",
+    ),
+    Reprint(
+        "chromium-js-writer-spaced-html",
+        "writer-js-spaced.docx",
+        "chromium",
+        page_css="@page { size: A4 landscape; margin: 20mm; }",
+        folder="budget_producers",
+    ),
+    Reprint(  # a header alone at a page's foot, its body on the next page
+        "chromium-js-calc-html-portrait",
+        "calc-js-serif.xlsx",
+        "chromium",
+        page_css="@page { size: A4 portrait; margin: 15mm; }",
+        folder="budget_producers",
+    ),
+    Reprint(  # a header repeated over a table's closing total alone
+        "chromium-sh-writer-repeated-header",
+        "writer-sh-wqy-no-contents.docx",
+        "chromium",
+        page_css="@page { size: A4 landscape; margin: 25mm; }",
+        folder="budget_producers",
+    ),
     Reprint("cairo-sh-title-box", "calc-sh-wqy-title-box.pdf", "cairo", folder="budget_producers"),
 ]
 
