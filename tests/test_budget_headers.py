@@ -88,6 +88,14 @@ def test_the_same_header_after_a_closed_table_or_over_a_total_starts_a_table() -
     assert starts_table(grid(HEAD, ("合计", "", "8.00"), ("302", "商品和服务支出", "8.00")), opened)
 
 
+def test_a_header_repeated_over_the_closing_total_alone_continues_a_table_that_prints_its_total_last() -> None:
+    # a browser repeats the header on every page: the last page of a Shanghai table can hold only its 合计
+    before = [grid(HEAD, ("301", "工资福利支出", "10.00"), ("302", "商品和服务支出", "2.00"))]
+    assert not starts_table(grid(HEAD, ("合计", "", "12.00")), before)
+    # a total with rows under it is another table that prints its total first
+    assert starts_table(grid(HEAD, ("合计", "", "8.00"), ("302", "商品和服务支出", "8.00")), before)
+
+
 def test_a_continuations_blank_labelled_rows_are_no_header() -> None:
     # jiangsu npc 2017 p.10: 收入预算总表 goes on with labels whose amounts are blank
     rows = grid(("", "其他非税收入", ""), ("其他资金", "小计", ""), ("", "事业收入", ""))

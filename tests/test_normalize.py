@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from extract.models import EDGE_LEFT, EDGE_TOP, EDGES_ALL, CellGrid, RawTable
@@ -184,3 +185,31 @@ def test_amounts_in_yuan_tables_convert_with_factor_one() -> None:
     rows = [["项目", "金额"], ["合计", "1,234.50"]]
     cells = records(table("02", grid(8, rows), unit="元"))
     assert cells[0]["amount_yuan"] == Decimal("1234.50") and cells[0]["unit"] == "元"
+
+
+def test_a_header_alone_at_a_pages_foot_names_the_body_on_the_next_page() -> None:
+    head = grid(3, CODED_HEADER[:2], no_left=CODED_MERGES)
+    body = grid(4, [["合计", "", "12.00", "10.00", "2.00"], ["201", "一般公共服务支出", "12.00", "10.00", "2.00"]])
+    # a 预算 table (its kind known): its header-only grid is a header of its own over the next grid
+    budget = replace(table("05", head, body), table_type="general_budget_functional")
+    rows = records(budget)
+    assert {(r["functional_code"], r["measure"], r["page"]) for r in rows if r["functional_code"]} == {
+        ("201", "本年支出/小计", 4), ("201", "本年支出/基本支出", 4), ("201", "本年支出/项目支出", 4)
+    }
+
+
+def test_a_header_cut_by_a_page_break_joins_the_rest_of_it_on_the_next_page() -> None:
+    # 预算数 | 决算数 above the break; the column headers and the body on the next page
+    top = grid(7, [["预算数", "决算数"]])
+    rest = grid(8, [["合计", "公务接待费", "合计", "公务接待费"], ["9.70", "6.50", "8.00", "5.00"]])
+    top_boxes = ((0.0, 0.0, 200.0, 10.0), (200.0, 0.0, 400.0, 10.0))
+    rest_boxes = tuple((100.0 * c, 10.0 * r, 100.0 * (c + 1), 10.0 * (r + 1)) for c in range(4) for r in (0,))
+    top = CellGrid(page=7, cells=top.cells, edges=top.edges, boxes=(top_boxes,))
+    rest = CellGrid(
+        page=8, cells=rest.cells, edges=rest.edges,
+        boxes=(rest_boxes, tuple((100.0 * c, 10.0, 100.0 * (c + 1), 20.0) for c in range(4))),
+    )  # fmt: skip
+    rows = records(table("07", top, rest))
+    assert sorted((r["measure"], str(r["amount"])) for r in rows) == [
+        ("决算数/公务接待费", "5.00"), ("决算数/合计", "8.00"), ("预算数/公务接待费", "6.50"), ("预算数/合计", "9.70")
+    ]
