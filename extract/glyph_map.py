@@ -28,7 +28,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from extract.cells import PageChar, display_matrix, display_size, reading_order_text, reading_turns
-from extract.pdf import PageInfo, text_is_garbled
+from extract.pdf import PageInfo, text_is_garbled, unreadable_share
 from extract.rulings import page_rulings
 
 if TYPE_CHECKING:
@@ -213,6 +213,24 @@ def _amount_marks(text: str) -> str:
     return re.sub(r"(?<=\d)[·•．。](?=\d)", ".", re.sub(r"(?<=\d)[，、](?=\d)", ",", text))
 
 
+def readable_fonts(readings: Sequence[Reading]) -> dict[GlyphKey, str]:
+    """The glyphs of the fonts whose text layer reads (a page's bold headers, where only its body font has no map).
+
+    A font reads when hardly any of its glyphs decodes to a control character or a stray Latin-1 letter: its
+    glyphs keep the characters pdfium decodes them to.
+    """
+    by_font: dict[str, set[GlyphKey]] = defaultdict(set)
+    for keys, _ in readings:
+        for key in keys:
+            by_font[key[0]].add(key)
+    kept: dict[GlyphKey, str] = {}
+    for font_keys in by_font.values():
+        codes = [code for _, code in font_keys if "|" not in code]
+        if len(codes) == len(font_keys) and unreadable_share("".join(codes)) <= 0.02:
+            kept.update((key, key[1]) for key in font_keys)
+    return kept
+
+
 def glyph_map(votes: dict[GlyphKey, Counter[str]]) -> dict[GlyphKey, str]:
     """Each glyph key's character: its reading's majority, where the readings agree enough."""
     decoded: dict[GlyphKey, str] = {}
@@ -231,8 +249,10 @@ def decode_pages(path: str, pages: Sequence[PageInfo], numbers: Sequence[int], e
     finally:
         pdf.close()
     readings = run_readings(path, upright, engine)
-    first = glyph_map(glyph_votes(readings))
-    mapping = first | glyph_map(glyph_votes(readings, first))  # unknown glyphs placed by the known ones
+    readable = readable_fonts(readings)
+    first = glyph_map(glyph_votes(readings)) | readable
+    # unknown glyphs placed by the known ones; a font whose text layer reads keeps it
+    mapping = first | glyph_map(glyph_votes(readings, first)) | readable
     if not mapping:
         return []
     by_number = {p.number: p for p in pages}

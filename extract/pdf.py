@@ -71,6 +71,19 @@ _GARBLED = re.compile(r"\(cid:\d+\)|\ufffd")
 #: control characters no real text layer holds: what glyph codes without a ToUnicode map decode to
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+#: Latin-1 letters and signs a Chinese budget never prints, but glyph codes decode to (¤¦¬¯ úû …); the signs
+#: Chinese text does use (· × ÷ ° ±) are left out
+_STRAY_LATIN = re.compile(r"[\u00a0-\u00ff]")
+_CHINESE_SIGNS = set("·×÷°±")
+
+
+def unreadable_share(text: str) -> float:
+    """Share of a text's glyphs that are no character a Chinese budget prints (controls, U+FFFD, stray Latin-1)."""
+    stripped = re.sub(r"\s+", "", text)
+    if not stripped:
+        return 0.0
+    stray = sum(1 for ch in _STRAY_LATIN.findall(stripped) if ch not in _CHINESE_SIGNS)
+    return (len(_CONTROLS.findall(stripped)) + stripped.count("\ufffd") + stray) / len(stripped)
 
 
 def text_is_garbled(text: str) -> bool:
@@ -87,7 +100,10 @@ def text_is_garbled(text: str) -> bool:
     unreadable = len(bad) + len(_CONTROLS.findall(stripped))
     if unreadable / glyphs > 0.3:
         return True
-    return glyphs >= 20 and unreadable / glyphs > 0.05 and not _CJK.search(stripped)
+    if glyphs >= 20 and unreadable / glyphs > 0.05 and not _CJK.search(stripped):
+        return True
+    # one font of the page without a map (its body), the others fine (its bold headers): a share of stray glyphs
+    return glyphs >= 40 and unreadable_share(stripped) > 0.15
 
 
 def check_pdf_bytes(data: bytes, source_file: str) -> None:

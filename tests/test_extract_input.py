@@ -16,7 +16,14 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
 from extract.models import CellGrid, RawTable
-from extract.pdf import DocumentReadError, check_text_layer, needs_ocr, read_pages, text_is_garbled
+from extract.pdf import (
+    DocumentReadError,
+    check_text_layer,
+    needs_ocr,
+    read_pages,
+    text_is_garbled,
+    unreadable_share,
+)
 from tests.extraction import stage_pdf
 from tests.golden import load_golden, score
 from transform.normalize import stage_table
@@ -95,3 +102,10 @@ def test_normaliser_never_crashes_on_arbitrary_grids(rows: list[list[str]]) -> N
     grid = CellGrid(page=3, cells=tuple(tuple(r) for r in rows))
     staged = stage_table(RawTable("03", "", (3,), (grid,), "万元"), "万元")
     assert len(staged.cells) <= sum(len(r) for r in rows)
+
+
+def test_a_page_whose_body_font_has_no_map_counts_as_garbled_though_its_headers_read() -> None:
+    mixed = ROOT / "tests" / "data" / "pdfs" / "writer-body-font-without-unicode-map.pdf"
+    pages = read_pages(mixed, mixed.name)
+    assert sum(needs_ocr(p) for p in pages) >= 12
+    assert unreadable_share("收入支出决算总表 ¬\xad¤¯°B C¯CC") > 0.25 and unreadable_share("“三公”经费 3×4 ·") == 0.0

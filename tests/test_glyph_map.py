@@ -132,3 +132,23 @@ def test_votes_from_exact_readings_recover_every_glyph_seen_whatever_the_dropped
     exact = {c for (keys, text) in readings if len(text) == len(keys) for _, c in keys}
     assert {k[1] for k in first} == exact  # exact readings alone decide the first map …
     assert all(mapping[k] == codes[k[1]] for k in mapping)  # … and nothing is ever decoded wrong
+
+
+MIXED = ROOT / "tests" / "data" / "pdfs" / "writer-body-font-without-unicode-map.pdf"
+
+
+@pytest.mark.slow
+def test_a_body_font_without_a_map_beside_readable_headers_is_decoded_exactly() -> None:
+    # samples/strip_unicode_maps.py: the Writer rendering with its regular fonts stripped, its bold ones kept; a
+    # page reads partly (its headers) and was taken for a readable one before
+    read = read_pdf(MIXED, MIXED.name, None, Limits())
+    assert sum("decoded through the glyphs" in note for _, note in read.notes) >= 12 and not read.ocr_cells
+    tables, _ = identify_tables(read.pages, read.grids)
+    facts = read_facts(read.pages, tables)
+    assert (facts.department, facts.fiscal_year, facts.unit) == ("长沙市政务服务中心", 2020, "万元")
+    staged = stage_document(tables, facts.unit)
+    golden = load_golden("changsha_zwfwzx_2020_juesuan.json")
+    misses, extras = score(golden, staged.cells.to_dict("records"))
+    assert not misses and not extras
+    report = validate(staged.cells, phase="决算", present_tables=[t.table_code for t in tables], tables=tables, gx=False)
+    assert not report.failures
