@@ -17,6 +17,7 @@ import bisect
 import ctypes
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -104,6 +105,18 @@ def display_matrix(page: pdfium.PdfPage, turns: int = 0) -> tuple[float, float, 
     return (px - ox) / 100, (py - oy) / 100, (qx - ox) / 100, (qy - oy) / 100, ox, oy
 
 
+#: A font's Unicode map that names a radical for the ideograph sharing its glyph (⼊ U+2F0A for 入, ⻓ for 长):
+#: Kangxi radicals by their compatibility mapping, and the supplement's radicals that print as whole characters.
+RADICAL_IDEOGRAPHS = {
+    **{code: unicodedata.normalize("NFKC", chr(code)) for code in range(0x2F00, 0x2FD6)},
+    **{ord(radical): ideograph for radical, ideograph in zip(
+        "⺁⺝⺟⺠⺩⺪⺬⺻⻄⻅⻆⻋⻓⻔⻘⻙⻚⻛⻜⻝⻢⻣⻤⻥⻦⻧⻨⻩⻬⻮⻰⻳",
+        "厂月母民王疋示聿西见角车长门青韦页风飞食马骨鬼鱼鸟卤麦黄齐齿龙龟",
+        strict=True,
+    )},
+}  # fmt: skip
+
+
 def page_chars(page: pdfium.PdfPage, turns: int = 0) -> list[PageChar]:
     """Every visible, non-space character of a page with its box in displayed top-left coordinates.
 
@@ -124,7 +137,7 @@ def page_chars(page: pdfium.PdfPage, turns: int = 0) -> list[PageChar]:
         aligned = len(text) == count
         get_box, get_unicode = pdfium_c.FPDFText_GetCharBox, pdfium_c.FPDFText_GetUnicode
         for i in range(count):
-            ch = text[i] if aligned else chr(get_unicode(raw, i))
+            ch = (text[i] if aligned else chr(get_unicode(raw, i))).translate(RADICAL_IDEOGRAPHS)
             # pdfium's generated characters are the spaces and line breaks it infers: dropped with all spaces
             if not ch.strip() or not get_box(raw, i, left, right, bottom, top):
                 continue

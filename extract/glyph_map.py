@@ -27,7 +27,14 @@ from typing import TYPE_CHECKING
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from extract.cells import PageChar, display_matrix, display_size, reading_order_text, reading_turns
+from extract.cells import (
+    RADICAL_IDEOGRAPHS,
+    PageChar,
+    display_matrix,
+    display_size,
+    reading_order_text,
+    reading_turns,
+)
 from extract.pdf import PageInfo, text_is_garbled, unreadable_share
 from extract.rulings import page_rulings
 
@@ -227,7 +234,7 @@ def readable_fonts(readings: Sequence[Reading]) -> dict[GlyphKey, str]:
     for font_keys in by_font.values():
         codes = [code for _, code in font_keys if "|" not in code]
         if len(codes) == len(font_keys) and unreadable_share("".join(codes)) <= 0.02:
-            kept.update((key, key[1]) for key in font_keys)
+            kept.update((key, key[1].translate(RADICAL_IDEOGRAPHS)) for key in font_keys)
     return kept
 
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pypdfium2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,6 +16,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
+from extract.cells import RADICAL_IDEOGRAPHS
 from extract.models import CellGrid, RawTable
 from extract.pdf import (
     DocumentReadError,
@@ -109,3 +111,15 @@ def test_a_page_whose_body_font_has_no_map_counts_as_garbled_though_its_headers_
     pages = read_pages(mixed, mixed.name)
     assert sum(needs_ocr(p) for p in pages) >= 12
     assert unreadable_share("收入支出决算总表 ¬\xad¤¯°B C¯CC") > 0.25 and unreadable_share("“三公”经费 3×4 ·") == 0.0
+
+
+def test_radicals_a_font_map_names_for_ideographs_read_as_the_ideographs() -> None:
+    # cairo rewriting a Chromium print maps the glyphs of 入 支 目 行 金 to Kangxi radicals (⼊ ⽀ ⽬ ⾏ ⾦), as many
+    # published PDFs do: the characters read are the ideographs, in the page text and in every cell
+    rewritten = ROOT / "tests" / "data" / "producers" / "cairo-chromium-radicals.pdf"
+    raw = pypdfium2.PdfDocument(rewritten)[2].get_textpage().get_text_range()
+    assert any(0x2F00 <= ord(ch) <= 0x2FD5 for ch in raw)
+    pages = read_pages(rewritten, rewritten.name)
+    assert not [p.number for p in pages if any(0x2E80 <= ord(c.text) <= 0x2FDF for c in p.chars)]
+    assert "收入" in pages[2].text and "项目" in pages[2].text
+    assert "⼀⼆⾦⻓⻔".translate(RADICAL_IDEOGRAPHS) == "一二金长门"

@@ -84,6 +84,8 @@ REPRINTS = [
         page_css="@page { size: A4 portrait; margin: 25mm; }",
     ),
     Reprint("cairo-calc", "calc-header-first.pdf", "cairo"),
+    # cairo's Unicode maps name Kangxi radicals for 入 支 目 行 金 (⼊ ⽀ ⽬ ⾏ ⾦): the glyph is shared in the font
+    Reprint("cairo-chromium-radicals", "chromium-calc-html-portrait.pdf", "cairo"),
     Reprint(
         "chromium-js-writer-html",
         "writer-js-sans-flow.docx",
