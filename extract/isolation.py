@@ -89,6 +89,8 @@ class PdfRead:
     errors: tuple[str, ...] = ()
     #: what OCR read in each cell of the scanned pages (extract/scan.py), for lineage and corrections
     ocr_cells: tuple[OcrCell, ...] = ()
+    #: pages whose fonts had no Unicode map, decoded through their glyph map (extract/glyph_map.py)
+    decoded_pages: tuple[int, ...] = ()
 
 
 def read_document(path: Path, source_file: str, parallel: bool | None, limits: Limits) -> PdfRead:
@@ -171,6 +173,7 @@ def read_pdf(path: Path, source_file: str, parallel: bool | None, limits: Limits
     scan_grids: list[CellGrid] = []
     scan_notes: list[tuple[int | None, str]] = []
     glyph_pages = [p.number for p in pages if p.number in scanned and p.chars and text_is_garbled(p.text)]
+    decoded: set[int] = set()
     if glyph_pages:
         pages, decoded, scan_notes = _decode_glyphs(path, pages, glyph_pages)
         scanned = [n for n in scanned if n not in decoded]
@@ -187,7 +190,7 @@ def read_pdf(path: Path, source_file: str, parallel: bool | None, limits: Limits
     except Exception as exc:  # noqa: BLE001 - PDF readers fail in many ways on odd files; keep the batch going
         raise TablesUnreadable(f"{source_file}: tables could not be read ({type(exc).__name__}: {exc})", len(pages)) from exc
     grids = sorted([*grids, *scan_grids], key=lambda g: g.page)  # stable: top-to-bottom order within a page stays
-    return PdfRead(pages, grids, [*scan_notes, *notes], ocr_cells=tuple(ocr_cells))
+    return PdfRead(pages, grids, [*scan_notes, *notes], ocr_cells=tuple(ocr_cells), decoded_pages=tuple(sorted(decoded)))
 
 
 def scan_pages(path: str, numbers: list[int], engine: OcrEngine | None = None) -> list[ScannedPage]:

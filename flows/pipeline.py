@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from expectations.decision import Decision, blocking_reasons, decide, needs_acceptance
 from expectations.findings import Finding
 from expectations.ocr_corrections import readings_by_row
-from expectations.validate import ValidationReport, ocr_checked, validate
+from expectations.validate import ValidationReport, ocr_checked, recognised_headers_checked, validate
 from extract.budget_tables import identify_budget_tables, required_tables
 from extract.identify import identify_tables, read_facts, unread_tables, unruled_table_pages
 from extract.isolation import TablesUnreadable, isolated_reader, read_document
@@ -166,6 +166,7 @@ class Extracted:
     origins: tuple[SheetOrigin, ...] = ()  # a spreadsheet's sheets: where each page's cells stand
     read_errors: tuple[str, ...] = ()  # what keeps it from loading whatever its rules say (a formula without a value)
     ocr_cells: tuple[OcrCell, ...] = ()  # what OCR read in each cell of its scanned pages
+    decoded_pages: tuple[int, ...] = ()  # pages whose text was decoded through their glyph map
 
 
 @dataclass(frozen=True)
@@ -321,6 +322,7 @@ def extract_step(
     return Extracted(
         document, len(pages), facts, tuple(tables), tuple(f"{name}: {i}" for i in id_issues), tuple(said),
         listed if facts.phase == "预算" else (), read.kind, read.origins, (*read.errors, *unread), read.ocr_cells,
+        read.decoded_pages,
     )
 
 
@@ -354,6 +356,7 @@ def validate_step(
     )
     if extra:
         report = ValidationReport((*report.findings, *extra))
+    report = recognised_headers_checked(report, extracted.decoded_pages)
     blocking = [*blocking_reasons(name, staged.issues, facts), *extracted.read_errors]
     accepted = acceptance(engine, extracted.document.sha256) if needs_acceptance(blocking, report) else None
     notes = [*extracted.identify_notes, *(f"{name}: {issue}" for issue in staged.issues), *extracted.reader_notes]

@@ -152,3 +152,18 @@ def test_a_body_font_without_a_map_beside_readable_headers_is_decoded_exactly() 
     assert not misses and not extras
     report = validate(staged.cells, phase="决算", present_tables=[t.table_code for t in tables], tables=tables, gx=False)
     assert not report.failures
+
+
+def test_a_header_outside_the_vocabulary_on_a_decoded_page_keeps_the_document_for_a_steward() -> None:
+    from expectations.findings import Finding
+    from expectations.validate import ValidationReport, recognised_headers_checked
+
+    def unknown_header(page: int) -> Finding:
+        return Finding("gx.measure_vocabulary", "warn", "02", "合计", "体属单位上缴收入", "a known measure",
+                       "体属单位上缴收入", page=page, verdict="fail")  # fmt: skip
+
+    report = ValidationReport((unknown_header(5), unknown_header(9)))
+    assert not report.failures and len(report.warnings) == 2  # a printed (text-layer) header: a warning
+    checked = recognised_headers_checked(report, (5, 6))  # page 5 decoded through its glyph map, page 9 not
+    assert [f.page for f in checked.failures] == [5] and [f.page for f in checked.warnings] == [9]
+    assert recognised_headers_checked(report, ()) is report
