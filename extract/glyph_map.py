@@ -171,26 +171,18 @@ def _run_image(image: object, run: Sequence[Glyph], scale: float) -> object:
 Reading = tuple[tuple[GlyphKey, ...], str]  # a run's glyph keys and what the recogniser read in its image
 
 
-def run_readings(path: str, numbers: Sequence[int], engine: OcrEngine) -> list[Reading]:
-    """Every run of some pages with its reading (whitespace removed, amounts' marks as printed)."""
-    found: list[Reading] = []
-    pdf = pdfium.PdfDocument(path)
-    try:
-        for number in numbers:
-            page = pdf[number - 1]
-            try:
-                runs = glyph_runs(page_glyphs(page), vertical_rules(page))
-                scale = GLYPH_DPI / 72
-                image = page.render(scale=scale).to_pil().convert("RGB")
-            finally:
-                page.close()
-            images = [_run_image(image, run, scale) for run in runs]
-            readings = engine.recognise_batch(images, ["text"] * len(images))  # type: ignore[arg-type]
-            for run, reading in zip(runs, readings, strict=True):
-                found.append((tuple(g.key for g in run), _amount_marks("".join(reading.text.split()))))
-    finally:
-        pdf.close()
-    return found
+def page_readings(page: pdfium.PdfPage, engine: OcrEngine) -> tuple[list[Glyph], list[Reading]]:
+    """A page's glyphs, and each of its runs with its reading (whitespace removed, amounts' marks as printed)."""
+    glyphs = page_glyphs(page)
+    runs = glyph_runs(glyphs, vertical_rules(page))
+    scale = GLYPH_DPI / 72
+    image = page.render(scale=scale).to_pil().convert("RGB")
+    images = [_run_image(image, run, scale) for run in runs]
+    readings = engine.recognise_batch(images, ["text"] * len(images))  # type: ignore[arg-type]
+    return glyphs, [
+        (tuple(g.key for g in run), _amount_marks("".join(reading.text.split())))
+        for run, reading in zip(runs, readings, strict=True)
+    ]
 
 
 def glyph_votes(readings: Sequence[Reading], known: dict[GlyphKey, str] | None = None) -> dict[GlyphKey, Counter[str]]:
@@ -250,12 +242,20 @@ def glyph_map(votes: dict[GlyphKey, Counter[str]]) -> dict[GlyphKey, str]:
 
 def decode_pages(path: str, pages: Sequence[PageInfo], numbers: Sequence[int], engine: OcrEngine) -> list[PageInfo]:
     """The pages among ``numbers`` whose glyphs decode, with their characters and text read through the glyph map."""
+    glyphs_by_page: dict[int, list[Glyph]] = {}
+    readings: list[Reading] = []
     pdf = pdfium.PdfDocument(path)
     try:
-        upright = [n for n in numbers if reading_turns(pdf[n - 1]) == 0]
+        for number in numbers:
+            page = pdf[number - 1]
+            try:
+                if reading_turns(page) == 0:  # a page turned sideways stays on the scan path
+                    glyphs_by_page[number], page_runs = page_readings(page, engine)
+                    readings += page_runs
+            finally:
+                page.close()
     finally:
         pdf.close()
-    readings = run_readings(path, upright, engine)
     readable = readable_fonts(readings)
     first = glyph_map(glyph_votes(readings)) | readable
     # unknown glyphs placed by the known ones; a font whose text layer reads keeps it
@@ -264,25 +264,16 @@ def decode_pages(path: str, pages: Sequence[PageInfo], numbers: Sequence[int], e
         return []
     by_number = {p.number: p for p in pages}
     decoded_pages: list[PageInfo] = []
-    pdf = pdfium.PdfDocument(path)
-    try:
-        for number in upright:
-            page = pdf[number - 1]
-            try:
-                glyphs = page_glyphs(page)
-            finally:
-                page.close()
-            glyphs = [replace(g, key=_nearest_shape(g.key, mapping)) for g in glyphs]
-            known = [g for g in glyphs if g.key in mapping]
-            if not glyphs or len(known) < MIN_DECODED * len(glyphs):
-                continue
-            chars = tuple(replace(g.box, text=mapping[g.key]) for g in known)
-            text = reading_order_text(chars)
-            if text_is_garbled(text):
-                continue
-            decoded_pages.append(replace(by_number[number], text=text, chars=chars))
-    finally:
-        pdf.close()
+    for number, page_glyph_list in glyphs_by_page.items():
+        glyphs = [replace(g, key=_nearest_shape(g.key, mapping)) for g in page_glyph_list]
+        known = [g for g in glyphs if g.key in mapping]
+        if not glyphs or len(known) < MIN_DECODED * len(glyphs):
+            continue
+        chars = tuple(replace(g.box, text=mapping[g.key]) for g in known)
+        text = reading_order_text(chars)
+        if text_is_garbled(text):
+            continue
+        decoded_pages.append(replace(by_number[number], text=text, chars=chars))
     return decoded_pages
 
 
