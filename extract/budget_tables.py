@@ -196,18 +196,6 @@ class _Build:
     kinds: tuple[str, ...] = ()  # a table printed without a title: the kinds its header allows
 
 
-def _grid_top(grid: CellGrid) -> float:
-    """The top of a grid on its page (its first row's cells)."""
-    tops = [box[1] for row in grid.boxes for box in row] if grid.boxes else []
-    return min(tops) if tops else 0.0
-
-
-def _grid_bottom(grid: CellGrid) -> float:
-    """The bottom of a grid on its page (its last row's cells)."""
-    bottoms = [box[3] for row in grid.boxes for box in row] if grid.boxes else []
-    return max(bottoms) if bottoms else 0.0
-
-
 def _unit_between(page: PageInfo, top: float, bottom: float | None) -> str | None:
     """The unit printed on a page between ``top`` and ``bottom`` (the title and its grid), if any."""
     for line_top, _, text in text_lines(page.chars) if page.chars else []:
@@ -236,7 +224,7 @@ def _empty_note(page: PageInfo, title: TitleLine, following: TitleLine | None) -
 
 def _untitled_start(page: PageInfo, grid: CellGrid, above: float, kinds: tuple[str, ...]) -> _Build:
     """A table printed without a title: starts at its grid, numbered by a marker printed above it (公开05表)."""
-    top = _grid_top(grid)
+    top = grid.top
     number = next((_marker_number(line) for line in _lines_between(page, above, top) if _MARKER.fullmatch(line)), None)
     return _Build(TitleLine(page.number, above, top, "", number), pages=[page.number], kinds=kinds)
 
@@ -276,7 +264,7 @@ def identify_budget_tables(pages: Sequence[PageInfo], grids: Sequence[CellGrid])
     builds: list[_Build] = []
     current: _Build | None = None
     for page in pages:
-        page_grids = sorted(by_page.get(page.number, []), key=_grid_top)
+        page_grids = sorted(by_page.get(page.number, []), key=lambda grid: grid.top)
         titles = _page_titles(page, page_grids)
         if not titles and not page_grids:
             if not page.is_ruled:
@@ -324,7 +312,7 @@ def _assign_grids(
     """
     chain, above_bottom, started = previous, 0.0, None
     for grid in page_grids:
-        top = _grid_top(grid)
+        top = grid.top
         above = [b for b in builds if b.start.page == page.number and b.start.top < top and b.start.title]
         owner: _Build | None
         if above:
@@ -338,7 +326,7 @@ def _assign_grids(
             builds.append(owner)
         else:
             owner = chain
-        above_bottom = _grid_bottom(grid)
+        above_bottom = grid.bottom
         if owner is None:
             continue
         if page.number not in owner.pages:
@@ -352,7 +340,7 @@ def _read_heads(page: PageInfo, on_page: Sequence[_Build]) -> None:
     on_page = sorted(on_page, key=lambda b: b.start.top)
     for k, build in enumerate(on_page):
         first = [g for g in build.grids if g.page == page.number]
-        build.unit = _unit_between(page, build.start.top, _grid_top(first[0]) if first else None)
+        build.unit = _unit_between(page, build.start.top, first[0].top if first else None)
         if build.start.title and not any(_is_amount_grid(g) for g in build.grids):
             following = next((b.start for b in on_page[k + 1 :] if b.start.title), None)
             build.empty_note = _empty_note(page, build.start, following)

@@ -275,7 +275,7 @@ def titles_over_grids(page: PageInfo, grids: Sequence[CellGrid]) -> list[tuple[f
     """
     if not grids or not page.chars or not all(g.boxes for g in grids):
         return []
-    spans = [(min(b[1] for row in g.boxes for b in row), _grid_bottom(g)) for g in grids]
+    spans = [(g.top, g.bottom) for g in grids]
     found: list[tuple[float, str, str]] = []
     for top, bottom, line in _joined_title_lines(text_lines(page.chars)):
         match = _TITLE.search(line)
@@ -358,13 +358,8 @@ def _split_leading(
     if not known:
         return [], grids
     first = min(known)
-    leading = [g for g in grids if g.boxes and _grid_bottom(g) <= first + 1.0]
+    leading = [g for g in grids if g.boxes and g.bottom <= first + 1.0]
     return leading, [g for g in grids if g not in leading]
-
-
-def _grid_bottom(grid: CellGrid) -> float:
-    """The bottom of a grid on its page (its last row's cells)."""
-    return max(box[3] for row in grid.boxes for box in row)
 
 
 def _has_numbers(grids: Sequence[CellGrid]) -> bool:

@@ -95,6 +95,16 @@ class CellGrid:
         """Number of columns in the grid."""
         return len(self.cells[0]) if self.cells else 0
 
+    @property
+    def top(self) -> float:
+        """The top of the grid on its page (its first row's cells; 0 without boxes)."""
+        return min((box[1] for row in self.boxes for box in row), default=0.0)
+
+    @property
+    def bottom(self) -> float:
+        """The bottom of the grid on its page (its last row's cells; 0 without boxes)."""
+        return max((box[3] for row in self.boxes for box in row), default=0.0)
+
 
 @dataclass(frozen=True)
 class OcrCell:
